@@ -1,0 +1,111 @@
+"""Enumerations shared by the whole system."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Modality(StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    AUDIO = "audio"
+    VIDEO = "video"
+
+
+class WorkKind(StrEnum):
+    FILM = "film"
+    EPISODE = "episode"
+    SHORT_VIDEO = "short_video"
+    MUSIC = "music"
+    BOOK = "book"
+    CHAPTER = "chapter"
+    NEWS_ARTICLE = "news_article"
+    PHOTO = "photo"
+    COURSE = "course"
+    GAME = "game"
+    SOFTWARE = "software"
+
+    @classmethod
+    def default_for(cls, modality: Modality) -> WorkKind:
+        return {
+            Modality.TEXT: cls.CHAPTER,
+            Modality.IMAGE: cls.PHOTO,
+            Modality.AUDIO: cls.MUSIC,
+            Modality.VIDEO: cls.FILM,
+        }[modality]
+
+
+class Role(StrEnum):
+    """Who a user is; permissions are granted per role (see domain.permissions)."""
+
+    ADMIN = "admin"
+    OFFICER = "officer"  # enforcement officer of a copyright bureau
+    REVIEWER = "reviewer"
+    PARTNER = "partner"  # cyberspace or telecom regulator, police
+    RIGHTS_HOLDER = "rights_holder"
+    PLATFORM = "platform"
+    VIEWER = "viewer"
+
+
+class PlatformCategory(StrEnum):
+    VIDEO = "video"
+    MUSIC = "music"
+    LITERATURE = "literature"
+    NEWS = "news"
+    CLOUD_STORAGE = "cloud_storage"
+    ECOMMERCE = "ecommerce"
+    APP_STORE = "app_store"
+    SOCIAL = "social"
+    FORUM = "forum"
+    PHOTO = "photo"
+    OTHER = "other"
+
+
+class PlatformStatus(StrEnum):
+    ACTIVE = "active"
+    SUPERVISED = "supervised"  # under "key supervision"
+    SHUT_DOWN = "shut_down"
+
+
+class DetectionStatus(StrEnum):
+    NEW = "new"
+    AUTHORISED = "authorised"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+
+
+class NoticeStatus(StrEnum):
+    DRAFT = "draft"
+    RENDERED = "rendered"
+    SENT = "sent"
+    COMPLIED = "complied"
+    PARTLY_COMPLIED = "partly_complied"
+    IGNORED = "ignored"
+
+
+class NoticeItemStatus(StrEnum):
+    PENDING = "pending"
+    REMOVED = "removed"
+    STILL_THERE = "still_there"
+    CHANGED = "changed"
+    COUNTER_NOTICED = "counter_noticed"
+    RESTORED = "restored"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    REFERRED = "referred"  # criminal referral
+    CLOSED = "closed"
+
+
+class TipStatus(StrEnum):
+    RECEIVED = "received"
+    TRIAGED = "triaged"
+    ACTIONED = "actioned"
+    REJECTED = "rejected"
+
+
+class CaptureOutcome(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    REFUSED = "refused"  # unsafe address, robots.txt, budget

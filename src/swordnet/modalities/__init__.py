@@ -1,0 +1,1 @@
+"""Modalities: one folder each, holding its signal types (fingerprinter + index)."""

@@ -1,0 +1,71 @@
+"""The text signal: normalised text, winnowed into an index that localises copies."""
+
+from __future__ import annotations
+
+import codecs
+from typing import TYPE_CHECKING, ClassVar, Self
+
+from swordnet.domain.errors import CorruptMediaError
+from swordnet.domain.kinds import Modality
+from swordnet.modalities.text.index import TextIndex, TextIndexParams, encode_text_payload
+from swordnet.modalities.text.normalize import normalise
+from swordnet.plugins.signals import Fingerprint, MediaInput, Role, SignalType
+
+if TYPE_CHECKING:
+    from swordnet.settings import Settings
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Decode bytes as text: BOM, then UTF-8, then GB18030 (common on Chinese sites)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    if b"\x00" in data[:4096]:
+        raise CorruptMediaError(f"{name}: binary data, not text")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CorruptMediaError(f"{name}: not valid UTF-8 or GB18030 text")
+
+
+class TextSignal(SignalType):
+    name: ClassVar[str] = "text"
+    modality: ClassVar[Modality] = Modality.TEXT
+    version: ClassVar[int] = 1
+    file_extensions: ClassVar[frozenset[str]] = frozenset({".txt", ".text", ".md"})
+    media_types: ClassVar[tuple[str, ...]] = ("text/plain", "text/markdown")
+    index_class = TextIndex
+
+    def __init__(self, params: TextIndexParams | None = None) -> None:
+        self.params = params or TextIndexParams()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls(TextIndexParams(min_copy_chars=settings.text_min_copy_chars))
+
+    def fingerprint(self, media: MediaInput, *, role: Role = "query") -> Fingerprint:
+        return self.fingerprint_text(decode_text(media.read(), media.name))
+
+    def fingerprint_text(self, text: str) -> Fingerprint:
+        normalised = normalise(text)
+        return Fingerprint(
+            signal=self.name,
+            version=self.version,
+            payload=encode_text_payload(normalised),
+            length=float(len(text)),
+            unit="char",
+            meta={"normalised_chars": len(normalised.text)},
+        )
+
+    def new_index(self) -> TextIndex:
+        return TextIndex(self.params)

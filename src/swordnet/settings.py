@@ -1,0 +1,158 @@
+"""All settings in one place: environment (``SWORDNET_*``) over an optional TOML file.
+
+The TOML file is ``$SWORDNET_CONFIG`` or ``<home>/swordnet.toml``; its keys are the field
+names below (``database_url = "..."``), with the crawler's under ``[crawler]``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from swordnet.domain.errors import ConfigurationError
+
+# Values people paste from tutorials; a secret equal to one of them is refused.
+_WEAK_SECRETS = {"changeme", "change-me", "secret", "password", "swordnet", "admin", "test"}
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("SWORDNET_HOME") or Path.home() / ".swordnet")
+
+
+class CrawlerSettings(BaseModel):
+    """How the crawler behaves. Private, loopback and link-local addresses are refused
+    unless they fall inside ``allow_networks``."""
+
+    allow_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDR blocks the crawler may reach although they are not public.",
+    )
+    user_agent: str = "SwordNetBot/0.1 (+copyright enforcement; contact the operator)"
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 10.0
+    total_timeout_s: float = 30.0
+    max_body_bytes: int = 20 * 1024 * 1024
+    max_redirects: int = 5
+    max_pages: int = 500
+    max_depth: int = 5
+    per_host_concurrency: int = 4
+    per_host_delay_s: float = 0.0
+    obey_robots: bool = True
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not a CIDR network: {network!r}") from exc
+        return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SWORDNET_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    home: Path = Field(default_factory=default_home, description="Data directory.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite at <home>/swordnet.db."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs sessions and webhooks. No default: features needing it refuse to run.",
+    )
+    auto_migrate: bool = Field(default=True, description="Upgrade the schema on start-up.")
+    max_media_bytes: int = Field(default=2 * 1024**3, description="Largest file to fingerprint.")
+    text_min_copy_chars: int = Field(
+        default=150,
+        description="Shorter overlaps count as quotation, not copying (normalised characters).",
+    )
+    workers: int = Field(default=0, description="Worker processes; 0 = number of cores.")
+    crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        raw = value.get_secret_value()
+        if raw.lower() in _WEAK_SECRETS or len(raw) < 32:
+            raise ValueError("secret_key must be at least 32 characters and not a placeholder")
+        return value
+
+    @field_validator("text_min_copy_chars", "max_media_bytes")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be positive")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = config_file_path(init_settings())
+        if config is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config))
+        return tuple(sources)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'swordnet.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "indexes"
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.home / "warc"
+
+    def ensure_dirs(self) -> None:
+        for directory in (self.home, self.index_dir, self.warc_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+
+
+def config_file_path(init_values: dict[str, Any]) -> Path | None:
+    explicit = os.environ.get("SWORDNET_CONFIG")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigurationError(f"SWORDNET_CONFIG points at {path}, which is not a file")
+        return path
+    home = Path(init_values.get("home") or default_home())
+    candidate = home / "swordnet.toml"
+    return candidate if candidate.is_file() else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning validation failures into one readable ``ConfigurationError``."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"config file is not valid TOML: {exc}") from exc

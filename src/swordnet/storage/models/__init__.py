@@ -1,0 +1,59 @@
+"""Every table. Importing this module registers them all on ``Base.metadata``."""
+
+from swordnet.storage.models.accounts import AuditEvent, User
+from swordnet.storage.models.base import Base, utcnow
+from swordnet.storage.models.catalogue import (
+    Fingerprint,
+    License,
+    ReferenceFile,
+    RightsHolder,
+    WhiteListEntry,
+    Work,
+)
+from swordnet.storage.models.enforcement import (
+    Campaign,
+    Case,
+    Detection,
+    DetectionSegment,
+    Inspection,
+    Notice,
+    NoticeItem,
+    Tip,
+    case_detection,
+)
+from swordnet.storage.models.monitoring import (
+    Capture,
+    CrawlRun,
+    ExtractedItem,
+    FrontierUrl,
+    MonitoringTarget,
+    Platform,
+)
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Campaign",
+    "Capture",
+    "Case",
+    "CrawlRun",
+    "Detection",
+    "DetectionSegment",
+    "ExtractedItem",
+    "Fingerprint",
+    "FrontierUrl",
+    "Inspection",
+    "License",
+    "MonitoringTarget",
+    "Notice",
+    "NoticeItem",
+    "Platform",
+    "ReferenceFile",
+    "RightsHolder",
+    "Tip",
+    "User",
+    "WhiteListEntry",
+    "Work",
+    "case_detection",
+    "utcnow",
+]

@@ -1,0 +1,44 @@
+"""Users with roles, and the append-only, hash-chained audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from swordnet.domain.kinds import Role
+from swordnet.storage.models.base import Base, enum_column, utcnow
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    password_hash: Mapped[str | None] = mapped_column(Text)  # scrypt, see services.accounts
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("rights_holder.id"))
+    platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """One action. Rows are never updated or deleted (database triggers refuse it), and
+    each carries the hash of its predecessor, so a removed or altered row shows."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))  # username, "system", "public"
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    entity: Mapped[str | None] = mapped_column(String(64))
+    entity_id: Mapped[int | None]
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
