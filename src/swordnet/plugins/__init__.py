@@ -8,7 +8,13 @@ from swordnet.plugins.extractors import ExtractedContent, Extractor, Page
 from swordnet.plugins.fetchers import Fetcher, FetchResult
 from swordnet.plugins.notifiers import DeliveryReceipt, Notifier, OutgoingNotice
 from swordnet.plugins.registry import Registry
-from swordnet.plugins.signals import Fingerprint, MediaInput, SignalIndex, SignalType
+from swordnet.plugins.signals import (
+    ConformanceSamples,
+    Fingerprint,
+    MediaInput,
+    SignalIndex,
+    SignalType,
+)
 
 signals: Registry[type[SignalType]] = Registry("swordnet.signals", SignalType)
 fetchers: Registry[type[Fetcher]] = Registry("swordnet.fetchers", Fetcher)
@@ -16,6 +22,7 @@ extractors: Registry[type[Extractor]] = Registry("swordnet.extractors", Extracto
 notifiers: Registry[type[Notifier]] = Registry("swordnet.notifiers", Notifier)
 
 __all__ = [
+    "ConformanceSamples",
     "DeliveryReceipt",
     "ExtractedContent",
     "Extractor",

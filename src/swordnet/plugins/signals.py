@@ -105,6 +105,21 @@ class SignalIndex(ABC):
         return len(self.ref_ids())
 
 
+@dataclass(frozen=True, slots=True)
+class ConformanceSamples:
+    """Small generated media for the generic signal test suite.
+
+    ``copy`` holds a transformed copy of ``reference`` (for text: embedded in other text;
+    for images: re-encoded and resized; for audio and video: an excerpt); ``unrelated``
+    must not match ``reference``.
+    """
+
+    reference: MediaInput
+    copy: MediaInput
+    unrelated: MediaInput
+    garbage: MediaInput  # claims the signal's format but is corrupt
+
+
 class SignalType(ABC):
     """Turns media of one modality into fingerprints and names its index class."""
 
@@ -126,6 +141,11 @@ class SignalType(ABC):
             if any(base.startswith(prefix) for prefix in self.media_types):
                 return True
         return media.suffix in self.file_extensions
+
+    @classmethod
+    @abstractmethod
+    def conformance_samples(cls, workdir: Path) -> ConformanceSamples:
+        """Write small generated samples under ``workdir`` for the conformance tests."""
 
     @abstractmethod
     def fingerprint(self, media: MediaInput, *, role: Role = "query") -> Fingerprint:

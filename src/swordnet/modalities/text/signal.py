@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import codecs
+import random
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Self
 
 from swordnet.domain.errors import CorruptMediaError
 from swordnet.domain.kinds import Modality
 from swordnet.modalities.text.index import TextIndex, TextIndexParams, encode_text_payload
 from swordnet.modalities.text.normalize import normalise
-from swordnet.plugins.signals import Fingerprint, MediaInput, Role, SignalType
+from swordnet.plugins.signals import (
+    ConformanceSamples,
+    Fingerprint,
+    MediaInput,
+    Role,
+    SignalType,
+)
 
 if TYPE_CHECKING:
     from swordnet.settings import Settings
@@ -52,6 +60,30 @@ class TextSignal(SignalType):
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
         return cls(TextIndexParams(min_copy_chars=settings.text_min_copy_chars))
+
+    @classmethod
+    def conformance_samples(cls, workdir: Path) -> ConformanceSamples:
+        rng = random.Random(7)
+        vocabulary = [
+            "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9)))
+            for _ in range(400)
+        ]
+
+        def prose(words: int) -> str:
+            return " ".join(rng.choice(vocabulary) for _ in range(words))
+
+        reference = prose(300)
+        files = {
+            "reference.txt": reference.encode(),
+            "copy.txt": f"{prose(80)}\n{reference.upper()}\n{prose(80)}".encode(),
+            "unrelated.txt": prose(400).encode(),
+            "garbage.txt": b"\x00\x01\x02" * 500,
+        }
+        for name, data in files.items():
+            (workdir / name).write_bytes(data)
+        return ConformanceSamples(
+            *(MediaInput.from_path(workdir / name) for name in files)
+        )
 
     def fingerprint(self, media: MediaInput, *, role: Role = "query") -> Fingerprint:
         return self.fingerprint_text(decode_text(media.read(), media.name))
