@@ -1,10 +1,14 @@
-"""An inverted index of winnowed k-gram hashes that localises copied passages.
+"""An inverted index of winnowed gram hashes that finds and localises partial copies.
 
-Postings live in three parallel numpy arrays sorted by hash; additions are buffered and
-merged on the next query. A query's kept hashes are looked up, every shared k-gram is
-extended to a maximal exact match on the normalised texts, and nearby matches on the
-same reference are chained into segments (so ad lines or a changed character split a
-copy into few segments, not many). Segments shorter than the quotation limit are dropped.
+Postings (hash, reference, position, gram length) live in parallel numpy arrays sorted
+by hash; additions and removals are buffered and merged on the next query, so adding
+one work to a large catalogue costs one sort, not a rebuild of everything else.
+
+A query looks up every one of its grams. Shared grams (seeds) are first screened in bulk:
+a seed whose neighbourhood does not match on either side is a common phrase, not a copy.
+The survivors are grown into copied spans by ``align`` and spans shorter than the
+quotation limit are dropped. A MinHash LSH beside the postings answers whole-document
+near-duplicate questions (mirrors) and adds the document similarity to each hit.
 """
 
 from __future__ import annotations
@@ -12,209 +16,281 @@ from __future__ import annotations
 import io
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
 
 from swordnet.domain.matching import IndexHit, Segment
+from swordnet.modalities.text.align import AlignParams, Extent, align_seeds
+from swordnet.modalities.text.neardup import NearDuplicateIndex, sketch_from_bytes
 from swordnet.modalities.text.normalize import NormalisedText
-from swordnet.modalities.text.winnow import winnow
+from swordnet.modalities.text.payload import decode_payload
+from swordnet.modalities.text.winnow import Grams, token_grams, winnow
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
-_MAX_POSTINGS_PER_HASH = 64  # boilerplate k-grams shared by many references carry no signal
+_SCREEN_WIDTH = 32  # characters compared on each side of a seed when screening
+_QUERY_PAD = np.uint32(0xFFFFFFF0)
+_REFERENCE_PAD = np.uint32(0xFFFFFFF1)
 
 
 @dataclass(frozen=True, slots=True)
 class TextIndexParams:
-    k: int = 13
-    w: int = 8
-    min_copy_chars: int = 150
-    max_gap: int = 60  # largest unmatched stretch inside one copied segment
+    gram_weight: int = 10  # a gram is 10 CJK characters or 3 words (4 + 4 + 4 >= 10)
+    word_weight: int = 4
+    w: int = 6  # winnowing window over reference grams
+    min_copy_chars: int = 150  # shorter overlaps are quotation (normalised characters)
+    max_postings: int = 64  # grams shared by more references are boilerplate
+    screen_min_equal: int = 20  # of _SCREEN_WIDTH characters beside a seed
+    near_duplicate_threshold: float = 0.5
+    align: AlignParams = field(default_factory=AlignParams)
 
 
-@dataclass(slots=True)
-class _Run:
-    """A maximal exact match between query and reference (normalised coordinates)."""
-
-    q0: int
-    q1: int
-    r0: int
-    r1: int
-
-
-def decode_text_payload(payload: bytes) -> NormalisedText:
-    with np.load(io.BytesIO(payload)) as arrays:
-        codes = arrays["codes"]
-        offsets = arrays["offsets"].astype(np.int32)
-        original_length = int(arrays["original_length"][0])
-    text = codes.astype(np.uint32).tobytes().decode("utf-32-le")
-    return NormalisedText(text, offsets, original_length)
-
-
-def encode_text_payload(normalised: NormalisedText) -> bytes:
-    buffer = io.BytesIO()
-    codes = np.frombuffer(normalised.text.encode("utf-32-le"), dtype=np.uint32)
-    np.savez_compressed(
-        buffer,
-        codes=codes,
-        offsets=normalised.offsets,
-        original_length=np.array([normalised.original_length], dtype=np.int64),
-    )
-    return buffer.getvalue()
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    codes: npt.NDArray[np.uint32]
+    normalised: NormalisedText
 
 
 class TextIndex(SignalIndex):
     def __init__(self, params: TextIndexParams | None = None) -> None:
         self.params = params or TextIndexParams()
-        self._refs: dict[int, NormalisedText] = {}
+        self._refs: dict[int, _Reference] = {}
         self._hashes = np.empty(0, dtype=np.uint64)
         self._ref_of = np.empty(0, dtype=np.int64)
         self._pos_of = np.empty(0, dtype=np.int32)
-        self._pending: list[tuple[npt.NDArray[np.uint64], int, npt.NDArray[np.int32]]] = []
+        self._len_of = np.empty(0, dtype=np.int32)
+        self._pending: list[tuple[int, Grams]] = []
         self._removed: set[int] = set()
+        self._near = NearDuplicateIndex(self.params.near_duplicate_threshold)
+        self._layout_stale = True
+        self._sorted_ids = np.empty(0, dtype=np.int64)
+        self._bases = np.empty(0, dtype=np.int64)
+        self._concatenated = np.empty(0, dtype=np.uint32)
 
     # -- building ---------------------------------------------------------------
     def add(self, ref_id: int, fingerprint: Fingerprint) -> None:
-        self.add_normalised(ref_id, decode_text_payload(fingerprint.payload))
+        self.add_many([(ref_id, fingerprint)])
 
-    def add_normalised(self, ref_id: int, normalised: NormalisedText) -> None:
+    def add_many(self, entries: Any) -> None:
+        sketches = []
+        for ref_id, fingerprint in entries:
+            payload = decode_payload(fingerprint.payload)
+            self._add_normalised(ref_id, payload.normalised)
+            sketches.append((ref_id, sketch_from_bytes(payload.sketch)))
+        self._near.add_many(sketches)
+
+    def _add_normalised(self, ref_id: int, normalised: NormalisedText) -> None:
         if ref_id in self._refs:
             self.remove(ref_id)
         self._removed.discard(ref_id)
-        self._refs[ref_id] = normalised
-        hashes, positions = winnow(normalised.text, self.params.k, self.params.w)
-        self._pending.append((hashes, ref_id, positions))
+        self._refs[ref_id] = _Reference(normalised.codes, normalised)
+        grams = token_grams(normalised, self.params.gram_weight, self.params.word_weight)
+        self._pending.append((ref_id, winnow(grams, self.params.w)))
+        self._layout_stale = True
 
     def remove(self, ref_id: int) -> None:
         if self._refs.pop(ref_id, None) is not None:
             self._removed.add(ref_id)
+            self._pending = [(i, grams) for i, grams in self._pending if i != ref_id]
+            self._near.remove(ref_id)
+            self._layout_stale = True
 
     def ref_ids(self) -> set[int]:
         return set(self._refs)
 
     def _compact(self) -> None:
-        if not self._pending and not self._removed:
-            return
-        hashes = [self._hashes]
-        refs = [self._ref_of]
-        positions = [self._pos_of]
-        for pending_hashes, ref_id, pending_positions in self._pending:
-            if ref_id not in self._refs:
-                continue
-            hashes.append(pending_hashes)
-            refs.append(np.full(len(pending_hashes), ref_id, dtype=np.int64))
-            positions.append(pending_positions)
-        all_hashes = np.concatenate(hashes)
-        all_refs = np.concatenate(refs)
-        all_positions = np.concatenate(positions)
+        if self._pending or self._removed:
+            self._merge_postings()
+        if self._layout_stale:
+            self._lay_out_references()
+
+    def _merge_postings(self) -> None:
+        keep = np.ones(len(self._hashes), dtype=np.bool_)
         if self._removed:
-            keep = ~np.isin(all_refs, np.fromiter(self._removed, dtype=np.int64))
-            all_hashes, all_refs, all_positions = (
-                all_hashes[keep],
-                all_refs[keep],
-                all_positions[keep],
+            keep = ~np.isin(self._ref_of, np.fromiter(self._removed, dtype=np.int64))
+        parts = [(self._hashes[keep], self._ref_of[keep], self._pos_of[keep], self._len_of[keep])]
+        for ref_id, grams in self._pending:
+            parts.append(
+                (
+                    grams.hashes,
+                    np.full(len(grams.hashes), ref_id, dtype=np.int64),
+                    grams.starts,
+                    grams.ends - grams.starts,
+                )
             )
-        order = np.argsort(all_hashes, kind="stable")
-        self._hashes = all_hashes[order]
-        self._ref_of = all_refs[order]
-        self._pos_of = all_positions[order]
+        hashes = np.concatenate([p[0] for p in parts])
+        order = np.argsort(hashes, kind="stable")
+        self._hashes = hashes[order]
+        self._ref_of = np.concatenate([p[1] for p in parts])[order]
+        self._pos_of = np.concatenate([p[2] for p in parts]).astype(np.int32)[order]
+        self._len_of = np.concatenate([p[3] for p in parts]).astype(np.int32)[order]
         self._pending.clear()
         self._removed.clear()
 
+    def _lay_out_references(self) -> None:
+        """All reference texts end to end, padded, so seeds can be screened in bulk."""
+        self._sorted_ids = np.array(sorted(self._refs), dtype=np.int64)
+        pad = np.full(_SCREEN_WIDTH, _REFERENCE_PAD, dtype=np.uint32)
+        pieces: list[npt.NDArray[np.uint32]] = [pad]
+        bases = []
+        position = len(pad)
+        for ref_id in self._sorted_ids.tolist():
+            codes = self._refs[ref_id].codes
+            bases.append(position)
+            pieces.extend((codes, pad))
+            position += len(codes) + len(pad)
+        self._bases = np.array(bases, dtype=np.int64)
+        self._concatenated = np.concatenate(pieces)
+        self._layout_stale = False
+
     # -- querying ---------------------------------------------------------------
     def query(self, fingerprint: Fingerprint) -> list[IndexHit]:
-        return self.query_normalised(decode_text_payload(fingerprint.payload))
+        payload = decode_payload(fingerprint.payload)
+        hits = self.query_normalised(payload.normalised)
+        if not hits:
+            return hits
+        sketch = sketch_from_bytes(payload.sketch)
+        out = []
+        for hit in hits:
+            similarity = self._near.similarity(hit.ref_id, sketch)
+            if similarity is not None:
+                hit.details["document_similarity"] = round(similarity, 4)
+            out.append(hit)
+        return out
+
+    def near_duplicates(self, fingerprint: Fingerprint) -> list[tuple[int, float]]:
+        """References that are the same document as the query as a whole (mirrors)."""
+        return self._near.query(sketch_from_bytes(decode_payload(fingerprint.payload).sketch))
 
     def query_normalised(self, query: NormalisedText) -> list[IndexHit]:
         self._compact()
-        k = self.params.k
-        hashes, positions = winnow(query.text, k, self.params.w)
-        if len(hashes) == 0 or len(self._hashes) == 0:
+        if len(self._hashes) == 0:
             return []
-        left = np.searchsorted(self._hashes, hashes, side="left")
-        right = np.searchsorted(self._hashes, hashes, side="right")
-        counts = right - left
-        useful = (counts > 0) & (counts <= _MAX_POSTINGS_PER_HASH)
-        seeds: dict[int, list[tuple[int, int]]] = {}
-        for q_pos, start, stop in zip(
-            positions[useful].tolist(), left[useful].tolist(), right[useful].tolist(), strict=True
-        ):
-            for ref_id, r_pos in zip(
-                self._ref_of[start:stop].tolist(), self._pos_of[start:stop].tolist(), strict=True
-            ):
-                seeds.setdefault(ref_id, []).append((q_pos, r_pos))
-        hits = [
-            hit
-            for ref_id, pairs in seeds.items()
-            if (hit := self._align(query, ref_id, pairs)) is not None
-        ]
+        codes = query.codes
+        grams = token_grams(query, self.params.gram_weight, self.params.word_weight)
+        seeds = self._screened_seeds(codes, grams)
+        if len(seeds) == 0:
+            return []
+        hits = []
+        order = np.lexsort((seeds[:, 1], seeds[:, 0], seeds[:, 3]))
+        seeds = seeds[order]
+        boundaries = np.flatnonzero(np.diff(seeds[:, 3])) + 1
+        for group in np.split(seeds, boundaries):
+            ref_id = int(group[0, 3])
+            reference = self._refs[ref_id]
+            extents = align_seeds(codes, reference.codes, group[:, :3], self.params.align)
+            hit = self._hit(query, ref_id, reference, extents)
+            if hit is not None:
+                hits.append(hit)
         hits.sort(key=lambda hit: hit.score, reverse=True)
         return hits
 
-    def _align(
-        self, query: NormalisedText, ref_id: int, pairs: list[tuple[int, int]]
+    def _screened_seeds(self, codes: npt.NDArray[np.uint32], grams: Grams) -> npt.NDArray[np.int64]:
+        """Rows (query start, reference start, length, reference id) worth aligning."""
+        left = np.searchsorted(self._hashes, grams.hashes, side="left")
+        right = np.searchsorted(self._hashes, grams.hashes, side="right")
+        counts = right - left
+        useful = (counts > 0) & (counts <= self.params.max_postings)
+        counts = counts[useful]
+        total = int(counts.sum())
+        if total == 0:
+            return np.empty((0, 4), dtype=np.int64)
+        group_start = np.cumsum(counts) - counts
+        postings = np.arange(total) - np.repeat(group_start - left[useful], counts)
+        q_start = np.repeat(grams.starts[useful].astype(np.int64), counts)
+        q_length = np.repeat((grams.ends - grams.starts)[useful].astype(np.int64), counts)
+        same_length = self._len_of[postings] == q_length
+        postings = postings[same_length]
+        q_start, q_length = q_start[same_length], q_length[same_length]
+        ref_of = self._ref_of[postings]
+        r_start = self._pos_of[postings].astype(np.int64)
+        slot = np.searchsorted(self._sorted_ids, ref_of)
+        r_global = self._bases[slot] + r_start
+
+        width = _SCREEN_WIDTH
+        padded_query = np.concatenate(
+            (np.full(width, _QUERY_PAD, np.uint32), codes, np.full(width, _QUERY_PAD, np.uint32))
+        )
+        steps = np.arange(width, dtype=np.int64)
+        after_q = (q_start + q_length + width)[:, None] + steps
+        after_r = (r_global + q_length)[:, None] + steps
+        before_q = (q_start + width - 1)[:, None] - steps
+        before_r = (r_global - 1)[:, None] - steps
+        equal_after = (padded_query[after_q] == self._concatenated[after_r]).sum(axis=1)
+        equal_before = (padded_query[before_q] == self._concatenated[before_r]).sum(axis=1)
+        keep = np.maximum(equal_after, equal_before) >= self.params.screen_min_equal
+        return np.stack((q_start[keep], r_start[keep], q_length[keep], ref_of[keep]), axis=1)
+
+    def _hit(
+        self, query: NormalisedText, ref_id: int, reference: _Reference, extents: list[Extent]
     ) -> IndexHit | None:
-        reference = self._refs[ref_id]
-        runs = _maximal_runs(query.text, reference.text, pairs, self.params.k)
-        if not runs:
+        limit = self.params.min_copy_chars
+        copies = [
+            extent
+            for extent in extents
+            if min(extent.q1 - extent.q0, extent.r1 - extent.r0) >= limit
+            and extent.matched >= self.params.align.min_identity * extent.length
+        ]
+        if not copies:
             return None
-        threshold = min(self.params.min_copy_chars, max(self.params.k, int(0.9 * len(reference.text))))
-        segments: list[tuple[_Run, int]] = []  # (segment extent, matched chars)
-        for extent, matched in _chain(runs, self.params.max_gap):
-            if min(extent.q1 - extent.q0, extent.r1 - extent.r0) >= threshold:
-                segments.append((extent, matched))
-        if not segments:
-            return None
-        matched_total = sum(matched for _, matched in segments)
-        span_total = sum(max(e.q1 - e.q0, e.r1 - e.r0) for e, _ in segments)
-        density = matched_total / span_total
-        score = density * (1.0 - math.exp(-matched_total / threshold))
-        ref_covered = sum(e.r1 - e.r0 for e, _ in segments)
-        query_covered = sum(e.q1 - e.q0 for e, _ in segments)
-        out_segments = tuple(
+        matched = sum(extent.matched for extent in copies)
+        span = sum(extent.length for extent in copies)
+        identity = matched / span
+        score = identity * (1.0 - math.exp(-matched / limit))
+        segments = tuple(
             Segment(
                 query.original_span(extent.q0, extent.q1),
-                reference.original_span(extent.r0, extent.r1),
+                reference.normalised.original_span(extent.r0, extent.r1),
                 "char",
             )
-            for extent, _ in segments
+            for extent in copies
         )
         details: dict[str, Any] = {
-            "copied_chars": matched_total,
-            "reference_share": round(min(1.0, ref_covered / max(1, len(reference.text))), 4),
-            "query_share": round(min(1.0, query_covered / max(1, len(query.text))), 4),
+            "copied_chars": matched,
+            "identity": round(identity, 4),
+            "reference_share": round(
+                min(1.0, sum(e.r1 - e.r0 for e in copies) / max(1, len(reference.codes))), 4
+            ),
+            "query_share": round(
+                min(1.0, sum(e.q1 - e.q0 for e in copies) / max(1, len(query.text))), 4
+            ),
         }
-        return IndexHit(ref_id=ref_id, score=round(score, 6), segments=out_segments, details=details)
+        return IndexHit(ref_id=ref_id, score=round(score, 6), segments=segments, details=details)
 
     # -- persistence ------------------------------------------------------------
     def serialize(self) -> bytes:
         self._compact()
-        ids = sorted(self._refs)
-        texts = [self._refs[i] for i in ids]
-        buffer = io.BytesIO()
-        np.savez(
-            buffer,
-            params=np.frombuffer(json.dumps(_params_dict(self.params)).encode(), dtype=np.uint8),
-            ids=np.array(ids, dtype=np.int64),
-            norm_lengths=np.array([len(t.text) for t in texts], dtype=np.int64),
-            original_lengths=np.array([t.original_length for t in texts], dtype=np.int64),
-            codes=np.frombuffer("".join(t.text for t in texts).encode("utf-32-le"), dtype=np.uint32),
-            offsets=np.concatenate([t.offsets for t in texts]) if texts else np.empty(0, np.int32),
+        ids = self._sorted_ids.tolist()
+        references = [self._refs[i].normalised for i in ids]
+        arrays: dict[str, Any] = dict(
+            params=np.frombuffer(json.dumps(asdict(self.params)).encode(), dtype=np.uint8),
+            ids=self._sorted_ids,
+            norm_lengths=np.array([len(r.text) for r in references], dtype=np.int64),
+            original_lengths=np.array([r.original_length for r in references], dtype=np.int64),
+            codes=np.concatenate([self._refs[i].codes for i in ids] or [np.empty(0, np.uint32)]),
+            offsets=np.concatenate([r.offsets for r in references] or [np.empty(0, np.int32)]),
+            word_starts=np.concatenate(
+                [r.token_starts() for r in references] or [np.empty(0, np.bool_)]
+            ),
             hashes=self._hashes,
             ref_of=self._ref_of,
             pos_of=self._pos_of,
+            len_of=self._len_of,
+            **self._near.serialize_into(),
         )
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
         return buffer.getvalue()
 
     @classmethod
     def deserialize(cls, data: bytes) -> Self:
         with np.load(io.BytesIO(data)) as arrays:
-            params = TextIndexParams(**json.loads(arrays["params"].tobytes().decode()))
-            index = cls(params)
-            codes = arrays["codes"]
-            offsets = arrays["offsets"]
+            raw_params = json.loads(arrays["params"].tobytes().decode())
+            align = AlignParams(**raw_params.pop("align"))
+            index = cls(TextIndexParams(**raw_params, align=align))
+            codes, offsets, word_starts = arrays["codes"], arrays["offsets"], arrays["word_starts"]
             start = 0
             for ref_id, length, original in zip(
                 arrays["ids"].tolist(),
@@ -222,73 +298,18 @@ class TextIndex(SignalIndex):
                 arrays["original_lengths"].tolist(),
                 strict=True,
             ):
-                text = codes[start : start + length].tobytes().decode("utf-32-le")
-                index._refs[ref_id] = NormalisedText(
-                    text, offsets[start : start + length].astype(np.int32), original
+                piece = codes[start : start + length]
+                normalised = NormalisedText(
+                    piece.tobytes().decode("utf-32-le"),
+                    offsets[start : start + length],
+                    original,
+                    word_starts[start : start + length],
                 )
+                index._refs[ref_id] = _Reference(piece, normalised)
                 start += length
             index._hashes = arrays["hashes"]
             index._ref_of = arrays["ref_of"]
             index._pos_of = arrays["pos_of"]
+            index._len_of = arrays["len_of"]
+            index._near = NearDuplicateIndex.deserialize_from(dict(arrays))
         return index
-
-
-def _params_dict(params: TextIndexParams) -> dict[str, int]:
-    return {name: getattr(params, name) for name in TextIndexParams.__dataclass_fields__}
-
-
-def _maximal_runs(query: str, reference: str, pairs: list[tuple[int, int]], k: int) -> list[_Run]:
-    """Extend each seed to a maximal exact match; seeds inside a found run are skipped."""
-    runs: list[_Run] = []
-    covered: dict[int, int] = {}  # diagonal -> query end of the last run on it
-    for q_pos, r_pos in sorted(pairs):
-        diagonal = r_pos - q_pos
-        if covered.get(diagonal, -1) > q_pos:
-            continue
-        if query[q_pos : q_pos + k] != reference[r_pos : r_pos + k]:
-            continue  # hash collision
-        q0, r0 = q_pos, r_pos
-        while q0 > 0 and r0 > 0 and query[q0 - 1] == reference[r0 - 1]:
-            q0 -= 1
-            r0 -= 1
-        q1, r1 = q_pos + k, r_pos + k
-        while q1 < len(query) and r1 < len(reference) and query[q1] == reference[r1]:
-            q1 += 1
-            r1 += 1
-        covered[diagonal] = q1
-        runs.append(_Run(q0, q1, r0, r1))
-    return runs
-
-
-def _chain(runs: list[_Run], max_gap: int) -> list[tuple[_Run, int]]:
-    """Greedily chain runs that follow each other in both texts with small gaps.
-
-    Returns each chain's extent and how many of its query characters were matched exactly.
-    """
-    finished: list[tuple[_Run, int]] = []
-    open_chains: list[tuple[_Run, list[int]]] = []  # extent, [matched]
-    for run in sorted(runs, key=lambda run: (run.q0, run.r0)):
-        still_open = []
-        for extent, matched in open_chains:
-            if run.q0 - extent.q1 > max_gap:
-                finished.append((extent, matched[0]))
-            else:
-                still_open.append((extent, matched))
-        open_chains = still_open
-        target = next(
-            (
-                (extent, matched)
-                for extent, matched in open_chains
-                if abs(run.r0 - extent.r1) <= max_gap and run.r1 > extent.r1 and run.q1 > extent.q1
-            ),
-            None,
-        )
-        if target is None:
-            open_chains.append((_Run(run.q0, run.q1, run.r0, run.r1), [run.q1 - run.q0]))
-            continue
-        extent, matched = target
-        matched[0] += run.q1 - max(run.q0, extent.q1)
-        extent.q1 = run.q1
-        extent.r1 = run.r1
-    finished.extend((extent, matched[0]) for extent, matched in open_chains)
-    return finished

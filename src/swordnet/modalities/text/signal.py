@@ -9,8 +9,12 @@ from typing import TYPE_CHECKING, ClassVar, Self
 
 from swordnet.domain.errors import CorruptMediaError
 from swordnet.domain.kinds import Modality
-from swordnet.modalities.text.index import TextIndex, TextIndexParams, encode_text_payload
+from swordnet.modalities.text.index import TextIndex, TextIndexParams
+from swordnet.modalities.text.neardup import sketch, sketch_to_bytes
 from swordnet.modalities.text.normalize import normalise
+from swordnet.modalities.text.pages import main_text
+from swordnet.modalities.text.payload import TextPayload, encode_payload
+from swordnet.modalities.text.winnow import token_grams
 from swordnet.plugins.signals import (
     ConformanceSamples,
     Fingerprint,
@@ -29,6 +33,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -46,12 +51,18 @@ def decode_text(data: bytes, name: str) -> str:
     raise CorruptMediaError(f"{name}: not valid UTF-8 or GB18030 text")
 
 
+def is_html(media: MediaInput) -> bool:
+    if media.media_type is not None and "html" in media.media_type.lower():
+        return True
+    return media.suffix in _HTML_SUFFIXES
+
+
 class TextSignal(SignalType):
     name: ClassVar[str] = "text"
     modality: ClassVar[Modality] = Modality.TEXT
-    version: ClassVar[int] = 1
-    file_extensions: ClassVar[frozenset[str]] = frozenset({".txt", ".text", ".md"})
-    media_types: ClassVar[tuple[str, ...]] = ("text/plain", "text/markdown")
+    version: ClassVar[int] = 2
+    file_extensions: ClassVar[frozenset[str]] = frozenset({".txt", ".text", ".md", *_HTML_SUFFIXES})
+    media_types: ClassVar[tuple[str, ...]] = ("text/plain", "text/markdown", "text/html")
     index_class = TextIndex
 
     def __init__(self, params: TextIndexParams | None = None) -> None:
@@ -81,22 +92,27 @@ class TextSignal(SignalType):
         }
         for name, data in files.items():
             (workdir / name).write_bytes(data)
-        return ConformanceSamples(
-            *(MediaInput.from_path(workdir / name) for name in files)
-        )
+        return ConformanceSamples(*(MediaInput.from_path(workdir / name) for name in files))
 
     def fingerprint(self, media: MediaInput, *, role: Role = "query") -> Fingerprint:
-        return self.fingerprint_text(decode_text(media.read(), media.name))
+        text = decode_text(media.read(), media.name)
+        if is_html(media):
+            text, extraction = main_text(text, media.name)
+            return self.fingerprint_text(text, extraction=extraction)
+        return self.fingerprint_text(text)
 
-    def fingerprint_text(self, text: str) -> Fingerprint:
+    def fingerprint_text(self, text: str, *, extraction: str = "plain") -> Fingerprint:
+        """Fingerprint decoded text; segment offsets refer to this text."""
         normalised = normalise(text)
+        grams = token_grams(normalised, self.params.gram_weight, self.params.word_weight)
+        payload = TextPayload(normalised, sketch_to_bytes(sketch(grams.hashes)))
         return Fingerprint(
             signal=self.name,
             version=self.version,
-            payload=encode_text_payload(normalised),
+            payload=encode_payload(payload),
             length=float(len(text)),
             unit="char",
-            meta={"normalised_chars": len(normalised.text)},
+            meta={"normalised_chars": len(normalised.text), "extraction": extraction},
         )
 
     def new_index(self) -> TextIndex:

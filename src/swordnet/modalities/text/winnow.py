@@ -1,20 +1,39 @@
-"""Winnowing (Schleimer, Wilkerson and Aiken, 2003) over character k-grams, in numpy.
+"""Local fingerprints: 64-bit hashes of token n-grams, and winnowing over them.
 
-Every k-gram of the normalised text is hashed to 64 bits; in each window of ``w``
-consecutive hashes the smallest is kept. Any shared run of at least ``w + k - 1``
-characters is then guaranteed to share at least one kept hash, whatever surrounds it.
+Tokens are single characters in CJK scripts and words elsewhere, so a gram is a
+character n-gram in Chinese and a word n-gram in English. Every gram spans tokens whose
+weights add up to ``gram_weight`` (a CJK character weighs 1, a word ``word_weight``).
+
+Hashes are polynomial over code points modulo 2**64, computed for all grams at once from
+prefix sums (the base is odd, hence invertible), then spread with SplitMix64's finaliser.
+
+Winnowing (Schleimer, Wilkerson and Aiken, 2003) keeps the smallest hash of every window
+of ``w`` consecutive grams: any shared run of at least ``w`` grams shares a kept hash.
+References are winnowed; queries look up every gram, which finds strictly more seeds.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-_BASE = np.uint64(1_000_003)
+from swordnet.modalities.text.normalize import NormalisedText, is_cjk
+
+_BASE = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
+_BASE_INVERSE = np.uint64(pow(int(_BASE), -1, 2**64))
 
 
-def _mix64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+@dataclass(frozen=True, slots=True)
+class Grams:
+    hashes: npt.NDArray[np.uint64]
+    starts: npt.NDArray[np.int32]  # normalised character where each gram starts
+    ends: npt.NDArray[np.int32]
+
+
+def mix64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     """SplitMix64's finaliser: spreads polynomial hashes over all 64 bits."""
     z = values.copy()
     z ^= z >> np.uint64(30)
@@ -25,30 +44,58 @@ def _mix64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return z
 
 
-def kgram_hashes(text: str, k: int) -> npt.NDArray[np.uint64]:
-    """64-bit hashes of every k-gram; empty when the text is shorter than k."""
-    if len(text) < k:
-        return np.empty(0, dtype=np.uint64)
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    count = len(codes) - k + 1
-    hashes = np.zeros(count, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(k):
-            hashes = hashes * _BASE + codes[j : j + count]
-    return _mix64(hashes)
+def _powers(base: np.uint64, count: int) -> npt.NDArray[np.uint64]:
+    powers = np.full(count, base, dtype=np.uint64)
+    powers[0] = 1
+    return np.cumprod(powers, dtype=np.uint64)  # wraps modulo 2**64, as intended
 
 
-def winnow(text: str, k: int, w: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int32]]:
-    """Kept hashes and the positions of their k-grams, in text order."""
-    hashes = kgram_hashes(text, k)
-    if len(hashes) == 0:
-        return hashes, np.empty(0, dtype=np.int32)
+def substring_hashes(
+    codes: npt.NDArray[np.uint32], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+) -> npt.NDArray[np.uint64]:
+    """Hashes of ``codes[starts[i]:ends[i]]`` for every i, independent of position."""
+    n = len(codes)
+    inverse_powers = _powers(_BASE_INVERSE, n + 1)
+    prefix = np.zeros(n + 1, dtype=np.uint64)
+    np.cumsum(codes.astype(np.uint64) * inverse_powers[:n], out=prefix[1:])
+    base_powers = _powers(_BASE, n + 1)
+    raw = (prefix[ends] - prefix[starts]) * base_powers[starts]
+    return mix64(raw + (ends - starts).astype(np.uint64))
+
+
+def token_grams(normalised: NormalisedText, gram_weight: int, word_weight: int) -> Grams:
+    """Every gram of the text: its hash and its span in normalised characters."""
+    codes = normalised.codes
+    token_first = np.flatnonzero(normalised.token_starts())
+    empty = Grams(np.empty(0, np.uint64), np.empty(0, np.int32), np.empty(0, np.int32))
+    if len(token_first) == 0:
+        return empty
+    token_last = np.append(token_first[1:], len(codes))
+    weights = np.where(is_cjk(codes[token_first]), 1, word_weight).astype(np.int64)
+    cumulative = np.concatenate(([0], np.cumsum(weights)))
+    # The gram starting at token t ends after the first token where the weight reaches
+    # gram_weight; grams running past the end of the text are not formed.
+    ends_token = np.searchsorted(cumulative, cumulative[:-1] + gram_weight, side="left")
+    complete = ends_token <= len(token_first)
+    if not complete.any():
+        return empty
+    first = np.flatnonzero(complete)
+    starts = token_first[first].astype(np.int64)
+    ends = token_last[ends_token[first] - 1].astype(np.int64)
+    hashes = substring_hashes(codes, starts, ends)
+    return Grams(hashes, starts.astype(np.int32), ends.astype(np.int32))
+
+
+def winnow(grams: Grams, w: int) -> Grams:
+    """The grams whose hash is the smallest of some window of ``w`` consecutive grams."""
+    hashes = grams.hashes
     if len(hashes) <= w:
-        position = int(np.argmin(hashes))
-        return hashes[position : position + 1], np.array([position], dtype=np.int32)
-    windows = sliding_window_view(hashes, w)
-    # Rightmost minimum per window, as in the paper, so runs of equal hashes keep one.
-    reversed_argmin = np.argmin(windows[:, ::-1], axis=1)
-    positions = np.arange(len(windows)) + (w - 1 - reversed_argmin)
-    positions = np.unique(positions).astype(np.int32)
-    return hashes[positions], positions
+        if len(hashes) == 0:
+            return grams
+        keep = np.array([int(np.argmin(hashes))])
+    else:
+        windows = sliding_window_view(hashes, w)
+        # Rightmost minimum per window, as in the paper, so runs of equal hashes keep one.
+        reversed_argmin = np.argmin(windows[:, ::-1], axis=1)
+        keep = np.unique(np.arange(len(windows)) + (w - 1 - reversed_argmin))
+    return Grams(hashes[keep], grams.starts[keep], grams.ends[keep])
