@@ -1,0 +1,151 @@
+"""What the image fingerprint holds, and how a decoded picture becomes one.
+
+Two tiers, computed together so that a fingerprint can be queried by either:
+
+* **global**: PDQ hashes of the picture with uniform borders trimmed off (letterboxing,
+  padding, frames), all eight dihedral variants (mirrors and quarter turns), and PDQ's
+  quality score, which says whether the hash can be trusted at all (flat images cannot);
+* **local**: ORB keypoints and binary descriptors, which survive what moves or hides
+  part of the picture (crops, rotations, overlays, picture-in-picture, photos of screens).
+
+Coordinates are stored in pixels of the original upright image, so the boxes of a match
+are in the same pixels a person sees.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Literal
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pdqhash
+from PIL import Image
+
+from swordnet.modalities.image.borders import content_box
+from swordnet.modalities.image.decode import DecodedImage, RGBArray
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
+FeatureRole = Literal["reference", "query"]
+
+PDQ_BYTES = 32
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureParams:
+    """How much of each tier to extract. Changing a value changes the fingerprint."""
+
+    pdq_side: int = 512  # PDQ downsamples to 64x64 internally; more pixels only cost time
+    local_side: int = 768
+    reference_keypoints: int = 500
+    query_keypoints: int = 1000  # queries may hold the work in a small part of the frame
+    orb_fast_threshold: int = 12  # lower than OpenCV's 20 so blurred copies keep corners
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFeatures:
+    width: int
+    height: int
+    content: Box  # the picture once uniform borders are trimmed
+    pdq: npt.NDArray[np.uint8]  # (8, 32): dihedral variants, the identity first
+    pdq_quality: int
+    keypoints: npt.NDArray[np.float32]  # (n, 2) x, y in original pixels
+    descriptors: npt.NDArray[np.uint8]  # (n, 32) ORB
+    meta: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def long_side(self) -> int:
+        return max(self.width, self.height)
+
+    def to_payload(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            header=np.array(
+                [self.width, self.height, *self.content, self.pdq_quality], dtype=np.int64
+            ),
+            pdq=self.pdq,
+            keypoints=self.keypoints,
+            descriptors=self.descriptors,
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_payload(cls, payload: bytes) -> ImageFeatures:
+        with np.load(io.BytesIO(payload)) as arrays:
+            width, height, x0, y0, x1, y1, quality = (int(v) for v in arrays["header"])
+            return cls(
+                width=width,
+                height=height,
+                content=(x0, y0, x1, y1),
+                pdq=arrays["pdq"].astype(np.uint8),
+                pdq_quality=quality,
+                keypoints=arrays["keypoints"].astype(np.float32),
+                descriptors=arrays["descriptors"].astype(np.uint8),
+            )
+
+
+def extract_features(
+    decoded: DecodedImage, role: FeatureRole = "query", params: FeatureParams | None = None
+) -> ImageFeatures:
+    params = params or FeatureParams()
+    rgb = decoded.rgb
+    to_original = decoded.scale_to_original
+    box_work = content_box(rgb)
+    x0, y0, x1, y1 = box_work
+    hashes, quality = _pdq_dihedral(_fit(rgb[y0:y1, x0:x1], params.pdq_side))
+    keypoints, descriptors = _orb(
+        rgb,
+        params.local_side,
+        params.reference_keypoints if role == "reference" else params.query_keypoints,
+        params.orb_fast_threshold,
+    )
+    content = (
+        round(x0 * to_original),
+        round(y0 * to_original),
+        min(decoded.original_width, round(x1 * to_original)),
+        min(decoded.original_height, round(y1 * to_original)),
+    )
+    return ImageFeatures(
+        width=decoded.original_width,
+        height=decoded.original_height,
+        content=content,
+        pdq=hashes,
+        pdq_quality=quality,
+        keypoints=(keypoints * to_original).astype(np.float32),
+        descriptors=descriptors,
+        meta={"frames": decoded.frames},
+    )
+
+
+def _fit(rgb: RGBArray, side: int) -> RGBArray:
+    height, width = rgb.shape[:2]
+    if max(height, width) <= side:
+        return rgb
+    ratio = side / max(height, width)
+    size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
+
+
+def _pdq_dihedral(rgb: RGBArray) -> tuple[npt.NDArray[np.uint8], int]:
+    if min(rgb.shape[:2]) < 2:
+        return np.zeros((8, PDQ_BYTES), dtype=np.uint8), 0
+    bit_vectors, quality = pdqhash.compute_dihedral(np.ascontiguousarray(rgb))
+    bits = np.asarray(bit_vectors, dtype=np.uint8).reshape(8, PDQ_BYTES * 8)
+    return np.packbits(bits, axis=1), int(quality)
+
+
+def _orb(
+    rgb: RGBArray, side: int, keypoint_count: int, fast_threshold: int
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8]]:
+    small = _fit(rgb, side)
+    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+    detector = cv2.ORB.create(nfeatures=keypoint_count, fastThreshold=fast_threshold)
+    keypoints, descriptors = detector.detectAndCompute(grey, None)
+    if descriptors is None or len(keypoints) == 0:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
+    scale = max(rgb.shape[:2]) / max(small.shape[:2])
+    points = np.array([kp.pt for kp in keypoints], dtype=np.float32) * scale
+    return points, np.asarray(descriptors, dtype=np.uint8)
