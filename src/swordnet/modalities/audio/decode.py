@@ -1,0 +1,154 @@
+"""Decode any container PyAV reads (audio files, the audio track of a video) to mono PCM."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import BinaryIO
+
+import av
+import numpy as np
+from numpy.typing import NDArray
+
+from swordnet.domain.errors import CorruptMediaError, MediaTooLargeError
+
+ANALYSIS_RATE = 8000  # Hz: music identity lives below 4 kHz, and 8 kHz keeps ingest fast
+DEFAULT_MAX_SECONDS = 6 * 3600.0  # a whole film soundtrack fits; a runaway stream does not
+
+FloatArray = NDArray[np.float32]
+
+
+def decode_audio(
+    source: Path | bytes | BinaryIO,
+    *,
+    name: str,
+    rate: int = ANALYSIS_RATE,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
+) -> FloatArray:
+    """Decode the first audio stream of ``source`` to mono float32 PCM at ``rate`` Hz.
+
+    Raises ``CorruptMediaError`` when nothing can be decoded (not media, damaged, or no audio
+    stream) and ``MediaTooLargeError`` past ``max_seconds`` of decoded audio.
+    """
+    opened: str | BinaryIO
+    if isinstance(source, Path):
+        opened = str(source)
+    elif isinstance(source, bytes):
+        opened = io.BytesIO(source)
+    else:
+        opened = source
+    try:
+        container = av.open(opened, mode="r")
+    except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError) as error:
+        raise CorruptMediaError(f"{name}: not a readable audio or video file ({error})") from None
+    with container:
+        if not container.streams.audio:
+            raise CorruptMediaError(f"{name}: the file holds no audio stream")
+        stream = container.streams.audio[0]
+        return _decode_stream(container, stream, name=name, rate=rate, max_seconds=max_seconds)
+
+
+def _decode_stream(
+    container: av.container.InputContainer,
+    stream: av.AudioStream,
+    *,
+    name: str,
+    rate: int,
+    max_seconds: float,
+) -> FloatArray:
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+    max_samples = int(max_seconds * rate)
+    chunks: list[FloatArray] = []
+    total = 0
+    failure: Exception | None = None
+    try:
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                chunk = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+                chunks.append(chunk)
+                total += chunk.size
+            if total > max_samples:
+                raise MediaTooLargeError(
+                    f"{name}: more than {max_seconds:.0f} s of audio, over the limit"
+                )
+        for out in resampler.resample(None):
+            chunks.append(out.to_ndarray().reshape(-1).astype(np.float32, copy=False))
+    except MediaTooLargeError:
+        raise
+    except (av.FFmpegError, ValueError, OSError) as error:
+        # A damaged tail still leaves usable audio; only an undecodable file is an error.
+        failure = error
+    if not chunks:
+        reason = f" ({failure})" if failure is not None else ""
+        raise CorruptMediaError(f"{name}: no audio could be decoded{reason}")
+    pcm = np.concatenate(chunks)
+    if not np.all(np.isfinite(pcm)):
+        pcm = np.nan_to_num(pcm, nan=0.0, posinf=0.0, neginf=0.0)
+    return pcm
+
+
+def write_audio(
+    path: Path, samples: FloatArray, rate: int, *, codec: str = "pcm_s16le", bit_rate: int = 0
+) -> None:
+    """Write mono float PCM to ``path`` (the container follows the suffix) through PyAV."""
+    path.write_bytes(
+        encode_audio(
+            samples, rate, container_format=_format_for(path), codec=codec, bit_rate=bit_rate
+        )
+    )
+
+
+def encode_audio(
+    samples: FloatArray,
+    rate: int,
+    *,
+    container_format: str,
+    codec: str,
+    bit_rate: int = 0,
+    codec_rate: int | None = None,
+) -> bytes:
+    """Encode mono float PCM in memory, resampling to ``codec_rate`` when the codec needs it."""
+    buffer = io.BytesIO()
+    out_rate = codec_rate or rate
+    with av.open(buffer, mode="w", format=container_format) as container:
+        stream = container.add_stream(codec, rate=out_rate, layout="mono")
+        assert isinstance(stream, av.AudioStream)
+        if bit_rate:
+            stream.bit_rate = bit_rate
+        pcm = np.clip(samples, -1.0, 1.0).astype(np.float32).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(pcm, format="flt", layout="mono")
+        frame.sample_rate = rate
+        resampler = av.AudioResampler(
+            format=stream.codec_context.format, layout="mono", rate=out_rate
+        )
+        frame_size = stream.codec_context.frame_size or 1024
+        fifo = av.AudioFifo()
+        for converted in resampler.resample(frame):
+            fifo.write(converted)
+        for converted in resampler.resample(None):
+            fifo.write(converted)
+        while fifo.samples > 0:
+            chunk = fifo.read(min(frame_size, fifo.samples), partial=True)
+            if chunk is None:
+                break
+            chunk.pts = None
+            for packet in stream.encode(chunk):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return buffer.getvalue()
+
+
+_FORMATS = {
+    ".wav": "wav",
+    ".flac": "flac",
+    ".mp3": "mp3",
+    ".ogg": "ogg",
+    ".opus": "ogg",
+    ".m4a": "mp4",
+    ".mka": "matroska",
+}
+
+
+def _format_for(path: Path) -> str:
+    return _FORMATS.get(path.suffix.lower(), "wav")

@@ -1,0 +1,290 @@
+"""The audio index: peak-pair hashes voted by time offset, then verified peak by peak.
+
+References are stored as their peaks (compact, and what verification needs); the hash table
+is rebuilt from them in memory when the set of references has changed. A query is tried as
+is, then, if nothing verified, under a grid of time scales and pitch shifts applied to its
+peaks, which undoes speed, tempo and pitch changes of up to about +-12%.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import asdict, dataclass, field
+from typing import Self
+
+import numpy as np
+from numpy.typing import NDArray
+
+from swordnet.domain.errors import CorruptMediaError
+from swordnet.domain.matching import IndexHit, Segment
+from swordnet.modalities.audio.landmarks import FRAME_SECONDS, HASH_BITS, Peaks, hash_pairs
+from swordnet.modalities.audio.payload import decode_peaks, encode_peaks
+from swordnet.modalities.audio.verify import Verdict, verify_alignment
+from swordnet.plugins.signals import Fingerprint, SignalIndex
+
+_OFFSET_BIAS = 1 << 24  # frames: 6 days of reference either side of zero
+
+
+def _default_time_scales() -> list[float]:
+    return [round(x, 4) for x in np.arange(0.875, 1.1376, 0.025)]
+
+
+def _default_pitch_shifts() -> list[float]:
+    return [-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]
+
+
+@dataclass(frozen=True, slots=True)
+class AudioMatchParams:
+    """Matching settings; the defaults are the ones ``bench/audio.py`` measured."""
+
+    reference_fanout: int = 5
+    query_fanout: int = 10
+    time_scales: list[float] = field(default_factory=_default_time_scales)
+    pitch_shifts: list[float] = field(default_factory=_default_pitch_shifts)
+    min_votes: int = 2
+    candidates: int = 12
+    min_z: float = 8.0  # verification threshold (score 0.5); set on negatives, see docs/audio.md
+    min_matched: int = 8
+    sure_z: float = 16.0  # a first-pass match this strong skips the scale/pitch grid
+    window_seconds: float = 30.0  # long queries are matched window by window
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    ref_slot: int
+    offset: float
+    time_scale: float
+    pitch_shift: float
+    votes: int
+
+
+class AudioIndex(SignalIndex):
+    """Reference peaks by ref id, with a hash table built from them on demand."""
+
+    def __init__(self, params: AudioMatchParams | None = None) -> None:
+        self.params = params or AudioMatchParams()
+        self._peaks: dict[int, Peaks] = {}
+        self._durations: dict[int, float] = {}
+        self._table: _HashTable | None = None
+
+    # -- contents ----------------------------------------------------------------------
+    def add(self, ref_id: int, fingerprint: Fingerprint) -> None:
+        self._peaks[ref_id] = decode_peaks(fingerprint.payload)
+        self._durations[ref_id] = float(fingerprint.length)
+        self._table = None
+
+    def remove(self, ref_id: int) -> None:
+        if self._peaks.pop(ref_id, None) is not None:
+            self._durations.pop(ref_id, None)
+            self._table = None
+
+    def ref_ids(self) -> set[int]:
+        return set(self._peaks)
+
+    def reference_seconds(self) -> float:
+        return float(sum(self._durations.values()))
+
+    def memory_bytes(self) -> int:
+        """Bytes held in memory by the hash table and the reference peaks."""
+        peaks = sum(p.frames.nbytes + p.pitches.nbytes for p in self._peaks.values())
+        return peaks + self._hash_table().nbytes()
+
+    # -- persistence -------------------------------------------------------------------
+    def serialize(self) -> bytes:
+        header = {"version": 1, "params": asdict(self.params), "refs": []}
+        blobs: list[bytes] = []
+        for ref_id in sorted(self._peaks):
+            blob = encode_peaks(self._peaks[ref_id])
+            header["refs"].append([ref_id, self._durations[ref_id], len(blob)])  # type: ignore[attr-defined]
+            blobs.append(blob)
+        head = json.dumps(header).encode()
+        return struct.pack("<I", len(head)) + head + b"".join(blobs)
+
+    @classmethod
+    def deserialize(cls, data: bytes) -> Self:
+        try:
+            (head_size,) = struct.unpack_from("<I", data)
+            header = json.loads(data[4 : 4 + head_size])
+            index = cls(AudioMatchParams(**header["params"]))
+            position = 4 + head_size
+            for ref_id, duration, size in header["refs"]:
+                index._peaks[int(ref_id)] = decode_peaks(data[position : position + size])
+                index._durations[int(ref_id)] = float(duration)
+                position += size
+        except (struct.error, ValueError, KeyError, TypeError) as error:
+            raise CorruptMediaError(f"audio index data is damaged ({error})") from None
+        return index
+
+    # -- matching ----------------------------------------------------------------------
+    def query(self, fingerprint: Fingerprint) -> list[IndexHit]:
+        peaks = decode_peaks(fingerprint.payload)
+        if len(peaks) < self.params.min_matched or not self._peaks:
+            return []
+        window = int(self.params.window_seconds / FRAME_SECONDS)
+        best: dict[int, IndexHit] = {}
+        last = int(peaks.frames[-1])
+        for start in range(0, max(1, last - window // 3), window // 2):
+            chunk = _slice(peaks, start, start + window)
+            for hit in self._query_window(chunk):
+                if hit.ref_id not in best or hit.score > best[hit.ref_id].score:
+                    best[hit.ref_id] = hit
+        return sorted(best.values(), key=lambda hit: -hit.score)
+
+    def _query_window(self, peaks: Peaks) -> list[IndexHit]:
+        if len(peaks) < self.params.min_matched:
+            return []
+        table = self._hash_table()
+        plain = self._verified(peaks, table.vote(peaks, [(1.0, 0.0)], self.params))
+        if plain and max(v.z for _, v in plain) >= self.params.sure_z:
+            return self._hits(plain)
+        grid = [(a, s) for a in self.params.time_scales for s in [0.0, *self.params.pitch_shifts]]
+        return self._hits(plain + self._verified(peaks, table.vote(peaks, grid, self.params)))
+
+    def _verified(
+        self, peaks: Peaks, candidates: list[_Candidate]
+    ) -> list[tuple[_Candidate, Verdict]]:
+        table = self._hash_table()
+        accepted: list[tuple[_Candidate, Verdict]] = []
+        for candidate in candidates:
+            reference = self._peaks[table.ref_ids[candidate.ref_slot]]
+            verdict = verify_alignment(
+                peaks,
+                reference,
+                offset=candidate.offset,
+                time_scale=candidate.time_scale,
+                pitch_shift=candidate.pitch_shift,
+            )
+            if verdict.z >= self.params.min_z and verdict.matched >= self.params.min_matched:
+                accepted.append((candidate, verdict))
+        return accepted
+
+    def _hits(self, verified: list[tuple[_Candidate, Verdict]]) -> list[IndexHit]:
+        table = self._hash_table()
+        best: dict[int, IndexHit] = {}
+        for candidate, verdict in verified:
+            ref_id = table.ref_ids[candidate.ref_slot]
+            score = verdict.z / (verdict.z + self.params.min_z)
+            if ref_id in best and best[ref_id].score >= score:
+                continue
+            q0, q1 = verdict.query_start_frame, verdict.query_end_frame + 1
+            r0 = verdict.offset + candidate.time_scale * q0
+            r1 = verdict.offset + candidate.time_scale * q1
+            segment = Segment(
+                query=(round(q0 * FRAME_SECONDS, 3), round(q1 * FRAME_SECONDS, 3)),
+                reference=(round(max(r0, 0.0) * FRAME_SECONDS, 3), round(r1 * FRAME_SECONDS, 3)),
+                unit="s",
+            )
+            best[ref_id] = IndexHit(
+                ref_id=ref_id,
+                score=round(score, 6),
+                segments=(segment,),
+                details={
+                    "z": round(verdict.z, 2),
+                    "matched_peaks": verdict.matched,
+                    "votes": candidate.votes,
+                    "time_scale": candidate.time_scale,
+                    "pitch_shift_semitones": candidate.pitch_shift,
+                },
+            )
+        return list(best.values())
+
+    def _hash_table(self) -> _HashTable:
+        if self._table is None:
+            self._table = _HashTable.build(self._peaks, self.params.reference_fanout)
+        return self._table
+
+
+def _slice(peaks: Peaks, start: int, stop: int) -> Peaks:
+    lo, hi = np.searchsorted(peaks.frames, [start, stop])
+    return Peaks(peaks.frames[lo:hi], peaks.pitches[lo:hi])
+
+
+@dataclass(frozen=True, slots=True)
+class _HashTable:
+    """Every reference hash, grouped by hash value (CSR layout) for direct lookup."""
+
+    ref_ids: list[int]
+    starts: NDArray[np.int64]  # starts[h]..starts[h+1] index the entries of hash h
+    entry_slots: NDArray[np.int32]
+    entry_frames: NDArray[np.int32]
+
+    @classmethod
+    def build(cls, references: dict[int, Peaks], fanout: int) -> _HashTable:
+        ref_ids = sorted(references)
+        hashes: list[NDArray[np.int64]] = []
+        slots: list[NDArray[np.int32]] = []
+        frames: list[NDArray[np.int32]] = []
+        for slot, ref_id in enumerate(ref_ids):
+            pairs = hash_pairs(references[ref_id], fanout=fanout)
+            hashes.append(pairs.hashes)
+            frames.append(pairs.anchor_frames.astype(np.int32))
+            slots.append(np.full(pairs.hashes.size, slot, np.int32))
+        all_hashes = np.concatenate(hashes) if hashes else np.zeros(0, np.int64)
+        order = np.argsort(all_hashes, kind="stable")
+        counts = np.bincount(all_hashes, minlength=1 << HASH_BITS)
+        starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return cls(
+            ref_ids,
+            starts,
+            (np.concatenate(slots) if slots else np.zeros(0, np.int32))[order],
+            (np.concatenate(frames) if frames else np.zeros(0, np.int32))[order],
+        )
+
+    def nbytes(self) -> int:
+        return self.starts.nbytes + self.entry_slots.nbytes + self.entry_frames.nbytes
+
+    def vote(
+        self, peaks: Peaks, grid: list[tuple[float, float]], params: AudioMatchParams
+    ) -> list[_Candidate]:
+        """Count hash hits per (grid point, reference, offset); return the best few."""
+        keys_parts: list[NDArray[np.int64]] = []
+        frame_parts: list[NDArray[np.float64]] = []
+        grid_parts: list[NDArray[np.int64]] = []
+        for point, (scale, shift) in enumerate(grid):
+            pairs = hash_pairs(
+                peaks, fanout=params.query_fanout, time_scale=scale, pitch_shift=shift
+            )
+            keys_parts.append(pairs.hashes)
+            frame_parts.append(pairs.anchor_frames)
+            grid_parts.append(np.full(pairs.hashes.size, point, np.int64))
+        keys = np.concatenate(keys_parts)
+        if keys.size == 0:
+            return []
+        lo, hi = self.starts[keys], self.starts[keys + 1]
+        counts = hi - lo
+        total = int(counts.sum())
+        if total == 0:
+            return []
+        owner = np.repeat(np.arange(keys.size), counts)
+        entries = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + lo[owner]
+        query_frames = np.concatenate(frame_parts)[owner]
+        points = np.concatenate(grid_parts)[owner]
+        offsets = np.rint(self.entry_frames[entries] - query_frames).astype(np.int64)
+        slots = self.entry_slots[entries].astype(np.int64)
+        vote_keys = ((points * len(self.ref_ids) + slots) << 26) | (offsets + _OFFSET_BIAS)
+        unique, votes = np.unique(vote_keys, return_counts=True)
+        # Offsets jitter by a frame: let each bin count its neighbours too.
+        smoothed = votes.copy()
+        for step in (-1, 1):
+            neighbour = np.searchsorted(unique, unique + step)
+            found = neighbour < unique.size
+            found[found] &= unique[neighbour[found]] == unique[found] + step
+            smoothed[found] += votes[neighbour[found]]
+        eligible = np.nonzero(smoothed >= params.min_votes)[0]
+        top = eligible[np.argsort(-smoothed[eligible], kind="stable")]
+        chosen: list[_Candidate] = []
+        seen: set[tuple[int, int, int]] = set()
+        for position in top:
+            key = int(unique[position])
+            offset = (key & ((1 << 26) - 1)) - _OFFSET_BIAS
+            point, slot = divmod(key >> 26, len(self.ref_ids))
+            marker = (point, slot, offset // 4)
+            if marker in seen:
+                continue
+            seen.add(marker)
+            scale, shift = grid[point]
+            chosen.append(_Candidate(slot, float(offset), scale, shift, int(smoothed[position])))
+            if len(chosen) >= params.candidates:
+                break
+        return chosen

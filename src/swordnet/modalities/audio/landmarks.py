@@ -1,0 +1,145 @@
+"""Spectral peaks ("landmarks") and the peak-pair hashes built from them.
+
+Peaks are kept as (frame, pitch) with pitch in fractional semitones above ``PITCH_FLOOR_HZ``.
+On that log-frequency axis a pitch shift is a translation and a speed or tempo change is a
+scaling of time, so a query can be "undone" by moving its peaks instead of re-analysing the
+audio (see ``hash_pairs``'s ``time_scale`` and ``pitch_shift``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.ndimage import maximum_filter, uniform_filter
+
+from swordnet.modalities.audio.decode import ANALYSIS_RATE
+
+N_FFT = 1024  # 128 ms at 8 kHz: 7.8 Hz bins, fine enough to place peaks within a semitone
+HOP = 256  # 32 ms per frame
+FRAME_SECONDS = HOP / ANALYSIS_RATE
+PITCH_FLOOR_HZ = 200.0  # below this, bass is too coarse in frequency and phones cut it anyway
+PITCH_CEILING_HZ = 3800.0
+SILENCE_DB = -75.0  # a peak quieter than this (re full scale) is dither, not music
+
+# Hash layout: anchor pitch (1 semitone), pitch step (half semitone), time step (frames).
+MAX_DT = 40  # frames: pairs span at most 1.28 s
+MAX_STEP_SEMITONES = 12.0
+_DT_BITS = 6
+_STEP_BITS = 6
+_ANCHOR_BITS = 6
+HASH_BITS = _DT_BITS + _STEP_BITS + _ANCHOR_BITS
+_STEP_BIAS = int(MAX_STEP_SEMITONES * 2)
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class Peaks:
+    """Spectral peaks sorted by frame: ``frames`` (int) and ``pitches`` (semitones)."""
+
+    frames: NDArray[np.int32]
+    pitches: NDArray[np.float32]
+
+    def __len__(self) -> int:
+        return int(self.frames.size)
+
+    @classmethod
+    def empty(cls) -> Peaks:
+        return cls(np.zeros(0, np.int32), np.zeros(0, np.float32))
+
+
+def _log_spectrogram(pcm: FloatArray) -> FloatArray:
+    if pcm.size < N_FFT:
+        return np.zeros((0, N_FFT // 2 + 1), np.float32)
+    frames = np.lib.stride_tricks.sliding_window_view(pcm, N_FFT)[::HOP]
+    window = np.hanning(N_FFT).astype(np.float32)
+    magnitude = np.abs(np.fft.rfft(frames * window, axis=1)).astype(np.float32)
+    # 20*log10 relative to a full-scale sine through this window.
+    reference = float(window.sum()) / 2.0
+    return np.asarray(20.0 * np.log10(magnitude / reference + 1e-9), dtype=np.float32)
+
+
+def find_peaks(pcm: FloatArray, *, per_second: float) -> Peaks:
+    """Pick the most prominent local maxima of the spectrogram, ``per_second`` on average.
+
+    Prominence is height above the local mean, so loud passages do not take every slot and a
+    quiet intro still gets landmarks; the budget is spent per one-second block for the same
+    reason.
+    """
+    spectrum = _log_spectrogram(pcm)
+    low = int(np.ceil(PITCH_FLOOR_HZ * N_FFT / ANALYSIS_RATE))
+    high = int(PITCH_CEILING_HZ * N_FFT / ANALYSIS_RATE)
+    if spectrum.shape[0] < 3:
+        return Peaks.empty()
+    band = spectrum[:, low - 1 : high + 2]
+    is_max = band == maximum_filter(band, size=(7, 15), mode="nearest")
+    prominence = band - uniform_filter(band, size=(15, 41), mode="nearest")
+    is_max[:, 0] = False
+    is_max[:, -1] = False
+    is_max &= (prominence > 6.0) & (band > SILENCE_DB)
+    frames, bins = np.nonzero(is_max)
+    if frames.size == 0:
+        return Peaks.empty()
+    strength = prominence[frames, bins]
+    block = frames // max(1, round(1.0 / FRAME_SECONDS))
+    keep = _top_per_block(block, strength, max(1, round(per_second)))
+    frames, bins = frames[keep], bins[keep]
+    # Parabolic interpolation puts each peak between bins: pitch is then continuous.
+    left, centre, right = band[frames, bins - 1], band[frames, bins], band[frames, bins + 1]
+    curvature = left - 2.0 * centre + right
+    delta = np.where(curvature < 0, 0.5 * (left - right) / np.minimum(curvature, -1e-6), 0.0)
+    hertz = (bins + low - 1 + np.clip(delta, -0.5, 0.5)) * ANALYSIS_RATE / N_FFT
+    pitches = (12.0 * np.log2(hertz / PITCH_FLOOR_HZ)).astype(np.float32)
+    order = np.lexsort((pitches, frames))
+    return Peaks(frames[order].astype(np.int32), pitches[order])
+
+
+def _top_per_block(block: IntArray, strength: FloatArray, budget: int) -> IntArray:
+    order = np.lexsort((-strength, block))
+    sorted_blocks = block[order]
+    starts = np.searchsorted(sorted_blocks, sorted_blocks, side="left")
+    rank = np.arange(order.size) - starts
+    return np.sort(order[rank < budget])
+
+
+@dataclass(frozen=True, slots=True)
+class PairHashes:
+    """Hashes of peak pairs and the frame of each pair's anchor (scaled, for queries)."""
+
+    hashes: NDArray[np.int64]
+    anchor_frames: NDArray[np.float64]
+
+
+def hash_pairs(
+    peaks: Peaks, *, fanout: int, time_scale: float = 1.0, pitch_shift: float = 0.0
+) -> PairHashes:
+    """Pair each peak with the next ``fanout`` peaks in its target zone and hash each pair.
+
+    ``time_scale`` and ``pitch_shift`` map the peaks first (frame * scale, pitch + shift):
+    the query side uses them to undo a speed, tempo or pitch change.
+    """
+    n = len(peaks)
+    if n < 2:
+        return PairHashes(np.zeros(0, np.int64), np.zeros(0, np.float64))
+    frames = peaks.frames.astype(np.float64) * time_scale
+    pitches = peaks.pitches.astype(np.float64) + pitch_shift
+    reach = min(n - 1, 4 * fanout + 8)
+    anchors = np.arange(n)[:, None]
+    targets = anchors + np.arange(1, reach + 1)[None, :]
+    inside = targets < n
+    targets = np.minimum(targets, n - 1)
+    dt = np.rint(frames[targets] - frames[anchors])
+    step = pitches[targets] - pitches[anchors]
+    valid = inside & (dt >= 1) & (dt < MAX_DT) & (np.abs(step) < MAX_STEP_SEMITONES)
+    valid &= np.cumsum(valid, axis=1) <= fanout
+    rows, cols = np.nonzero(valid)
+    anchor_pitch = np.floor(pitches[rows]).astype(np.int64)
+    in_range = (anchor_pitch >= 0) & (anchor_pitch < (1 << _ANCHOR_BITS))
+    rows, cols, anchor_pitch = rows[in_range], cols[in_range], anchor_pitch[in_range]
+    step_code = np.rint(step[rows, cols] * 2.0).astype(np.int64) + _STEP_BIAS
+    dt_code = dt[rows, cols].astype(np.int64)
+    hashes = (anchor_pitch << (_STEP_BITS + _DT_BITS)) | (step_code << _DT_BITS) | dt_code
+    return PairHashes(hashes, frames[rows])
