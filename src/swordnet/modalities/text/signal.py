@@ -52,8 +52,8 @@ def decode_text(data: bytes, name: str) -> str:
 
 
 def is_html(media: MediaInput) -> bool:
-    if media.media_type is not None and "html" in media.media_type.lower():
-        return True
+    if media.media_type is not None:  # a declared type wins over a URL's suffix
+        return "html" in media.media_type.lower()
     return media.suffix in _HTML_SUFFIXES
 
 

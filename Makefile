@@ -1,0 +1,32 @@
+# Each target sets up whatever is missing first (scripts/setup.sh), then runs.
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+
+.PHONY: setup setup-bench demo test lint format bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+setup-bench:
+	@EXTRAS=dev,bench bash scripts/setup.sh
+
+demo: setup
+	$(VENV)/bin/swordnet demo
+
+test: setup
+	$(PYTHON) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+
+format: setup
+	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench
+
+bench: setup-bench
+	OMP_NUM_THREADS=1 $(PYTHON) bench/text.py --small
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Concrete plug-ins behind the extension points: fetchers, extractors, notifiers."""

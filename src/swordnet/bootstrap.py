@@ -1,0 +1,84 @@
+"""The composition root: the one place that picks concrete adapters from settings."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from swordnet import plugins
+from swordnet.domain.errors import NotConfigured
+from swordnet.execution import BatchExecutor, make_executor
+from swordnet.plugins import Extractor, Fetcher, SignalType
+from swordnet.services.indexes import IndexStore
+from swordnet.settings import Settings, load_settings
+from swordnet.storage.db import ensure_schema, make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+
+def build_signals(settings: Settings) -> dict[str, SignalType]:
+    built: dict[str, SignalType] = {}
+    for cls in plugins.signals:
+        try:
+            built[cls.name] = cls.from_settings(settings)
+        except NotConfigured as exc:
+            log.info("signal %s is off: %s", cls.name, exc)
+    return built
+
+
+def build_extractors(settings: Settings) -> list[Extractor]:
+    built: list[Extractor] = []
+    for cls in plugins.extractors:
+        try:
+            built.append(cls.from_settings(settings))
+        except NotConfigured as exc:
+            log.info("extractor %s is off: %s", cls.name, exc)
+    return built
+
+
+@dataclass
+class Container:
+    """Everything a use case needs, wired once."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    signals: dict[str, SignalType]
+    extractors: list[Extractor]
+    indexes: IndexStore
+    _executor: BatchExecutor | None = field(default=None, repr=False)
+
+    def fetcher(self, name: str = "http") -> Fetcher:
+        """A new fetcher (it owns connections: close it with ``aclose``)."""
+        return plugins.fetchers.get(name).from_settings(self.settings)
+
+    @property
+    def executor(self) -> BatchExecutor:
+        if self._executor is None:
+            self._executor = make_executor(self.settings.workers)
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.close()
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings | None = None) -> Container:
+    settings = settings or load_settings()
+    settings.ensure_dirs()
+    engine = make_engine(settings.resolved_database_url)
+    if settings.auto_migrate:
+        ensure_schema(engine)
+    signals = build_signals(settings)
+    return Container(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        signals=signals,
+        extractors=build_extractors(settings),
+        indexes=IndexStore(signals, settings.index_dir),
+    )

@@ -1,0 +1,59 @@
+"""Top-level command and global options."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from swordnet import __version__
+from swordnet.cli import db as db_commands
+from swordnet.cli import demo as demo_commands
+from swordnet.cli import scan as scan_commands
+from swordnet.cli import works as works_commands
+from swordnet.cli.state import CliState
+from swordnet.domain.errors import SwordNetError
+
+app = typer.Typer(
+    name="swordnet",
+    help="Find pirated copies of protected works, prove it, get them taken down.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(works_commands.app, name="works")
+app.add_typer(db_commands.app, name="db")
+app.command("scan")(scan_commands.scan)
+app.command("demo")(demo_commands.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"swordnet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", envvar="SWORDNET_HOME", help="Data directory (database, indexes, WARC)."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = CliState(home=home)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def main() -> None:
+    try:
+        app()
+    except SwordNetError as exc:
+        raise SystemExit(f"swordnet: error: {exc}") from None

@@ -1,0 +1,56 @@
+"""``swordnet demo``: a full demonstration campaign against a simulated pirate web."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from swordnet.cli.state import state
+from swordnet.services.briefing import Briefing
+from swordnet.services.demo import DemoResult, run_demo
+
+out = Console()
+
+
+def print_briefing(briefing: Briefing) -> None:
+    out.print(f"[bold]Briefing[/bold]: {briefing.sites_checked} sites and {briefing.pages_checked} pages "
+              f"checked, {briefing.fetch_failures} fetch failures; {briefing.detections} detections of "
+              f"{briefing.works_catalogued} catalogued works at {briefing.infringing_urls} URLs on "
+              f"{briefing.sites_with_detections} sites")  # fmt: skip
+    works = Table("work", "infringing URLs", "sites", title="Infringing items per work")
+    for row in briefing.per_work:
+        works.add_row(row["title"], str(row["urls"]), str(row["sites"]))
+    sites = Table("site", "name", "infringing URLs", "works", title="Infringing items per site")
+    for row in briefing.per_site:
+        sites.add_row(row["site"], row["name"], str(row["urls"]), str(row["works"]))
+    out.print(works)
+    out.print(sites)
+
+
+def demo(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Run a demonstration campaign on a simulated pirate web on 127.0.0.1 (nothing leaves
+    this machine); its data goes to <home>/demo, wiped first."""
+    result: DemoResult = run_demo(state(ctx).settings(), echo=lambda line: print(line, file=sys.stderr))
+    if as_json:
+        document = {
+            "briefing": result.briefing.to_json(), "found": result.found, "missed": result.missed,
+            "unexpected": result.unexpected, "home": str(result.home),
+        }  # fmt: skip
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        print_briefing(result.briefing)
+        out.print(f"Planted copies found: {len(result.found)} of {len(result.found) + len(result.missed)}; "
+                  f"unexpected detections: {len(result.unexpected)}")  # fmt: skip
+        for line in result.missed:
+            out.print(f"  missed: {line}")
+        for line in result.unexpected:
+            out.print(f"  unexpected: {line}")
+        out.print(f"Data, captures (WARC) and the database are in {result.home}")

@@ -1,0 +1,42 @@
+"""``swordnet scan``: look for catalogued works in files, folders and URLs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from swordnet.cli.state import console, container_or_fail
+from swordnet.services.scanning import scan_targets
+
+
+def scan(
+    ctx: typer.Context,
+    targets: Annotated[list[str], typer.Argument(help="Files, folders or http(s) URLs.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per match per line.")] = False,
+) -> None:
+    """Scan TARGETS and report matches. Exits 0 when it ran, matched or not."""
+    container = container_or_fail(ctx)
+    table = Table("query", "work", "modality", "score", "segments")
+    matched = scanned = failed = 0
+    for result in scan_targets(container, targets):
+        scanned += 1
+        if result.error is not None:
+            failed += 1
+            print(f"swordnet: error: {result.error}", file=sys.stderr)
+            continue
+        for match in result.matches:
+            matched += 1
+            if as_json:
+                sys.stdout.write(json.dumps(match.to_json(), ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+            else:
+                spans = ", ".join(f"{s.query}->{s.reference} {s.unit}" for s in match.segments[:3])
+                table.add_row(result.query, f"{match.work_title} (#{match.work_id})",
+                              match.modality.value, f"{match.score:.3f}", spans)  # fmt: skip
+    if not as_json:
+        console.print(table)
+    console.print(f"scanned {scanned} item(s): {matched} match(es), {failed} error(s)")

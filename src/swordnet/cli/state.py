@@ -1,0 +1,55 @@
+"""Per-invocation state: global options and the lazily built container."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from swordnet.bootstrap import Container, bootstrap
+from swordnet.domain.errors import ConfigurationError
+from swordnet.settings import Settings, load_settings
+
+console = Console(stderr=True)
+
+
+@dataclass
+class CliState:
+    home: Path | None = None
+    _container: Container | None = field(default=None, repr=False)
+
+    def settings(self) -> Settings:
+        return load_settings(home=self.home)
+
+    def container(self) -> Container:
+        if self._container is None:
+            self._container = bootstrap(self.settings())
+        return self._container
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+
+def state(ctx: typer.Context) -> CliState:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, CliState)
+    return obj
+
+
+def fail(message: str, code: int = 2) -> None:
+    """A one-line error on stderr and a non-zero exit."""
+    print(f"swordnet: error: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def container_or_fail(ctx: typer.Context) -> Container:
+    try:
+        return state(ctx).container()
+    except ConfigurationError as exc:
+        fail(str(exc))
+        raise  # unreachable; fail() exits

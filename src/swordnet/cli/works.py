@@ -1,0 +1,111 @@
+"""``swordnet works``: register and list works."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+
+from swordnet.cli.state import console, container_or_fail, fail
+from swordnet.domain.kinds import WorkKind
+from swordnet.services.catalogue import RegisterOutcome, WorkSpec, iter_media_files, register_files, remove_work
+from swordnet.storage import models
+
+app = typer.Typer(help="Register works and their reference files.", no_args_is_help=True)
+
+
+def _report(outcomes: list[RegisterOutcome]) -> None:
+    added = known = failed = 0
+    for outcome in outcomes:
+        if outcome.error is not None:
+            failed += 1
+            print(f"swordnet: error: {outcome.error}", file=sys.stderr)
+        elif outcome.already_known:
+            known += 1
+        else:
+            added += 1
+    console.print(f"registered {added} file(s), {known} already catalogued, {failed} failed")
+
+
+def _register(ctx: typer.Context, files: list[Path], spec: WorkSpec, one_work: bool) -> None:
+    container = container_or_fail(ctx)
+    progress = Progress(
+        TextColumn("fingerprinting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    )  # fmt: skip
+    with progress:
+        task = progress.add_task("files", total=len(files))
+        outcomes = register_files(
+            container, files, spec, one_work=one_work,
+            progress=lambda n: progress.advance(task, n),
+        )  # fmt: skip
+    _report(outcomes)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Reference files of the work.")],
+    title: Annotated[str | None, typer.Option(help="Title; default: each file's name.")] = None,
+    kind: Annotated[WorkKind | None, typer.Option(help="Kind of work.")] = None,
+    holder: Annotated[str | None, typer.Option(help="Rights holder's name.")] = None,
+    key_work: Annotated[bool, typer.Option("--key-work", help="Put on the key-works list.")] = False,
+) -> None:
+    """Register FILES. With --title they are the references of one work; otherwise one work each."""
+    missing = [str(path) for path in files if not path.is_file()]
+    for path in missing:
+        print(f"swordnet: error: {path}: no such file", file=sys.stderr)
+    present = [path for path in files if path.is_file()]
+    if not present:
+        fail("no file to register")
+    spec = WorkSpec(title=title, kind=kind, holder=holder, key_work=key_work)
+    _register(ctx, present, spec, one_work=title is not None)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Folder to import, recursively.")],
+    kind: Annotated[WorkKind | None, typer.Option(help="Kind of every work.")] = None,
+    holder: Annotated[str | None, typer.Option(help="Rights holder of every work.")] = None,
+) -> None:
+    """Register every file below DIRECTORY as a work titled by its file name.
+
+    A sidecar FILE.json (title, kind, holder, aliases, key_work) overrides the defaults.
+    """
+    if not directory.is_dir():
+        fail(f"{directory}: not a folder")
+    files = list(iter_media_files(directory))
+    if not files:
+        fail(f"{directory}: no files")
+    _register(ctx, files, WorkSpec(kind=kind, holder=holder), one_work=False)
+
+
+@app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """List catalogued works."""
+    container = container_or_fail(ctx)
+    table = Table("id", "title", "kind", "holder", "references")
+    with container.sessions() as session:
+        rows = session.execute(
+            select(models.Work, func.count(models.ReferenceFile.id))
+            .outerjoin(models.ReferenceFile)
+            .group_by(models.Work.id)
+            .order_by(models.Work.id)
+        )
+        for work, references in rows:
+            holder = work.holder.name if work.holder else ""
+            table.add_row(str(work.id), work.title, work.kind.value, holder, str(references))
+    console.print(table)
+
+
+@app.command("remove")
+def remove(ctx: typer.Context, work_id: Annotated[int, typer.Argument()]) -> None:
+    """Remove a work, its references and their fingerprints."""
+    remove_work(container_or_fail(ctx), work_id)
+    console.print(f"removed work {work_id}")

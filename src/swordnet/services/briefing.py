@@ -1,0 +1,93 @@
+"""Campaign briefing figures, computed from the records (never typed in)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from swordnet.domain.kinds import CaptureOutcome
+from swordnet.storage import models
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    sites_checked: int
+    pages_checked: int
+    fetch_failures: int
+    works_catalogued: int
+    detections: int
+    infringing_urls: int
+    sites_with_detections: int
+    per_work: list[dict[str, Any]] = field(default_factory=list)
+    per_site: list[dict[str, Any]] = field(default_factory=list)
+    per_modality: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def build_briefing(session: Session, *, campaign_id: int | None = None) -> Briefing:
+    capture_filter = []
+    detection_filter = []
+    if campaign_id is not None:
+        detection_filter.append(models.Detection.campaign_id == campaign_id)
+    ok = models.Capture.outcome == CaptureOutcome.OK
+
+    def scalar(statement: Any) -> int:
+        return int(session.scalar(statement) or 0)
+
+    per_work = [
+        {"work_id": work_id, "title": title, "urls": urls, "sites": sites}
+        for work_id, title, urls, sites in session.execute(
+            select(
+                models.Work.id,
+                models.Work.title,
+                func.count(distinct(models.Detection.url)),
+                func.count(distinct(models.Detection.platform_id)),
+            )
+            .join(models.Detection, models.Detection.work_id == models.Work.id)
+            .where(*detection_filter)
+            .group_by(models.Work.id, models.Work.title)
+            .order_by(func.count(distinct(models.Detection.url)).desc(), models.Work.id)
+        )
+    ]
+    per_site = [
+        {"site": domain, "name": name, "urls": urls, "works": works}
+        for domain, name, urls, works in session.execute(
+            select(
+                models.Platform.domain,
+                models.Platform.name,
+                func.count(distinct(models.Detection.url)),
+                func.count(distinct(models.Detection.work_id)),
+            )
+            .join(models.Detection, models.Detection.platform_id == models.Platform.id)
+            .where(*detection_filter)
+            .group_by(models.Platform.id, models.Platform.domain, models.Platform.name)
+            .order_by(func.count(distinct(models.Detection.url)).desc(), models.Platform.domain)
+        )
+    ]
+    per_modality = {
+        str(modality.value): int(count)
+        for modality, count in session.execute(
+            select(models.Detection.modality, func.count())
+            .where(*detection_filter)
+            .group_by(models.Detection.modality)
+        )
+    }
+    return Briefing(
+        sites_checked=scalar(select(func.count(distinct(models.Capture.host))).where(*capture_filter)),
+        pages_checked=scalar(select(func.count()).select_from(models.Capture).where(ok, *capture_filter)),
+        fetch_failures=scalar(select(func.count()).select_from(models.Capture).where(~ok, *capture_filter)),
+        works_catalogued=scalar(select(func.count()).select_from(models.Work)),
+        detections=scalar(select(func.count()).select_from(models.Detection).where(*detection_filter)),
+        infringing_urls=scalar(select(func.count(distinct(models.Detection.url))).where(*detection_filter)),
+        sites_with_detections=scalar(
+            select(func.count(distinct(models.Detection.platform_id))).where(*detection_filter)
+        ),
+        per_work=per_work,
+        per_site=per_site,
+        per_modality=per_modality,
+    )

@@ -1,0 +1,191 @@
+"""Registering works: rights holders, works, reference files and their fingerprints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from swordnet.bootstrap import Container
+from swordnet.domain.errors import SwordNetError
+from swordnet.domain.kinds import WorkKind
+from swordnet.services import audit
+from swordnet.services.fingerprinting import FingerprintJob, FingerprintResult, fingerprint_file
+from swordnet.storage import models
+
+Progress = Callable[[int], None]
+_SIDECAR_SUFFIX = ".json"
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterOutcome:
+    path: str
+    work_id: int | None = None
+    reference_id: int | None = None
+    already_known: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkSpec:
+    """What to register a file as; ``title`` None means "from the file name"."""
+
+    title: str | None = None
+    kind: WorkKind | None = None
+    holder: str | None = None
+    aliases: tuple[str, ...] = ()
+    key_work: bool = False
+
+
+def read_sidecar(path: Path) -> WorkSpec | None:
+    """``chapter1.txt.json`` beside ``chapter1.txt`` overrides title, kind, holder..."""
+    sidecar = path.with_name(path.name + _SIDECAR_SUFFIX)
+    if not sidecar.is_file():
+        return None
+    try:
+        data: dict[str, Any] = json.loads(sidecar.read_text(encoding="utf-8"))
+        return WorkSpec(
+            title=data.get("title"),
+            kind=WorkKind(data["kind"]) if data.get("kind") else None,
+            holder=data.get("holder"),
+            aliases=tuple(data.get("aliases", ())),
+            key_work=bool(data.get("key_work", False)),
+        )
+    except (ValueError, TypeError, KeyError) as exc:
+        raise SwordNetError(f"{sidecar}: invalid sidecar: {exc}") from exc
+
+
+def iter_media_files(root: Path) -> Iterator[Path]:
+    """Files below ``root`` in a stable order, skipping sidecars and hidden files."""
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not path.name.startswith(".") and not path.name.endswith(_SIDECAR_SUFFIX):
+            yield path
+
+
+def get_or_create_holder(session: Session, name: str) -> models.RightsHolder:
+    holder = session.scalars(select(models.RightsHolder).where(models.RightsHolder.name == name)).first()
+    if holder is None:
+        holder = models.RightsHolder(name=name)
+        session.add(holder)
+        session.flush()
+    return holder
+
+
+def register_files(
+    container: Container,
+    files: Iterable[Path],
+    spec: WorkSpec | None = None,
+    *,
+    one_work: bool = False,
+    actor: str = "cli",
+    progress: Progress | None = None,
+) -> list[RegisterOutcome]:
+    """Fingerprint files and register them as references of works.
+
+    With ``one_work`` every file becomes a reference of a single work (a film and its
+    trailer); otherwise each file is its own work. A file whose content is already
+    catalogued is not registered twice. Bad files are reported and the batch goes on.
+    """
+    paths = list(files)
+    settings_json = container.settings.model_dump_json()
+    jobs = [FingerprintJob(str(path), "reference", settings_json) for path in paths]
+    results: Iterable[FingerprintResult]
+    if len(jobs) > 2:
+        results = container.executor.map(fingerprint_file, jobs)
+    else:
+        results = map(fingerprint_file, jobs)
+
+    outcomes: list[RegisterOutcome] = []
+    shared_work: models.Work | None = None
+    with container.sessions() as session:
+        for path, result in zip(paths, results, strict=True):
+            if progress is not None:
+                progress(1)
+            if result.error is not None:
+                outcomes.append(RegisterOutcome(str(path), error=result.error))
+                continue
+            try:
+                file_spec = read_sidecar(path) or spec or WorkSpec()
+                with session.begin():
+                    outcome, work = _store(container, session, path, result, file_spec, shared_work, actor)
+                if one_work:
+                    shared_work = work
+                outcomes.append(outcome)
+            except SwordNetError as exc:
+                outcomes.append(RegisterOutcome(str(path), error=str(exc)))
+        container.indexes.save()
+    return outcomes
+
+
+def _store(
+    container: Container,
+    session: Session,
+    path: Path,
+    result: FingerprintResult,
+    spec: WorkSpec,
+    shared_work: models.Work | None,
+    actor: str,
+) -> tuple[RegisterOutcome, models.Work]:
+    known = session.scalars(
+        select(models.ReferenceFile).where(models.ReferenceFile.sha256 == result.sha256)
+    ).first()
+    if known is not None:
+        return RegisterOutcome(str(path), known.work_id, known.id, already_known=True), known.work
+    assert result.modality is not None
+    work = shared_work
+    if work is None:
+        holder = get_or_create_holder(session, spec.holder) if spec.holder else None
+        work = models.Work(
+            title=spec.title or path.stem,
+            kind=spec.kind or WorkKind.default_for(result.modality),
+            holder=holder,
+            aliases=list(spec.aliases),
+            key_work=spec.key_work,
+        )
+        session.add(work)
+    else:
+        work = session.merge(work)
+    reference = models.ReferenceFile(
+        work=work,
+        path=str(path.resolve()),
+        modality=result.modality,
+        media_type=result.media_type,
+        sha256=result.sha256,
+        size_bytes=result.size,
+        length=result.fingerprints[0].length if result.fingerprints else None,
+    )
+    session.add(reference)
+    for fingerprint in result.fingerprints:
+        reference.fingerprints.append(
+            models.Fingerprint(
+                signal=fingerprint.signal,
+                version=fingerprint.version,
+                payload=fingerprint.payload,
+                length=fingerprint.length,
+                unit=fingerprint.unit,
+                meta=fingerprint.meta,
+            )
+        )
+    session.flush()
+    for fingerprint in result.fingerprints:
+        container.indexes.add(session, reference.id, fingerprint)
+    audit.record(session, actor, "work.reference_added", "reference_file", reference.id,
+                 work_id=work.id, title=work.title, sha256=result.sha256)  # fmt: skip
+    return RegisterOutcome(str(path), work.id, reference.id), work
+
+
+def remove_work(container: Container, work_id: int, *, actor: str = "cli") -> None:
+    with container.sessions() as session, session.begin():
+        work = session.get(models.Work, work_id)
+        if work is None:
+            raise SwordNetError(f"no work with id {work_id}")
+        for reference in work.references:
+            container.indexes.remove(session, reference.id)
+        audit.record(session, actor, "work.removed", "work", work_id, title=work.title)
+        session.delete(work)
+    container.indexes.save()

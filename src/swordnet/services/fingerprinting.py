@@ -1,0 +1,76 @@
+"""Fingerprint files with every signal type that reads them; runs in worker processes."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from swordnet.domain.errors import MediaError, UnsupportedMediaError
+from swordnet.domain.kinds import Modality
+from swordnet.plugins.signals import Fingerprint, MediaInput, Role, SignalType
+from swordnet.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintJob:
+    path: str
+    role: Role
+    settings_json: str  # settings travel to worker processes as JSON
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintResult:
+    path: str
+    sha256: str = ""
+    size: int = 0
+    media_type: str | None = None
+    modality: Modality | None = None
+    fingerprints: tuple[Fingerprint, ...] = field(default_factory=tuple)
+    error: str | None = None
+
+
+@lru_cache(maxsize=4)
+def _signals_for(settings_json: str) -> dict[str, SignalType]:
+    from swordnet.bootstrap import build_signals
+
+    return build_signals(Settings.model_validate_json(settings_json))
+
+
+def accepting_signals(signals: dict[str, SignalType], media: MediaInput) -> list[SignalType]:
+    return [signal for signal in signals.values() if signal.accepts(media)]
+
+
+def fingerprint_media(
+    signals: dict[str, SignalType], media: MediaInput, role: Role
+) -> tuple[Modality, tuple[Fingerprint, ...]]:
+    """Fingerprint with each accepting signal; the first one's modality names the media."""
+    chosen = accepting_signals(signals, media)
+    if not chosen:
+        raise UnsupportedMediaError(f"{media.name}: no signal type reads {media.suffix or 'this'} files")
+    return chosen[0].modality, tuple(signal.fingerprint(media, role=role) for signal in chosen)
+
+
+def fingerprint_file(job: FingerprintJob) -> FingerprintResult:
+    """Never raises for bad media: the error travels back in the result."""
+    path = Path(job.path)
+    try:
+        settings = Settings.model_validate_json(job.settings_json)
+        media = MediaInput.from_path(path, max_bytes=settings.max_media_bytes)
+        data = media.read()
+        media = MediaInput(name=str(path), path=path, data=data, media_type=mimetypes.guess_type(path.name)[0])
+        modality, fingerprints = fingerprint_media(_signals_for(job.settings_json), media, job.role)
+    except MediaError as exc:
+        return FingerprintResult(job.path, error=str(exc))
+    except OSError as exc:
+        return FingerprintResult(job.path, error=f"{path}: cannot read: {exc.strerror or exc}")
+    return FingerprintResult(
+        path=job.path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        media_type=media.media_type,
+        modality=modality,
+        fingerprints=fingerprints,
+    )

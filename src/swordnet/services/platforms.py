@@ -1,0 +1,35 @@
+"""Platforms (sites) found by crawling or declared by officers."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from swordnet.domain.kinds import PlatformCategory
+from swordnet.storage import models
+
+
+def site_key(url: str) -> str:
+    """The platform key of a URL: host, with the port when it is not the default one."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return f"{host}:{parts.port}" if parts.port and parts.port != default else host
+
+
+def get_or_create_platform(
+    session: Session,
+    domain: str,
+    *,
+    name: str | None = None,
+    category: PlatformCategory = PlatformCategory.OTHER,
+    **fields: object,
+) -> models.Platform:
+    platform = session.scalars(select(models.Platform).where(models.Platform.domain == domain)).first()
+    if platform is None:
+        platform = models.Platform(domain=domain, name=name or domain, category=category, **fields)
+        session.add(platform)
+        session.flush()
+    return platform
