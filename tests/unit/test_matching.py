@@ -14,10 +14,23 @@ def test_segment_round_trips_through_json() -> None:
 
 
 def test_match_json_has_the_cli_contract_fields() -> None:
-    match = Match("q.txt", Modality.TEXT, "text", 3, "Title", 7, "/ref.txt", 0.91234567,
-                  (Segment((0, 5), (10, 15), "char"),))  # fmt: skip
+    match = Match(
+        "q.txt",
+        Modality.TEXT,
+        "text",
+        3,
+        "Title",
+        7,
+        "/ref.txt",
+        0.91234567,
+        (Segment((0, 5), (10, 15), "char"),),
+    )
     assert match.to_json() == {
-        "query": "q.txt", "work_id": 3, "work_title": "Title", "reference": "/ref.txt",
-        "modality": "text", "score": 0.912346,
+        "query": "q.txt",
+        "work_id": 3,
+        "work_title": "Title",
+        "reference": "/ref.txt",
+        "modality": "text",
+        "score": 0.912346,
         "segments": [{"query": [0, 5], "reference": [10, 15], "unit": "char"}],
-    }  # fmt: skip
+    }

@@ -6,7 +6,7 @@ import pytest
 
 from swordnet import plugins
 from swordnet.domain.errors import DuplicatePluginError, UnknownPluginError
-from swordnet.plugins import Extractor, ExtractedContent, Page, Registry
+from swordnet.plugins import ExtractedContent, Extractor, Page, Registry
 
 
 class _First(Extractor):
@@ -23,7 +23,7 @@ class _Second(Extractor):
         return []
 
 
-def _empty_registry() -> Registry[type[Extractor]]:
+def _empty_registry() -> Registry[Extractor]:
     return Registry("swordnet.test-nothing-registers-here", Extractor)
 
 
@@ -62,7 +62,22 @@ def test_built_ins_register_through_entry_points() -> None:
 
 def test_public_api_is_pinned() -> None:
     assert set(plugins.__all__) == {
-        "ConformanceSamples", "DeliveryReceipt", "ExtractedContent", "Extractor", "FetchResult",
-        "Fetcher", "Fingerprint", "MediaInput", "Notifier", "OutgoingNotice", "Page", "Registry",
-        "SignalIndex", "SignalType", "extractors", "fetchers", "notifiers", "signals",
-    }  # fmt: skip
+        "ConformanceSamples",
+        "DeliveryReceipt",
+        "ExtractedContent",
+        "Extractor",
+        "FetchResult",
+        "Fetcher",
+        "Fingerprint",
+        "MediaInput",
+        "Notifier",
+        "OutgoingNotice",
+        "Page",
+        "Registry",
+        "SignalIndex",
+        "SignalType",
+        "extractors",
+        "fetchers",
+        "notifiers",
+        "signals",
+    }

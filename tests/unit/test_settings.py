@@ -44,7 +44,9 @@ def test_there_is_no_default_secret(tmp_path: Path) -> None:
     assert load_settings(home=tmp_path).secret_key is None
 
 
-def test_invalid_values_give_one_readable_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_values_give_one_readable_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SWORDNET_TEXT_MIN_COPY_CHARS", "-5")
     monkeypatch.setenv("SWORDNET_CRAWLER__ALLOW_NETWORKS", '["not-a-network"]')
     with pytest.raises(ConfigurationError) as info:

@@ -34,21 +34,35 @@ class WarcRecorder:
         self._lock = threading.Lock()
 
     def record_response(
-        self, url: str, status: int, headers: dict[str, str], body: bytes, fetched_at: datetime | None = None
+        self,
+        url: str,
+        status: int,
+        headers: dict[str, str],
+        body: bytes,
+        fetched_at: datetime | None = None,
     ) -> WarcLocation:
         digest = hashlib.sha256(body).hexdigest()
         http_headers = StatusAndHeaders(
-            f"{status} -", [(k, v) for k, v in headers.items() if k not in {"content-encoding", "transfer-encoding"}],
+            f"{status} -",
+            [
+                (k, v)
+                for k, v in headers.items()
+                if k not in {"content-encoding", "transfer-encoding"}
+            ],
             protocol="HTTP/1.1",
-        )  # fmt: skip
+        )
         warc_headers = {
             "WARC-Date": (fetched_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "WARC-Payload-Digest": f"sha256:{digest}",
         }
         record = self._writer.create_warc_record(
-            url, "response", payload=io.BytesIO(body), http_headers=http_headers,
+            url,
+            "response",
+            payload=io.BytesIO(body),
+            length=len(body),
+            http_headers=http_headers,
             warc_headers_dict=warc_headers,
-        )  # fmt: skip
+        )
         with self._lock:
             self._handle.seek(0, io.SEEK_END)
             offset = self._handle.tell()
@@ -64,6 +78,9 @@ class WarcRecorder:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()

@@ -18,10 +18,12 @@ out = Console()
 
 
 def print_briefing(briefing: Briefing) -> None:
-    out.print(f"[bold]Briefing[/bold]: {briefing.sites_checked} sites and {briefing.pages_checked} pages "
-              f"checked, {briefing.fetch_failures} fetch failures; {briefing.detections} detections of "
-              f"{briefing.works_catalogued} catalogued works at {briefing.infringing_urls} URLs on "
-              f"{briefing.sites_with_detections} sites")  # fmt: skip
+    out.print(
+        f"[bold]Briefing[/bold]: {briefing.sites_checked} sites and {briefing.pages_checked} pages "
+        f"checked, {briefing.fetch_failures} fetch failures; {briefing.detections} detections of "
+        f"{briefing.works_catalogued} catalogued works at {briefing.infringing_urls} URLs on "
+        f"{briefing.sites_with_detections} sites"
+    )
     works = Table("work", "infringing URLs", "sites", title="Infringing items per work")
     for row in briefing.per_work:
         works.add_row(row["title"], str(row["urls"]), str(row["sites"]))
@@ -38,17 +40,25 @@ def demo(
 ) -> None:
     """Run a demonstration campaign on a simulated pirate web on 127.0.0.1 (nothing leaves
     this machine); its data goes to <home>/demo, wiped first."""
-    result: DemoResult = run_demo(state(ctx).settings(), echo=lambda line: print(line, file=sys.stderr))
+    result: DemoResult = run_demo(
+        state(ctx).settings(), echo=lambda line: print(line, file=sys.stderr)
+    )
     if as_json:
         document = {
-            "briefing": result.briefing.to_json(), "found": result.found, "missed": result.missed,
-            "unexpected": result.unexpected, "home": str(result.home),
-        }  # fmt: skip
+            "briefing": result.briefing.to_json(),
+            "found": result.found,
+            "missed": result.missed,
+            "unexpected": result.unexpected,
+            "home": str(result.home),
+        }
         print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         print_briefing(result.briefing)
-        out.print(f"Planted copies found: {len(result.found)} of {len(result.found) + len(result.missed)}; "
-                  f"unexpected detections: {len(result.unexpected)}")  # fmt: skip
+        out.print(
+            f"Planted copies found: {len(result.found)} of "
+            f"{len(result.found) + len(result.missed)}; "
+            f"unexpected detections: {len(result.unexpected)}"
+        )
         for line in result.missed:
             out.print(f"  missed: {line}")
         for line in result.unexpected:

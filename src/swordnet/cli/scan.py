@@ -16,7 +16,9 @@ from swordnet.services.scanning import scan_targets
 def scan(
     ctx: typer.Context,
     targets: Annotated[list[str], typer.Argument(help="Files, folders or http(s) URLs.")],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per match per line.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per match per line.")
+    ] = False,
 ) -> None:
     """Scan TARGETS and report matches. Exits 0 when it ran, matched or not."""
     container = container_or_fail(ctx)
@@ -35,8 +37,13 @@ def scan(
                 sys.stdout.flush()
             else:
                 spans = ", ".join(f"{s.query}->{s.reference} {s.unit}" for s in match.segments[:3])
-                table.add_row(result.query, f"{match.work_title} (#{match.work_id})",
-                              match.modality.value, f"{match.score:.3f}", spans)  # fmt: skip
+                table.add_row(
+                    result.query,
+                    f"{match.work_title} (#{match.work_id})",
+                    match.modality.value,
+                    f"{match.score:.3f}",
+                    spans,
+                )
     if not as_json:
         console.print(table)
     console.print(f"scanned {scanned} item(s): {matched} match(es), {failed} error(s)")

@@ -13,7 +13,13 @@ from sqlalchemy import func, select
 
 from swordnet.cli.state import console, container_or_fail, fail
 from swordnet.domain.kinds import WorkKind
-from swordnet.services.catalogue import RegisterOutcome, WorkSpec, iter_media_files, register_files, remove_work
+from swordnet.services.catalogue import (
+    RegisterOutcome,
+    WorkSpec,
+    iter_media_files,
+    register_files,
+    remove_work,
+)
 from swordnet.storage import models
 
 app = typer.Typer(help="Register works and their reference files.", no_args_is_help=True)
@@ -35,15 +41,23 @@ def _report(outcomes: list[RegisterOutcome]) -> None:
 def _register(ctx: typer.Context, files: list[Path], spec: WorkSpec, one_work: bool) -> None:
     container = container_or_fail(ctx)
     progress = Progress(
-        TextColumn("fingerprinting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True, disable=not console.is_terminal,
-    )  # fmt: skip
+        TextColumn("fingerprinting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
     with progress:
         task = progress.add_task("files", total=len(files))
         outcomes = register_files(
-            container, files, spec, one_work=one_work,
+            container,
+            files,
+            spec,
+            one_work=one_work,
             progress=lambda n: progress.advance(task, n),
-        )  # fmt: skip
+        )
     _report(outcomes)
 
 
@@ -54,7 +68,9 @@ def add(
     title: Annotated[str | None, typer.Option(help="Title; default: each file's name.")] = None,
     kind: Annotated[WorkKind | None, typer.Option(help="Kind of work.")] = None,
     holder: Annotated[str | None, typer.Option(help="Rights holder's name.")] = None,
-    key_work: Annotated[bool, typer.Option("--key-work", help="Put on the key-works list.")] = False,
+    key_work: Annotated[
+        bool, typer.Option("--key-work", help="Put on the key-works list.")
+    ] = False,
 ) -> None:
     """Register FILES. With --title they are the references of one work; otherwise one work each."""
     missing = [str(path) for path in files if not path.is_file()]

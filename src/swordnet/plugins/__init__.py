@@ -16,10 +16,10 @@ from swordnet.plugins.signals import (
     SignalType,
 )
 
-signals: Registry[type[SignalType]] = Registry("swordnet.signals", SignalType)
-fetchers: Registry[type[Fetcher]] = Registry("swordnet.fetchers", Fetcher)
-extractors: Registry[type[Extractor]] = Registry("swordnet.extractors", Extractor)
-notifiers: Registry[type[Notifier]] = Registry("swordnet.notifiers", Notifier)
+signals: Registry[SignalType] = Registry("swordnet.signals", SignalType)
+fetchers: Registry[Fetcher] = Registry("swordnet.fetchers", Fetcher)
+extractors: Registry[Extractor] = Registry("swordnet.extractors", Extractor)
+notifiers: Registry[Notifier] = Registry("swordnet.notifiers", Notifier)
 
 __all__ = [
     "ConformanceSamples",

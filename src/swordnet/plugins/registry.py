@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from importlib.metadata import entry_points
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from swordnet.domain.errors import DuplicatePluginError, UnknownPluginError
 
-
-class Named(Protocol):
-    name: str
+T = TypeVar("T")
 
 
-P = TypeVar("P", bound=type)
-
-
-class Registry(Generic[P]):
+class Registry(Generic[T]):
     """Maps unique plug-in names to classes deriving from ``base``.
 
     ``group`` is the entry-point group (``swordnet.signals`` ...) that ``load_entry_points``
@@ -24,13 +19,15 @@ class Registry(Generic[P]):
     ``DuplicatePluginError``: two plug-ins silently shadowing each other is a bug.
     """
 
-    def __init__(self, group: str, base: P) -> None:
+    def __init__(self, group: str, base: type) -> None:
+        # ``base`` is typed loosely because interfaces are abstract classes, which mypy
+        # refuses where ``type[T]`` is expected; the annotation of the registry gives T.
         self.group = group
         self.base = base
-        self._classes: dict[str, P] = {}
+        self._classes: dict[str, type[T]] = {}
         self._loaded = False
 
-    def register(self, cls: P) -> P:
+    def register(self, cls: type[T]) -> type[T]:
         if not (isinstance(cls, type) and issubclass(cls, self.base)):
             raise TypeError(f"{cls!r} is not a {self.base.__name__}")
         name = getattr(cls, "name", None)
@@ -52,19 +49,21 @@ class Registry(Generic[P]):
         for entry_point in entry_points(group=self.group):
             self.register(entry_point.load())
 
-    def get(self, name: str) -> P:
+    def get(self, name: str) -> type[T]:
         self.load_entry_points()
         try:
             return self._classes[name]
         except KeyError:
             known = ", ".join(sorted(self._classes)) or "none"
-            raise UnknownPluginError(f"no {self.group} plug-in named {name!r} (known: {known})")
+            raise UnknownPluginError(
+                f"no {self.group} plug-in named {name!r} (known: {known})"
+            ) from None
 
     def names(self) -> list[str]:
         self.load_entry_points()
         return sorted(self._classes)
 
-    def __iter__(self) -> Iterator[P]:
+    def __iter__(self) -> Iterator[type[T]]:
         self.load_entry_points()
         return iter([self._classes[name] for name in sorted(self._classes)])
 

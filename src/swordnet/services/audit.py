@@ -15,8 +15,15 @@ from swordnet.storage.models import AuditEvent, utcnow
 GENESIS = "0" * 64
 
 
-def _event_hash(prev_hash: str, at: datetime, actor: str, action: str, entity: str | None,
-                entity_id: int | None, data: dict[str, Any]) -> str:  # fmt: skip
+def _event_hash(
+    prev_hash: str,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str | None,
+    entity_id: int | None,
+    data: dict[str, Any],
+) -> str:
     canonical = json.dumps(
         [prev_hash, at.isoformat(), actor, action, entity, entity_id, data],
         sort_keys=True,
@@ -61,7 +68,13 @@ def verify_chain(session: Session) -> list[str]:
     prev_hash = GENESIS
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
         expected = _event_hash(
-            prev_hash, event.at, event.actor, event.action, event.entity, event.entity_id, event.data
+            prev_hash,
+            event.at,
+            event.actor,
+            event.action,
+            event.entity,
+            event.entity_id,
+            event.data,
         )
         if event.prev_hash != prev_hash:
             problems.append(f"event {event.id}: does not follow its predecessor")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import ColumnElement, distinct, func, select
 from sqlalchemy.orm import Session
 
 from swordnet.domain.kinds import CaptureOutcome
@@ -30,8 +30,7 @@ class Briefing:
 
 
 def build_briefing(session: Session, *, campaign_id: int | None = None) -> Briefing:
-    capture_filter = []
-    detection_filter = []
+    detection_filter: list[ColumnElement[bool]] = []
     if campaign_id is not None:
         detection_filter.append(models.Detection.campaign_id == campaign_id)
     ok = models.Capture.outcome == CaptureOutcome.OK
@@ -78,12 +77,22 @@ def build_briefing(session: Session, *, campaign_id: int | None = None) -> Brief
         )
     }
     return Briefing(
-        sites_checked=scalar(select(func.count(distinct(models.Capture.host))).where(*capture_filter)),
-        pages_checked=scalar(select(func.count()).select_from(models.Capture).where(ok, *capture_filter)),
-        fetch_failures=scalar(select(func.count()).select_from(models.Capture).where(~ok, *capture_filter)),
+        sites_checked=scalar(
+            select(func.count(distinct(models.Capture.host)))
+        ),
+        pages_checked=scalar(
+            select(func.count()).select_from(models.Capture).where(ok)
+        ),
+        fetch_failures=scalar(
+            select(func.count()).select_from(models.Capture).where(~ok)
+        ),
         works_catalogued=scalar(select(func.count()).select_from(models.Work)),
-        detections=scalar(select(func.count()).select_from(models.Detection).where(*detection_filter)),
-        infringing_urls=scalar(select(func.count(distinct(models.Detection.url))).where(*detection_filter)),
+        detections=scalar(
+            select(func.count()).select_from(models.Detection).where(*detection_filter)
+        ),
+        infringing_urls=scalar(
+            select(func.count(distinct(models.Detection.url))).where(*detection_filter)
+        ),
         sites_with_detections=scalar(
             select(func.count(distinct(models.Detection.platform_id))).where(*detection_filter)
         ),

@@ -63,12 +63,18 @@ def read_sidecar(path: Path) -> WorkSpec | None:
 def iter_media_files(root: Path) -> Iterator[Path]:
     """Files below ``root`` in a stable order, skipping sidecars and hidden files."""
     for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.name.startswith(".") and not path.name.endswith(_SIDECAR_SUFFIX):
+        if (
+            path.is_file()
+            and not path.name.startswith(".")
+            and not path.name.endswith(_SIDECAR_SUFFIX)
+        ):
             yield path
 
 
 def get_or_create_holder(session: Session, name: str) -> models.RightsHolder:
-    holder = session.scalars(select(models.RightsHolder).where(models.RightsHolder.name == name)).first()
+    holder = session.scalars(
+        select(models.RightsHolder).where(models.RightsHolder.name == name)
+    ).first()
     if holder is None:
         holder = models.RightsHolder(name=name)
         session.add(holder)
@@ -112,7 +118,9 @@ def register_files(
             try:
                 file_spec = read_sidecar(path) or spec or WorkSpec()
                 with session.begin():
-                    outcome, work = _store(container, session, path, result, file_spec, shared_work, actor)
+                    outcome, work = _store(
+                        container, session, path, result, file_spec, shared_work, actor
+                    )
                 if one_work:
                     shared_work = work
                 outcomes.append(outcome)
@@ -174,8 +182,16 @@ def _store(
     session.flush()
     for fingerprint in result.fingerprints:
         container.indexes.add(session, reference.id, fingerprint)
-    audit.record(session, actor, "work.reference_added", "reference_file", reference.id,
-                 work_id=work.id, title=work.title, sha256=result.sha256)  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "work.reference_added",
+        "reference_file",
+        reference.id,
+        work_id=work.id,
+        title=work.title,
+        sha256=result.sha256,
+    )
     return RegisterOutcome(str(path), work.id, reference.id), work
 
 

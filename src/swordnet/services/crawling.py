@@ -89,11 +89,17 @@ async def _crawl(
     try:
         while frontier and report.pages + report.failures < budget.max_pages:
             room = budget.max_pages - report.pages - report.failures
-            batch = [frontier.popleft() for _ in range(min(budget.concurrency, room, len(frontier)))]
+            batch = [
+                frontier.popleft() for _ in range(min(budget.concurrency, room, len(frontier)))
+            ]
             responses = await asyncio.gather(*(fetcher.fetch(task.url) for task in batch))
             for task, response in zip(batch, responses, strict=True):
                 for found in _process(container, recorder, report, task, response, campaign_id):
-                    if found.url not in seen and site_key(found.url) in sites and found.depth <= budget.max_depth:
+                    if (
+                        found.url not in seen
+                        and site_key(found.url) in sites
+                        and found.depth <= budget.max_depth
+                    ):
                         seen.add(found.url)
                         frontier.append(found)
             if report.bytes >= budget.max_bytes:
@@ -107,8 +113,16 @@ async def _crawl(
         run.status = "finished"
         run.pages, run.bytes, run.failures = report.pages, report.bytes, report.failures
         run.finished_at = models.utcnow()
-        audit.record(session, "system", "crawl.finished", "crawl_run", run_id,
-                     pages=report.pages, failures=report.failures, detections=report.new_detections)  # fmt: skip
+        audit.record(
+            session,
+            "system",
+            "crawl.finished",
+            "crawl_run",
+            run_id,
+            pages=report.pages,
+            failures=report.failures,
+            detections=report.new_detections,
+        )
     container.indexes.save()
     return report
 
@@ -126,12 +140,17 @@ def _process(
     with container.sessions() as session, session.begin():
         platform = get_or_create_platform(session, site_key(task.url))
         capture = models.Capture(
-            run_id=report.run_id, platform_id=platform.id, url=task.url,
-            final_url=response.final_url, host=site_key(response.final_url),
-            status_code=response.status or None, media_type=response.media_type or None,
-            size_bytes=len(response.body), error=response.error,
+            run_id=report.run_id,
+            platform_id=platform.id,
+            url=task.url,
+            final_url=response.final_url,
+            host=site_key(response.final_url),
+            status_code=response.status or None,
+            media_type=response.media_type or None,
+            size_bytes=len(response.body),
+            error=response.error,
             outcome=CaptureOutcome.REFUSED if response.refused else CaptureOutcome.OK,
-        )  # fmt: skip
+        )
         if response.error is not None or response.status >= 400:
             capture.outcome = CaptureOutcome.REFUSED if response.refused else CaptureOutcome.FAILED
             capture.error = response.error or f"HTTP {response.status}"
@@ -142,7 +161,9 @@ def _process(
             report.pages += 1
             report.bytes += len(response.body)
         if response.status:
-            location = recorder.record_response(response.final_url, response.status, response.headers, response.body)
+            location = recorder.record_response(
+                response.final_url, response.status, response.headers, response.body
+            )
             capture.sha256 = location.sha256
             capture.warc_file, capture.warc_offset = location.file, location.offset
             capture.warc_record_id = location.record_id
@@ -155,13 +176,19 @@ def _process(
             for extractor in container.extractors:
                 if extractor.accepts(page):
                     for content in extractor.extract(page):
-                        next_tasks.extend(_handle_content(container, session, report, capture, content, task, campaign_id))
+                        next_tasks.extend(
+                            _handle_content(
+                                container, session, report, capture, content, task, campaign_id
+                            )
+                        )
         else:
             content = ExtractedContent(
                 kind=task.media_kind or (response.media_type.split("/", 1)[0] or "file"),
-                source_url=response.final_url, extractor="response",
-                url=response.final_url, data={"body": response.body, "media_type": response.media_type},
-            )  # fmt: skip
+                source_url=response.final_url,
+                extractor="response",
+                url=response.final_url,
+                data={"body": response.body, "media_type": response.media_type},
+            )
             _handle_content(container, session, report, capture, content, task, campaign_id)
     return next_tasks
 
@@ -182,19 +209,35 @@ def _handle_content(
         if accepting_signals(container.signals, probe):
             return [_Task(content.url, task.depth + 1, media_kind=content.kind)]
         data = {k: v for k, v in content.data.items() if k != "body"}
-        session.add(models.ExtractedItem(capture=capture, kind=content.kind, extractor=content.extractor,
-                                         url=content.url, data=data))  # fmt: skip
+        session.add(
+            models.ExtractedItem(
+                capture=capture,
+                kind=content.kind,
+                extractor=content.extractor,
+                url=content.url,
+                data=data,
+            )
+        )
         return []
     if content.text is not None:
-        media = MediaInput(name=content.source_url, data=content.text.encode("utf-8"), media_type="text/plain")
+        media = MediaInput(
+            name=content.source_url, data=content.text.encode("utf-8"), media_type="text/plain"
+        )
     else:
         body = content.data.get("body", b"")
-        media = MediaInput(name=content.url or content.source_url, data=body,
-                           media_type=str(content.data.get("media_type") or "") or None)  # fmt: skip
+        media = MediaInput(
+            name=content.url or content.source_url,
+            data=body,
+            media_type=str(content.data.get("media_type") or "") or None,
+        )
     item = models.ExtractedItem(
-        capture=capture, kind=content.kind, extractor=content.extractor, url=content.url,
-        text=content.text, data={k: v for k, v in content.data.items() if k not in {"body"}},
-    )  # fmt: skip
+        capture=capture,
+        kind=content.kind,
+        extractor=content.extractor,
+        url=content.url,
+        text=content.text,
+        data={k: v for k, v in content.data.items() if k not in {"body"}},
+    )
     session.add(item)
     session.flush()
     signals = accepting_signals(container.signals, media)
@@ -206,8 +249,13 @@ def _handle_content(
         return []
     for match in find_matches(container, session, media.name, fingerprints):
         _, created = record_detection(
-            session, match, url=content.url or content.source_url, capture=capture, item=item,
-            platform_id=capture.platform_id, campaign_id=campaign_id,
-        )  # fmt: skip
+            session,
+            match,
+            url=content.url or content.source_url,
+            capture=capture,
+            item=item,
+            platform_id=capture.platform_id,
+            campaign_id=campaign_id,
+        )
         report.new_detections += int(created)
     return []

@@ -37,7 +37,9 @@ class DemoResult:
 def demo_settings(base: Settings) -> Settings:
     """The demo runs on embedded defaults in its own folder, and may crawl loopback only."""
     crawler = CrawlerSettings(allow_networks=["127.0.0.1/32"], per_host_concurrency=4)
-    return base.model_copy(update={"home": base.home / "demo", "database_url": None, "crawler": crawler})
+    return base.model_copy(
+        update={"home": base.home / "demo", "database_url": None, "crawler": crawler}
+    )
 
 
 def write_catalogue(world: World, directory: Path) -> list[Path]:
@@ -46,8 +48,15 @@ def write_catalogue(world: World, directory: Path) -> list[Path]:
     for entry in world.catalogue:
         path = directory / entry.filename
         path.write_text(entry.text, encoding="utf-8")
-        sidecar = {"title": entry.title, "kind": entry.kind, "holder": entry.holder, "key_work": entry.key_work}
-        path.with_name(path.name + ".json").write_text(json.dumps(sidecar, ensure_ascii=False), encoding="utf-8")
+        sidecar = {
+            "title": entry.title,
+            "kind": entry.kind,
+            "holder": entry.holder,
+            "key_work": entry.key_work,
+        }
+        path.with_name(path.name + ".json").write_text(
+            json.dumps(sidecar, ensure_ascii=False), encoding="utf-8"
+        )
         paths.append(path)
     return paths
 
@@ -65,16 +74,29 @@ def run_demo(base: Settings, echo: Echo = print) -> DemoResult:
         if failed:
             raise RuntimeError(f"demo catalogue failed to register: {failed}")
         with SimWeb(world.sites) as web:
-            echo(f"2/4 simulated pirate web up: {', '.join(f'{s.name} {web.base_urls[s.key]}' for s in world.sites)}")
+            echo(
+                "2/4 simulated pirate web up: "
+                + ", ".join(f"{s.name} {web.base_urls[s.key]}" for s in world.sites)
+            )
             with container.sessions() as session, session.begin():
                 for site in world.sites:
-                    get_or_create_platform(session, site_key(web.base_urls[site.key]), name=site.name,
-                                           category=PlatformCategory(site.category), region="Demo Province")  # fmt: skip
+                    get_or_create_platform(
+                        session,
+                        site_key(web.base_urls[site.key]),
+                        name=site.name,
+                        category=PlatformCategory(site.category),
+                        region="Demo Province",
+                    )
             errors: list[str] = []
             for site in world.sites:
-                report = crawl(container, [web.base_urls[site.key] + "/"], CrawlBudget(max_pages=100))
+                report = crawl(
+                    container, [web.base_urls[site.key] + "/"], CrawlBudget(max_pages=100)
+                )
                 errors.extend(report.errors)
-                echo(f"3/4 crawled {site.name}: {report.pages} pages, {report.new_detections} detections")
+                echo(
+                    f"3/4 crawled {site.name}: {report.pages} pages, "
+                    f"{report.new_detections} detections"
+                )
             result = _evaluate(container, world, web, settings.home, errors)
         echo("4/4 briefing")
         return result
@@ -101,5 +123,7 @@ def _evaluate(
     for (url, title), transform in sorted(expected_pairs.items()):
         target = result.found if (url, title) in found_pairs else result.missed
         target.append(f"{url} -> {title} ({transform})")
-    result.unexpected = [f"{url} -> {title}" for url, title in sorted(found_pairs - expected_pairs.keys())]
+    result.unexpected = [
+        f"{url} -> {title}" for url, title in sorted(found_pairs - expected_pairs.keys())
+    ]
     return result

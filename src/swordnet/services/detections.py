@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,19 +22,26 @@ def record_detection(
     platform_id: int | None = None,
     campaign_id: int | None = None,
 ) -> tuple[models.Detection, bool]:
-    """Store a detection unless this item already has one for this reference.
+    """Store a detection unless this URL already has one for this reference.
 
-    Returns the detection and whether it is new; re-running detection is idempotent.
+    Returns the detection and whether it is new. Seeing a known copy again counts a
+    sighting and keeps the better score; re-running detection never duplicates.
     """
-    if item is not None and item.id is not None:
-        existing = session.scalars(
-            select(models.Detection).where(
-                models.Detection.extracted_item_id == item.id,
-                models.Detection.reference_id == match.reference_id,
-            )
-        ).first()
-        if existing is not None:
-            return existing, False
+    url_hash = url_sha256(url)
+    existing = session.scalars(
+        select(models.Detection).where(
+            models.Detection.url_sha256 == url_hash,
+            models.Detection.reference_id == match.reference_id,
+        )
+    ).first()
+    if existing is not None:
+        if capture is None or existing.capture_id != capture.id:
+            existing.sightings += 1
+            existing.last_seen_at = models.utcnow()
+        if capture is not None:
+            existing.capture = capture
+            existing.extracted_item = item
+        return existing, False
     detection = models.Detection(
         work_id=match.work_id,
         reference_id=match.reference_id,
@@ -41,6 +50,7 @@ def record_detection(
         platform_id=platform_id,
         campaign_id=campaign_id,
         url=url,
+        url_sha256=url_hash,
         modality=match.modality,
         signal=match.signal,
         score=match.score,
@@ -58,9 +68,21 @@ def record_detection(
         )
     session.add(detection)
     session.flush()
-    audit.record(session, "system", "detection.created", "detection", detection.id,
-                 work_id=match.work_id, url=url, score=match.score)  # fmt: skip
+    audit.record(
+        session,
+        "system",
+        "detection.created",
+        "detection",
+        detection.id,
+        work_id=match.work_id,
+        url=url,
+        score=match.score,
+    )
     return detection, True
+
+
+def url_sha256(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
 def _as_list(value: object) -> list[object]:

@@ -49,7 +49,9 @@ def fingerprint_media(
     """Fingerprint with each accepting signal; the first one's modality names the media."""
     chosen = accepting_signals(signals, media)
     if not chosen:
-        raise UnsupportedMediaError(f"{media.name}: no signal type reads {media.suffix or 'this'} files")
+        raise UnsupportedMediaError(
+            f"{media.name}: no signal type reads {media.suffix or 'this'} files"
+        )
     return chosen[0].modality, tuple(signal.fingerprint(media, role=role) for signal in chosen)
 
 
@@ -60,7 +62,9 @@ def fingerprint_file(job: FingerprintJob) -> FingerprintResult:
         settings = Settings.model_validate_json(job.settings_json)
         media = MediaInput.from_path(path, max_bytes=settings.max_media_bytes)
         data = media.read()
-        media = MediaInput(name=str(path), path=path, data=data, media_type=mimetypes.guess_type(path.name)[0])
+        media = MediaInput(
+            name=str(path), path=path, data=data, media_type=mimetypes.guess_type(path.name)[0]
+        )
         modality, fingerprints = fingerprint_media(_signals_for(job.settings_json), media, job.role)
     except MediaError as exc:
         return FingerprintResult(job.path, error=str(exc))

@@ -27,7 +27,9 @@ def get_or_create_platform(
     category: PlatformCategory = PlatformCategory.OTHER,
     **fields: object,
 ) -> models.Platform:
-    platform = session.scalars(select(models.Platform).where(models.Platform.domain == domain)).first()
+    platform = session.scalars(
+        select(models.Platform).where(models.Platform.domain == domain)
+    ).first()
     if platform is None:
         platform = models.Platform(domain=domain, name=name or domain, category=category, **fields)
         session.add(platform)

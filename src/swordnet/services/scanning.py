@@ -54,13 +54,19 @@ def scan_files(container: Container, paths: list[Path]) -> Iterator[ScanResult]:
     pages = [path for path in paths if path.suffix.lower() in _PAGE_SUFFIXES]
     media = [path for path in paths if path.suffix.lower() not in _PAGE_SUFFIXES]
     jobs = [FingerprintJob(str(path), "query", settings_json) for path in media]
-    results = container.executor.map(fingerprint_file, jobs) if len(jobs) > 2 else map(fingerprint_file, jobs)
+    results = (
+        container.executor.map(fingerprint_file, jobs)
+        if len(jobs) > 2
+        else map(fingerprint_file, jobs)
+    )
     with container.sessions() as session:
         for result in results:
             if result.error is not None:
                 yield ScanResult(result.path, error=result.error)
             else:
-                yield ScanResult(result.path, find_matches(container, session, result.path, result.fingerprints))
+                yield ScanResult(
+                    result.path, find_matches(container, session, result.path, result.fingerprints)
+                )
         for path in pages:
             try:
                 page = Page(str(path), "text/html", path.read_bytes())

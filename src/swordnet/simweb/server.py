@@ -46,7 +46,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(response.body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet: the crawler records what it fetched."""
 
 
@@ -70,7 +70,9 @@ class SimWeb:
     def start(self, ports: dict[str, int] | None = None) -> SimWeb:
         for site in self.sites:
             server = _SiteServer(site, (ports or {}).get(site.key, 0))
-            thread = threading.Thread(target=server.serve_forever, name=f"simweb-{site.key}", daemon=True)
+            thread = threading.Thread(
+                target=server.serve_forever, name=f"simweb-{site.key}", daemon=True
+            )
             thread.start()
             self._servers.append(server)
             self._threads.append(thread)
@@ -90,6 +92,9 @@ class SimWeb:
         return self.start()
 
     def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()

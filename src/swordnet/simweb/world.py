@@ -85,7 +85,8 @@ def _paragraphs(text: str) -> str:
 def _page(site_name: str, title: str, body: str, nav: list[tuple[str, str]], ad: str) -> str:
     links = " | ".join(f'<a href="{href}">{html.escape(label)}</a>' for href, label in nav)
     return f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{html.escape(title)} - {html.escape(site_name)}</title></head>
+<html><head><meta charset="utf-8">
+<title>{html.escape(title)} - {html.escape(site_name)}</title></head>
 <body>
 <header><div class="logo">{html.escape(site_name)}</div><nav>{links}</nav></header>
 <div class="ad-banner">{html.escape(ad)}</div>
@@ -96,17 +97,27 @@ def _page(site_name: str, title: str, body: str, nav: list[tuple[str, str]], ad:
 </body></html>"""
 
 
-_NOVEL_ADS = ["【广告】手机看小说，请访问最新网址，无弹窗免费阅读！", "【推荐】本站新书榜单每日更新，收藏本站不迷路。"]
-_NEWS_ADS = ["ADVERTISEMENT: Win a holiday for two - click here!", "Sponsored: the best mortgage rates this week."]
+_NOVEL_ADS = [
+    "【广告】手机看小说，请访问最新网址，无弹窗免费阅读！",
+    "【推荐】本站新书榜单每日更新，收藏本站不迷路。",
+]
+_NEWS_ADS = [
+    "ADVERTISEMENT: Win a holiday for two - click here!",
+    "Sponsored: the best mortgage rates this week.",
+]
 
 
-def _site(key: str, name: str, category: str, pages: list[tuple[str, str, str]], ads: list[str]) -> Site:
+def _site(
+    key: str, name: str, category: str, pages: list[tuple[str, str, str]], ads: list[str]
+) -> Site:
     """pages: (path, title, text); an index page links them all."""
     site = Site(key=key, name=name, category=category)
     nav = [("/", "Home")] + [(path, title) for path, title, _ in pages[:6]]
     for number, (path, title, text) in enumerate(pages):
         site.add_page(path, _page(name, title, _paragraphs(text), nav, ads[number % len(ads)]))
-    listing = "\n".join(f'<li><a href="{path}">{html.escape(title)}</a></li>' for path, title, _ in pages)
+    listing = "\n".join(
+        f'<li><a href="{path}">{html.escape(title)}</a></li>' for path, title, _ in pages
+    )
     site.add_page("/", _page(name, name, f"<ul>{listing}</ul>", nav, ads[0]))
     site.routes["/robots.txt"] = Response(b"User-agent: *\nAllow: /\n", "text/plain")
     return site
@@ -117,40 +128,89 @@ def build_world(seed: int = 2017) -> World:
     catalogue: list[CatalogueEntry] = []
     for book_key, book_title, chapters in (("sword", "剑影江湖", 4), ("river", "长河落日", 3)):
         for number in range(1, chapters + 1):
-            catalogue.append(CatalogueEntry(
-                key=f"{book_key}-{number}", title=f"{book_title} 第{number}章", kind="chapter",
-                holder=NOVEL_HOLDER, text=chinese_chapter(rng, 1800), key_work=book_key == "sword",
-            ))  # fmt: skip
+            catalogue.append(
+                CatalogueEntry(
+                    key=f"{book_key}-{number}",
+                    title=f"{book_title} 第{number}章",
+                    kind="chapter",
+                    holder=NOVEL_HOLDER,
+                    text=chinese_chapter(rng, 1800),
+                    key_work=book_key == "sword",
+                )
+            )
     for number in range(1, 5):
         text = english_article(rng, 380)
         headline = " ".join(text.split()[:6]).rstrip(".,")
-        catalogue.append(CatalogueEntry(
-            key=f"news-{number}", title=headline, kind="news_article", holder=NEWS_HOLDER, text=text,
-        ))  # fmt: skip
+        catalogue.append(
+            CatalogueEntry(
+                key=f"news-{number}",
+                title=headline,
+                kind="news_article",
+                holder=NEWS_HOLDER,
+                text=text,
+            )
+        )
     world = World(catalogue=catalogue, sites=[])
     by_key = {entry.key: entry for entry in catalogue}
 
     novel_pages: list[tuple[str, str, str]] = []
 
-    def pirate(site: str, pages: list[tuple[str, str, str]], path: str, key: str, transform: str, text: str) -> None:
+    def pirate(
+        site: str, pages: list[tuple[str, str, str]], path: str, key: str, transform: str, text: str
+    ) -> None:
         pages.append((path, by_key[key].title, text))
         world.expected.append(Expected(site, path, key, transform))
 
     pirate("novels", novel_pages, "/book/1/1.html", "sword-1", "exact", by_key["sword-1"].text)
-    pirate("novels", novel_pages, "/book/1/2.html", "sword-2", "traditional", to_traditional(by_key["sword-2"].text))
-    pirate("novels", novel_pages, "/book/1/3.html", "sword-3", "ads", inject_ads(by_key["sword-3"].text, rng, _NOVEL_ADS))
+    pirate(
+        "novels",
+        novel_pages,
+        "/book/1/2.html",
+        "sword-2",
+        "traditional",
+        to_traditional(by_key["sword-2"].text),
+    )
+    pirate(
+        "novels",
+        novel_pages,
+        "/book/1/3.html",
+        "sword-3",
+        "ads",
+        inject_ads(by_key["sword-3"].text, rng, _NOVEL_ADS),
+    )
     excerpt = by_key["river-1"].text[400:1200]
-    pirate("novels", novel_pages, "/book/2/1.html", "river-1", "excerpt-embedded",
-           f"{chinese_chapter(rng, 500)}\n{excerpt}\n{chinese_chapter(rng, 400)}")  # fmt: skip
+    pirate(
+        "novels",
+        novel_pages,
+        "/book/2/1.html",
+        "river-1",
+        "excerpt-embedded",
+        f"{chinese_chapter(rng, 500)}\n{excerpt}\n{chinese_chapter(rng, 400)}",
+    )
     pirate("novels", novel_pages, "/book/2/2.html", "river-2", "exact", by_key["river-2"].text)
     for number in range(1, 4):  # the site's own novels: must not match anything
-        novel_pages.append((f"/book/9/{number}.html", f"原创小说 第{number}章", chinese_chapter(rng, 1500)))
+        novel_pages.append(
+            (f"/book/9/{number}.html", f"原创小说 第{number}章", chinese_chapter(rng, 1500))
+        )
 
     news_pages: list[tuple[str, str, str]] = []
     pirate("reprints", news_pages, "/news/101.html", "news-1", "exact", by_key["news-1"].text)
-    pirate("reprints", news_pages, "/news/102.html", "news-2", "excerpt-embedded",
-           f"{english_article(rng, 80)}\n{by_key['news-2'].text[200:900]}")  # fmt: skip
-    pirate("reprints", news_pages, "/news/103.html", "news-3", "full-width", to_full_width(by_key["news-3"].text))
+    pirate(
+        "reprints",
+        news_pages,
+        "/news/102.html",
+        "news-2",
+        "excerpt-embedded",
+        f"{english_article(rng, 80)}\n{by_key['news-2'].text[200:900]}",
+    )
+    pirate(
+        "reprints",
+        news_pages,
+        "/news/103.html",
+        "news-3",
+        "full-width",
+        to_full_width(by_key["news-3"].text),
+    )
     news_pages.append(("/news/104.html", "Local market report", english_article(rng, 300)))
 
     world.sites = [

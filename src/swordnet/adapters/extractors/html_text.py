@@ -27,7 +27,10 @@ class HtmlTextExtractor(Extractor):
             return []
         return [
             ExtractedContent(
-                kind="text", source_url=page.url, extractor=self.name, text=raw,
+                kind="text",
+                source_url=page.url,
+                extractor=self.name,
+                text=raw,
                 data={"extraction": method},
-            )  # fmt: skip
+            )
         ]

@@ -5,17 +5,30 @@ from __future__ import annotations
 from typing import ClassVar
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import lxml.html
-from lxml.etree import ParserError
+import lxml.html  # type: ignore[import-untyped]
+from lxml.etree import ParserError  # type: ignore[import-untyped]
 
 from swordnet.plugins.extractors import ExtractedContent, Extractor, Page
 
 _MEDIA_SUFFIXES = {
-    ".jpg": "image", ".jpeg": "image", ".png": "image", ".webp": "image", ".gif": "image",
-    ".mp3": "audio", ".ogg": "audio", ".opus": "audio", ".flac": "audio", ".wav": "audio",
-    ".m4a": "audio", ".mp4": "video", ".webm": "video", ".mkv": "video", ".mov": "video",
-    ".m3u8": "hls", ".txt": "text",
-}  # fmt: skip
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".png": "image",
+    ".webp": "image",
+    ".gif": "image",
+    ".mp3": "audio",
+    ".ogg": "audio",
+    ".opus": "audio",
+    ".flac": "audio",
+    ".wav": "audio",
+    ".m4a": "audio",
+    ".mp4": "video",
+    ".webm": "video",
+    ".mkv": "video",
+    ".mov": "video",
+    ".m3u8": "hls",
+    ".txt": "text",
+}
 
 
 def _media_kind(url: str) -> str | None:
@@ -46,5 +59,7 @@ class LinkExtractor(Extractor):
                 continue
             seen.add(url)
             kind = _media_kind(url) or "link"
-            items.append(ExtractedContent(kind=kind, source_url=page.url, extractor=self.name, url=url))
+            items.append(
+                ExtractedContent(kind=kind, source_url=page.url, extractor=self.name, url=url)
+            )
         return items

@@ -19,7 +19,10 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # Cloud metadata services sit on link-local (AWS, GCP, Azure) or these special addresses.
-_METADATA_ADDRESSES = {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
+_METADATA_ADDRESSES = {
+    ipaddress.ip_address("fd00:ec2::254"),
+    ipaddress.ip_address("100.100.100.200"),
+}
 
 
 def refusal_reason(address: IPAddress) -> str | None:
@@ -66,7 +69,9 @@ class AddressPolicy:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
             raise UnsafeAddressError(f"cannot resolve {host!r}: {exc}") from exc
-        return sorted({ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos}, key=str)
+        return sorted(
+            {ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos}, key=str
+        )
 
     def check_url(self, url: str) -> None:
         """Raise ``UnsafeAddressError`` unless every address of the URL's host is allowed."""

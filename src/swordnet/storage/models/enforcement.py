@@ -52,8 +52,9 @@ class Detection(Base):
     """A suspected copy of a work found in an extracted item or a scanned file."""
 
     __tablename__ = "detection"
-    # One detection per (item, reference): re-running detection never duplicates it.
-    __table_args__ = (UniqueConstraint("extracted_item_id", "reference_id"),)
+    # One detection per (URL, reference): seeing the same copy again on a later crawl adds
+    # a sighting, never a second detection. URLs can exceed index key limits: hash them.
+    __table_args__ = (UniqueConstraint("url_sha256", "reference_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     work_id: Mapped[int] = mapped_column(ForeignKey("work.id"), index=True)
@@ -63,6 +64,7 @@ class Detection(Base):
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     url: Mapped[str] = mapped_column(Text)
+    url_sha256: Mapped[str] = mapped_column(String(64))
     modality: Mapped[Modality] = mapped_column(enum_column(Modality))
     signal: Mapped[str] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
@@ -74,6 +76,8 @@ class Detection(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None]
     detected_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sightings: Mapped[int] = mapped_column(Integer, default=1)
 
     work: Mapped[Work] = relationship()
     reference: Mapped[ReferenceFile] = relationship()

@@ -786,6 +786,11 @@ def upgrade() -> None:
         sa.Column(
             "detected_at", swordnet.storage.models.base.UTCDateTime(timezone=True), nullable=False
         ),
+        sa.Column("url_sha256", sa.String(length=64), nullable=False),
+        sa.Column(
+            "last_seen_at", swordnet.storage.models.base.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("sightings", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["campaign_id"], ["campaign.id"], name=op.f("fk_detection_campaign_id_campaign")
         ),
@@ -810,9 +815,7 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(["work_id"], ["work.id"], name=op.f("fk_detection_work_id_work")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_detection")),
-        sa.UniqueConstraint(
-            "extracted_item_id", "reference_id", name=op.f("uq_detection_extracted_item_id")
-        ),
+        sa.UniqueConstraint("url_sha256", "reference_id", name=op.f("uq_detection_url_sha256")),
     )
     with op.batch_alter_table("detection", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_detection_campaign_id"), ["campaign_id"], unique=False)

@@ -1,0 +1,3 @@
+from swordnet.cli import main
+
+main()
