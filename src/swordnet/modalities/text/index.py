@@ -23,14 +23,22 @@ import numpy as np
 import numpy.typing as npt
 
 from swordnet.domain.matching import IndexHit, Segment
-from swordnet.modalities.text.align import AlignParams, Extent, align_seeds
+from swordnet.modalities.text.align import (
+    AlignParams,
+    Extent,
+    Texts,
+    align_seeds,
+    window_extensions,
+)
 from swordnet.modalities.text.neardup import NearDuplicateIndex, sketch_from_bytes
 from swordnet.modalities.text.normalize import NormalisedText
 from swordnet.modalities.text.payload import decode_payload
 from swordnet.modalities.text.winnow import Grams, token_grams, winnow
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
-_SCREEN_WIDTH = 32  # characters compared on each side of a seed when screening
+_WINDOW = 64  # seeds are first extended this far in bulk; texts are padded by as much
+_GLANCE = 8  # characters compared on each side of a seed at first
+_SEED_SPACING = 64  # at most one seed per diagonal and stretch of this many characters
 _QUERY_PAD = np.uint32(0xFFFFFFF0)
 _REFERENCE_PAD = np.uint32(0xFFFFFFF1)
 
@@ -41,8 +49,9 @@ class TextIndexParams:
     word_weight: int = 4
     w: int = 6  # winnowing window over reference grams
     min_copy_chars: int = 150  # shorter overlaps are quotation (normalised characters)
-    max_postings: int = 64  # grams shared by more references are boilerplate
-    screen_min_equal: int = 20  # of _SCREEN_WIDTH characters beside a seed
+    max_postings: int = 8  # grams shared by more references are boilerplate
+    glance_min_equal: int = 5  # of the 2 * _GLANCE characters beside a seed
+    min_seed_extent: int = 40  # shorter matches around a seed are common phrases
     near_duplicate_threshold: float = 0.5
     align: AlignParams = field(default_factory=AlignParams)
 
@@ -61,6 +70,9 @@ class TextIndex(SignalIndex):
         self._ref_of = np.empty(0, dtype=np.int64)
         self._pos_of = np.empty(0, dtype=np.int32)
         self._len_of = np.empty(0, dtype=np.int32)
+        self._lookup_hashes = np.empty(0, dtype=np.uint64)
+        self._lookup_first = np.empty(0, dtype=np.int64)
+        self._lookup_count = np.empty(0, dtype=np.int64)
         self._pending: list[tuple[int, Grams]] = []
         self._removed: set[int] = set()
         self._near = NearDuplicateIndex(self.params.near_duplicate_threshold)
@@ -128,11 +140,20 @@ class TextIndex(SignalIndex):
         self._len_of = np.concatenate([p[3] for p in parts]).astype(np.int32)[order]
         self._pending.clear()
         self._removed.clear()
+        self._build_lookup()
+
+    def _build_lookup(self) -> None:
+        """Distinct hashes with where their postings start; boilerplate hashes left out."""
+        distinct, first, count = np.unique(self._hashes, return_index=True, return_counts=True)
+        useful = count <= self.params.max_postings
+        self._lookup_hashes = distinct[useful]
+        self._lookup_first = first[useful].astype(np.int64)
+        self._lookup_count = count[useful].astype(np.int64)
 
     def _lay_out_references(self) -> None:
         """All reference texts end to end, padded, so seeds can be screened in bulk."""
         self._sorted_ids = np.array(sorted(self._refs), dtype=np.int64)
-        pad = np.full(_SCREEN_WIDTH, _REFERENCE_PAD, dtype=np.uint32)
+        pad = np.full(_WINDOW, _REFERENCE_PAD, dtype=np.uint32)
         pieces: list[npt.NDArray[np.uint32]] = [pad]
         bases = []
         position = len(pad)
@@ -174,13 +195,14 @@ class TextIndex(SignalIndex):
         if len(seeds) == 0:
             return []
         hits = []
-        order = np.lexsort((seeds[:, 1], seeds[:, 0], seeds[:, 3]))
+        order = np.lexsort((seeds[:, 1], seeds[:, 0], seeds[:, 9]))
         seeds = seeds[order]
-        boundaries = np.flatnonzero(np.diff(seeds[:, 3])) + 1
+        boundaries = np.flatnonzero(np.diff(seeds[:, 9])) + 1
         for group in np.split(seeds, boundaries):
-            ref_id = int(group[0, 3])
+            ref_id = int(group[0, 9])
             reference = self._refs[ref_id]
-            extents = align_seeds(codes, reference.codes, group[:, :3], self.params.align)
+            texts = Texts(query.text, reference.normalised.text, codes, reference.codes)
+            extents = align_seeds(texts, group[:, :9], self.params.align)
             hit = self._hit(query, ref_id, reference, extents)
             if hit is not None:
                 hits.append(hit)
@@ -188,40 +210,84 @@ class TextIndex(SignalIndex):
         return hits
 
     def _screened_seeds(self, codes: npt.NDArray[np.uint32], grams: Grams) -> npt.NDArray[np.int64]:
-        """Rows (query start, reference start, length, reference id) worth aligning."""
-        left = np.searchsorted(self._hashes, grams.hashes, side="left")
-        right = np.searchsorted(self._hashes, grams.hashes, side="right")
-        counts = right - left
-        useful = (counts > 0) & (counts <= self.params.max_postings)
-        counts = counts[useful]
+        """Rows worth aligning: query start, reference start, length, window extensions
+        (see ``align_seeds``), reference id."""
+        lookup = self._lookup_hashes
+        if len(lookup) == 0:
+            return np.empty((0, 10), dtype=np.int64)
+        # Sorted, distinct query hashes make the binary searches cache-friendly.
+        distinct, inverse = np.unique(grams.hashes, return_inverse=True)
+        found = np.minimum(np.searchsorted(lookup, distinct), len(lookup) - 1)[inverse]
+        useful = lookup[found] == grams.hashes
+        left = self._lookup_first[found[useful]]
+        counts = self._lookup_count[found[useful]]
         total = int(counts.sum())
         if total == 0:
-            return np.empty((0, 4), dtype=np.int64)
+            return np.empty((0, 10), dtype=np.int64)
         group_start = np.cumsum(counts) - counts
-        postings = np.arange(total) - np.repeat(group_start - left[useful], counts)
+        postings = np.arange(total) - np.repeat(group_start - left, counts)
         q_start = np.repeat(grams.starts[useful].astype(np.int64), counts)
         q_length = np.repeat((grams.ends - grams.starts)[useful].astype(np.int64), counts)
         same_length = self._len_of[postings] == q_length
         postings = postings[same_length]
         q_start, q_length = q_start[same_length], q_length[same_length]
-        ref_of = self._ref_of[postings]
-        r_start = self._pos_of[postings].astype(np.int64)
-        slot = np.searchsorted(self._sorted_ids, ref_of)
-        r_global = self._bases[slot] + r_start
 
-        width = _SCREEN_WIDTH
+        width = _WINDOW
         padded_query = np.concatenate(
             (np.full(width, _QUERY_PAD, np.uint32), codes, np.full(width, _QUERY_PAD, np.uint32))
         )
-        steps = np.arange(width, dtype=np.int64)
-        after_q = (q_start + q_length + width)[:, None] + steps
-        after_r = (r_global + q_length)[:, None] + steps
-        before_q = (q_start + width - 1)[:, None] - steps
-        before_r = (r_global - 1)[:, None] - steps
-        equal_after = (padded_query[after_q] == self._concatenated[after_r]).sum(axis=1)
-        equal_before = (padded_query[before_q] == self._concatenated[before_r]).sum(axis=1)
-        keep = np.maximum(equal_after, equal_before) >= self.params.screen_min_equal
-        return np.stack((q_start[keep], r_start[keep], q_length[keep], ref_of[keep]), axis=1)
+        slot = np.searchsorted(self._sorted_ids, self._ref_of[postings])
+        r_global = self._bases[slot] + self._pos_of[postings]
+        q_padded = q_start + width
+        ref_of = self._ref_of[postings]
+        r_start = self._pos_of[postings].astype(np.int64)
+        # Seeds on one diagonal a few characters apart say the same thing: keep one per
+        # stretch of _SEED_SPACING characters, so a whole copied chapter costs a few
+        # hundred extensions, not tens of thousands.
+        diagonal = r_global - q_start
+        order = np.lexsort((q_start, diagonal))
+        bucket = q_start[order] // _SEED_SPACING
+        first_of_bucket = np.ones(len(order), dtype=np.bool_)
+        first_of_bucket[1:] = (diagonal[order][1:] != diagonal[order][:-1]) | (
+            bucket[1:] != bucket[:-1]
+        )
+        candidates = order[first_of_bucket]
+        rows = []
+        near = np.concatenate((np.arange(-_GLANCE, 0), np.arange(_GLANCE)))
+        after = near >= 0
+        glance_q = q_padded[candidates, None] + near + after * q_length[candidates, None]
+        glance_r = r_global[candidates, None] + near + after * q_length[candidates, None]
+        glance_equal = (padded_query[glance_q] == self._concatenated[glance_r]).sum(axis=1)
+        keep = candidates[glance_equal >= self.params.glance_min_equal]
+        for chunk in np.array_split(keep, max(1, len(keep) // 8192)):
+            extensions = window_extensions(
+                padded_query,
+                self._concatenated,
+                (q_padded[chunk], r_global[chunk], q_length[chunk]),
+                width,
+                self.params.align,
+            )
+            extent = extensions.left + extensions.right + q_length[chunk]
+            long_enough = extent >= self.params.min_seed_extent
+            chosen = chunk[long_enough]
+            rows.append(
+                np.stack(
+                    (
+                        q_start[chosen],
+                        r_start[chosen],
+                        q_length[chosen],
+                        extensions.left[long_enough],
+                        extensions.right[long_enough],
+                        extensions.left_equal[long_enough],
+                        extensions.right_equal[long_enough],
+                        extensions.left_open[long_enough],
+                        extensions.right_open[long_enough],
+                        ref_of[chosen],
+                    ),
+                    axis=1,
+                )
+            )
+        return np.concatenate(rows) if rows else np.empty((0, 10), dtype=np.int64)
 
     def _hit(
         self, query: NormalisedText, ref_id: int, reference: _Reference, extents: list[Extent]
@@ -311,5 +377,6 @@ class TextIndex(SignalIndex):
             index._ref_of = arrays["ref_of"]
             index._pos_of = arrays["pos_of"]
             index._len_of = arrays["len_of"]
+            index._build_lookup()
             index._near = NearDuplicateIndex.deserialize_from(dict(arrays))
         return index

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -31,13 +32,26 @@ def _identity(value: int) -> int:
     return value
 
 
+@lru_cache(maxsize=1)
+def _permutations() -> npt.NDArray[np.uint64]:
+    """Drawing the permutations costs more than sketching a chapter: draw them once."""
+    template = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    return template.permutations  # type: ignore[no-any-return]
+
+
 def sketch(hashes: npt.NDArray[np.uint64]) -> LeanMinHash:
     """A MinHash of a set of 64-bit gram hashes."""
-    unique = np.unique(hashes)
-    sampled = unique[(unique % np.uint64(SAMPLE_RATE)) == 0]
+    sampled = hashes[(hashes % np.uint64(SAMPLE_RATE)) == 0]
     if len(sampled) < _MIN_SAMPLED:
-        sampled = unique
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity, scheme=SCHEME)
+        sampled = hashes
+    sampled = np.unique(sampled)
+    minhash = MinHash(
+        num_perm=NUM_PERM,
+        seed=SEED,
+        hashfunc=_identity,
+        scheme=SCHEME,
+        permutations=_permutations(),
+    )
     for start in range(0, len(sampled), 8192):  # bounds the (values x permutations) matrix
         minhash.update_batch(sampled[start : start + 8192].tolist())
     return LeanMinHash(minhash)

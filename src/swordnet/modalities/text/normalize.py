@@ -46,22 +46,36 @@ def _fold_char(char: str) -> str:
     )
 
 
+class _FoldTable:
+    """Fold table over the BMP (code point -> folded code point, 0 = drop, SLOW = several)
+    and word-break flags, filled in lazily for the code points actually seen: a text uses
+    a few thousand distinct characters, and filling all 65,536 took a third of a second.
+    """
+
+    def __init__(self) -> None:
+        self.fold = np.zeros(_BMP, dtype=np.uint32)
+        self.breaks = np.zeros(_BMP, dtype=np.bool_)
+        self.known = np.zeros(_BMP, dtype=np.bool_)
+        self.known[0xD800:0xE000] = True  # surrogates never appear in decoded text
+        ascii_codes = np.arange(0x80)
+        self.learn(ascii_codes.astype(np.uint32))
+
+    def learn(self, codes: npt.NDArray[np.uint32]) -> None:
+        unseen = np.unique(codes[~self.known[codes]])
+        for code in unseen.tolist():
+            char = chr(code)
+            self.breaks[code] = unicodedata.category(char).startswith(_BREAK_CATEGORY_PREFIXES)
+            folded = _fold_char(char)
+            if len(folded) == 1 and ord(folded) < _BMP:
+                self.fold[code] = ord(folded)
+            elif folded:
+                self.fold[code] = _SLOW
+            self.known[code] = True
+
+
 @lru_cache(maxsize=1)
-def _tables() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
-    """Fold table (code point -> folded code point, 0 = drop, SLOW = several) and breaks."""
-    fold = np.zeros(_BMP, dtype=np.uint32)
-    breaks = np.zeros(_BMP, dtype=np.bool_)
-    for code in range(_BMP):
-        if 0xD800 <= code <= 0xDFFF:
-            continue  # surrogates never appear in decoded text
-        char = chr(code)
-        breaks[code] = unicodedata.category(char).startswith(_BREAK_CATEGORY_PREFIXES)
-        folded = _fold_char(char)
-        if len(folded) == 1 and ord(folded) < _BMP:
-            fold[code] = ord(folded)
-        elif folded:
-            fold[code] = _SLOW
-    return fold, breaks
+def _table() -> _FoldTable:
+    return _FoldTable()
 
 
 def is_cjk(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
@@ -120,9 +134,11 @@ def to_simplified(text: str) -> str:
 
 def normalise(text: str) -> NormalisedText:
     simplified = to_simplified(text)
-    fold, breaks = _tables()
+    table = _table()
     original = np.frombuffer(simplified.encode("utf-32-le"), dtype=np.uint32)
     in_table = original < _BMP
+    table.learn(original[in_table])
+    fold, breaks = table.fold, table.breaks
     folded = np.full(len(original), _SLOW, dtype=np.uint32)
     folded[in_table] = fold[original[in_table]]
     is_break = np.zeros(len(original), dtype=np.bool_)
