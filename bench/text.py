@@ -34,7 +34,7 @@ from swordnet.modalities.text.winnow import token_grams
 from swordnet.plugins.signals import MediaInput
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from text_workload import (  # noqa: E402
+from text_workload import (
     TRANSFORMS,
     Document,
     Query,
