@@ -7,6 +7,7 @@ engine behind the same ``BatchExecutor`` interface. Results come back in input o
 
 from __future__ import annotations
 
+import asyncio
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +29,10 @@ class BatchExecutor(ABC):
     @abstractmethod
     def map(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]: ...
 
+    @abstractmethod
+    async def run(self, function: Callable[[T], R], item: T) -> R:
+        """Apply ``function`` to one item without blocking the event loop (where possible)."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release workers."""
 
@@ -35,6 +40,9 @@ class BatchExecutor(ABC):
 class SerialExecutor(BatchExecutor):
     def map(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         return map(function, items)
+
+    async def run(self, function: Callable[[T], R], item: T) -> R:
+        return function(item)
 
 
 class LocalPoolExecutor(BatchExecutor):
@@ -45,10 +53,16 @@ class LocalPoolExecutor(BatchExecutor):
         self.chunksize = chunksize
         self._pool: ProcessPoolExecutor | None = None
 
-    def map(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, initializer=_limit_native_threads)
-        return self._pool.map(function, items, chunksize=self.chunksize)
+        return self._pool
+
+    def map(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        return self._started().map(function, items, chunksize=self.chunksize)
+
+    async def run(self, function: Callable[[T], R], item: T) -> R:
+        return await asyncio.get_running_loop().run_in_executor(self._started(), function, item)
 
     def close(self) -> None:
         if self._pool is not None:

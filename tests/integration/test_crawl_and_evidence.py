@@ -11,7 +11,7 @@ from warcio.archiveiterator import ArchiveIterator
 from swordnet.bootstrap import Container
 from swordnet.services.audit import verify_chain
 from swordnet.services.catalogue import register_files
-from swordnet.services.crawling import CrawlBudget, crawl
+from swordnet.services.crawling import CrawlPolicy, crawl
 from swordnet.services.demo import write_catalogue
 from swordnet.simweb.server import SimWeb
 from swordnet.simweb.world import build_world
@@ -25,8 +25,8 @@ def test_crawl_finds_planted_copies_and_keeps_evidence(
     register_files(container, write_catalogue(world, tmp_path / "catalogue"))
     with SimWeb(world.sites) as web:
         base = web.base_urls["novels"]
-        report = crawl(container, [base + "/"], CrawlBudget(max_pages=50))
-        again = crawl(container, [base + "/"], CrawlBudget(max_pages=50))
+        report = crawl(container, [base + "/"], CrawlPolicy(max_pages=50))
+        again = crawl(container, [base + "/"], CrawlPolicy(max_pages=50))
     expected = {
         (base + e.path, world.entry(e.work).title) for e in world.expected if e.site == "novels"
     }
@@ -59,7 +59,7 @@ def test_crawl_finds_planted_copies_and_keeps_evidence(
 def test_crawl_stays_on_site_and_within_budget(container: Container) -> None:
     world = build_world()
     with SimWeb(world.sites) as web:
-        report = crawl(container, [web.base_urls["novels"] + "/"], CrawlBudget(max_pages=3))
+        report = crawl(container, [web.base_urls["novels"] + "/"], CrawlPolicy(max_pages=3))
     assert report.pages + report.failures == 3
     with container.sessions() as session:
         hosts = set(session.scalars(select(models.Capture.host)))

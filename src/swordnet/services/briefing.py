@@ -77,15 +77,9 @@ def build_briefing(session: Session, *, campaign_id: int | None = None) -> Brief
         )
     }
     return Briefing(
-        sites_checked=scalar(
-            select(func.count(distinct(models.Capture.host)))
-        ),
-        pages_checked=scalar(
-            select(func.count()).select_from(models.Capture).where(ok)
-        ),
-        fetch_failures=scalar(
-            select(func.count()).select_from(models.Capture).where(~ok)
-        ),
+        sites_checked=scalar(select(func.count(distinct(models.Capture.host)))),
+        pages_checked=scalar(select(func.count()).select_from(models.Capture).where(ok)),
+        fetch_failures=scalar(select(func.count()).select_from(models.Capture).where(~ok)),
         works_catalogued=scalar(select(func.count()).select_from(models.Work)),
         detections=scalar(
             select(func.count()).select_from(models.Detection).where(*detection_filter)

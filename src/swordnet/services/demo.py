@@ -14,7 +14,7 @@ from swordnet.bootstrap import Container, bootstrap
 from swordnet.domain.kinds import PlatformCategory
 from swordnet.services.briefing import Briefing, build_briefing
 from swordnet.services.catalogue import register_files
-from swordnet.services.crawling import CrawlBudget, crawl
+from swordnet.services.crawling import CrawlPolicy, crawl
 from swordnet.services.platforms import get_or_create_platform, site_key
 from swordnet.settings import CrawlerSettings, Settings
 from swordnet.simweb.server import SimWeb
@@ -90,7 +90,7 @@ def run_demo(base: Settings, echo: Echo = print) -> DemoResult:
             errors: list[str] = []
             for site in world.sites:
                 report = crawl(
-                    container, [web.base_urls[site.key] + "/"], CrawlBudget(max_pages=100)
+                    container, [web.base_urls[site.key] + "/"], CrawlPolicy(max_pages=100)
                 )
                 errors.extend(report.errors)
                 echo(

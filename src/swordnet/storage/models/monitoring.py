@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from swordnet.domain.kinds import CaptureOutcome, PlatformCategory, PlatformStatus
@@ -70,24 +70,36 @@ class CrawlRun(Base):
     target_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_target.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default="running")
+    status: Mapped[str] = mapped_column(String(16), default="running")  # or finished
     pages: Mapped[int] = mapped_column(Integer, default=0)
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    detections: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)  # why it stopped: budget, time, done
 
 
 class FrontierUrl(Base):
-    """The persistent crawl frontier: a URL is fetched once per run, resumably."""
+    """The persistent crawl frontier: each URL of a run is processed once, resumably.
+
+    ``state`` is ``queued``, ``done``, ``failed``, ``refused`` or ``skipped``; a URL's state
+    changes in the same transaction that stores what was captured from it.
+    """
 
     __tablename__ = "frontier_url"
-    __table_args__ = (UniqueConstraint("run_id", "url"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "url_sha256"),
+        Index("ix_frontier_url_run_id_state", "run_id", "state"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"))
     url: Mapped[str] = mapped_column(Text)
+    url_sha256: Mapped[str] = mapped_column(String(64))
     depth: Mapped[int] = mapped_column(Integer, default=0)
-    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
 
 

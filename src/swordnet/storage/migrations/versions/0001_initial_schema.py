@@ -485,6 +485,9 @@ def upgrade() -> None:
         sa.Column("pages", sa.Integer(), nullable=False),
         sa.Column("bytes", sa.BigInteger(), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("refused", sa.Integer(), nullable=False),
+        sa.Column("detections", sa.Integer(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["target_id"],
             ["monitoring_target.id"],
@@ -689,9 +692,15 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("url_sha256", sa.String(length=64), nullable=False),
         sa.Column("depth", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column(
+            "next_attempt_at",
+            swordnet.storage.models.base.UTCDateTime(timezone=True),
+            nullable=True,
+        ),
         sa.Column("error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["run_id"],
@@ -700,10 +709,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_frontier_url")),
-        sa.UniqueConstraint("run_id", "url", name=op.f("uq_frontier_url_run_id")),
+        sa.UniqueConstraint("run_id", "url_sha256", name=op.f("uq_frontier_url_run_id")),
     )
     with op.batch_alter_table("frontier_url", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_frontier_url_state"), ["state"], unique=False)
+        batch_op.create_index("ix_frontier_url_run_id_state", ["run_id", "state"], unique=False)
 
     op.create_table(
         "extracted_item",
@@ -962,7 +971,7 @@ def downgrade() -> None:
 
     op.drop_table("extracted_item")
     with op.batch_alter_table("frontier_url", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_frontier_url_state"))
+        batch_op.drop_index("ix_frontier_url_run_id_state")
 
     op.drop_table("frontier_url")
     with op.batch_alter_table("fingerprint", schema=None) as batch_op:

@@ -1,0 +1,1 @@
+"""The crawler: a persistent frontier, politeness, trap defences, and the crawl loop."""

@@ -1,0 +1,244 @@
+"""The crawl loop: fetch politely, capture as evidence, analyse in workers, store, follow.
+
+One run at a time per engine. The loop keeps up to ``concurrency`` URLs in flight (at
+most ``per_host_concurrency`` per host); each finished fetch is analysed in the worker
+pool, then stored in one transaction together with its frontier state, so that a crash
+loses only what was in flight and repeats nothing that was stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from swordnet.adapters.warc import WarcRecorder
+from swordnet.bootstrap import Container
+from swordnet.crawler import frontier
+from swordnet.crawler.analysis import Analysis, ResponseJob, analyse_response
+from swordnet.crawler.politeness import HostPacer, RobotsCache
+from swordnet.crawler.sniff import sniff_media_type
+from swordnet.crawler.store import PageStore
+from swordnet.crawler.urls import TrapGuard, canonical_url
+from swordnet.plugins.fetchers import Fetcher, FetchResult
+from swordnet.services.platforms import site_key
+from swordnet.settings import CrawlerSettings
+from swordnet.storage import models
+
+log = logging.getLogger(__name__)
+_TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+_MAX_RETRY_DELAY_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlPolicy:
+    max_pages: int = 500
+    max_bytes: int = 200 * 1024 * 1024
+    max_depth: int = 5
+    max_seconds: float = 3600.0
+    obey_robots: bool = True
+    concurrency: int = 16
+    per_host_concurrency: int = 4
+    per_host_delay_s: float = 0.0
+    max_attempts: int = 3
+    retry_base_s: float = 0.5
+    media_off_site: bool = True  # pirate pages keep their images and videos on CDNs
+
+    @classmethod
+    def from_settings(cls, crawler: CrawlerSettings, **overrides: object) -> CrawlPolicy:
+        base = cls(
+            max_pages=crawler.max_pages, max_depth=crawler.max_depth,
+            obey_robots=crawler.obey_robots, per_host_concurrency=crawler.per_host_concurrency,
+            per_host_delay_s=crawler.per_host_delay_s,
+        )  # fmt: skip
+        return base if not overrides else cls(**{**_as_dict(base), **overrides})  # type: ignore[arg-type]
+
+
+def _as_dict(policy: CrawlPolicy) -> dict[str, object]:
+    return {name: getattr(policy, name) for name in CrawlPolicy.__dataclass_fields__}
+
+
+@dataclass
+class CrawlReport:
+    run_id: int
+    pages: int = 0
+    failures: int = 0
+    refused: int = 0
+    bytes: int = 0
+    new_detections: int = 0
+    stopped_because: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+class CrawlEngine:
+    def __init__(
+        self,
+        container: Container,
+        run_id: int,
+        policy: CrawlPolicy,
+        scope: set[str],
+        *,
+        campaign_id: int | None = None,
+        platform_id: int | None = None,
+    ) -> None:
+        self.container = container
+        self.run_id = run_id
+        self.policy = policy
+        self.scope = scope
+        self.traps = TrapGuard()
+        self.store = PageStore(container, run_id, campaign_id=campaign_id, platform_id=platform_id)
+        self.report = self.store.report_so_far()
+        self._settings_json = container.settings.model_dump_json()
+
+    async def run(self) -> CrawlReport:
+        fetcher = self.container.fetcher()
+        robots = RobotsCache(fetcher, self.container.settings.crawler.user_agent)
+        pacer = HostPacer(self.policy.per_host_concurrency, self.policy.per_host_delay_s)
+        recorder = WarcRecorder(self.container.settings.warc_dir / f"run-{self.run_id:06d}.warc.gz")
+        self.store.recorder = recorder
+        deadline = time.monotonic() + self.policy.max_seconds
+        in_flight: dict[int, asyncio.Task[None]] = {}
+        try:
+            while True:
+                reason = self._budget_spent(len(in_flight), deadline)
+                if reason:
+                    self.report.stopped_because = reason
+                    break
+                room = min(
+                    self.policy.concurrency - len(in_flight),
+                    self.policy.max_pages
+                    - self.report.pages
+                    - self.report.failures
+                    - len(in_flight),
+                )
+                with self.container.sessions() as session:
+                    batch = frontier.next_batch(session, self.run_id, room, set(in_flight), _now())
+                    for entry in batch:
+                        in_flight[entry.id] = asyncio.create_task(
+                            self._visit(entry, fetcher, robots, pacer)
+                        )
+                    if not in_flight:
+                        if frontier.queued_count(session, self.run_id) == 0:
+                            self.report.stopped_because = "frontier empty"
+                            break
+                        retry_at = frontier.earliest_retry(session, self.run_id)
+                        wait = (retry_at - _now()).total_seconds() if retry_at else 0.1
+                        await asyncio.sleep(min(max(wait, 0.01), 1.0))
+                        continue
+                done, _ = await asyncio.wait(
+                    in_flight.values(), return_when=asyncio.FIRST_COMPLETED
+                )
+                for entry_id, task in list(in_flight.items()):
+                    if task in done:
+                        del in_flight[entry_id]
+                        if task.exception() is not None:
+                            log.error("crawl task failed: %r", task.exception())
+        finally:
+            for task in in_flight.values():
+                task.cancel()  # still queued in the frontier: a resumed run fetches them
+            await asyncio.gather(*in_flight.values(), return_exceptions=True)
+            await fetcher.aclose()
+            recorder.close()
+        self.store.close_run(self.report)
+        return self.report
+
+    def _budget_spent(self, in_flight: int, deadline: float) -> str:
+        processed = self.report.pages + self.report.failures
+        if processed >= self.policy.max_pages:
+            return f"page budget of {self.policy.max_pages} reached"
+        if self.report.bytes >= self.policy.max_bytes:
+            return f"byte budget of {self.policy.max_bytes} reached"
+        if time.monotonic() >= deadline:
+            return f"time budget of {self.policy.max_seconds:g} s reached"
+        return ""
+
+    async def _visit(
+        self, entry: frontier.FrontierEntry, fetcher: Fetcher, robots: RobotsCache, pacer: HostPacer
+    ) -> None:
+        url = entry.url
+        if self.policy.obey_robots and not await robots.allowed(url):
+            self.store.record_refusal(self.report, entry, "robots.txt disallows this URL")
+            return
+        host = site_key(url)
+        delay = await robots.crawl_delay(url) if self.policy.obey_robots else 0.0
+        await pacer.acquire(host, delay)
+        try:
+            response = await fetcher.fetch(url)
+        finally:
+            pacer.release(host)
+        if self._should_retry(response, entry):
+            self.store.record_retry(
+                entry, self._retry_delay(response, entry), _describe(response), _now()
+            )
+            return
+        analysis: Analysis | None = None
+        media_type = sniff_media_type(response.media_type, response.body) if response.ok else ""
+        if response.ok and response.body:
+            job = ResponseJob(
+                response.final_url, media_type, response.body, None, self._settings_json
+            )
+            try:
+                analysis = await self.container.executor.run(analyse_response, job)
+            except Exception as exc:  # a worker crash on one hostile page must not stop the run
+                log.exception("analysis of %s failed", url)
+                analysis = Analysis()
+                self.report.errors.append(f"{url}: analysis failed: {type(exc).__name__}: {exc}")
+        links = self._links_to_follow(entry, analysis) if analysis is not None else ([], [])
+        self.store.record_response(self.report, entry, response, media_type, analysis, links)
+
+    def _should_retry(self, response: FetchResult, entry: frontier.FrontierEntry) -> bool:
+        if response.refused or entry.attempts + 1 >= self.policy.max_attempts:
+            return False
+        return response.error is not None or response.status in _TRANSIENT_STATUSES
+
+    def _retry_delay(self, response: FetchResult, entry: frontier.FrontierEntry) -> float:
+        retry_after = response.headers.get("retry-after", "")
+        if retry_after.isdigit():
+            return min(float(retry_after), _MAX_RETRY_DELAY_S)
+        backoff: float = self.policy.retry_base_s * 2.0**entry.attempts
+        return min(backoff, _MAX_RETRY_DELAY_S)
+
+    def _links_to_follow(
+        self, entry: frontier.FrontierEntry, analysis: Analysis
+    ) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
+        """(URLs to queue with depth, URLs skipped with the reason)."""
+        follow: list[tuple[str, int]] = []
+        skipped: list[tuple[str, str]] = []
+        depth = entry.depth + 1
+        if depth > self.policy.max_depth:
+            return follow, skipped
+        for raw, media_kind in analysis.links:
+            url = canonical_url(raw)
+            in_scope = site_key(url) in self.scope or (
+                media_kind is not None and self.policy.media_off_site
+            )
+            if not in_scope:
+                continue
+            reason = self.traps.reason_to_skip(url)
+            if reason:
+                skipped.append((url, reason))
+            else:
+                follow.append((url, depth))
+        return follow, skipped
+
+
+def _describe(response: FetchResult) -> str:
+    return response.error or f"HTTP {response.status}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def latest_open_run(container: Container, target_id: int) -> int | None:
+    with container.sessions() as session:
+        return session.scalar(
+            select(models.CrawlRun.id)
+            .where(models.CrawlRun.target_id == target_id, models.CrawlRun.status == "running")
+            .order_by(models.CrawlRun.id.desc())
+            .limit(1)
+        )

@@ -1,0 +1,114 @@
+"""The crawl frontier, kept in the database so that a run survives a crash.
+
+A URL moves from ``queued`` to a final state (``done``, ``failed``, ``refused``,
+``skipped``) in the same transaction that stores its capture, extracted items and
+detections. After ``kill -9`` the URLs that were in flight are still ``queued`` and
+are fetched again on resume; nothing committed is repeated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from swordnet.crawler.urls import url_sha256
+from swordnet.storage import models
+
+QUEUED, DONE, FAILED, REFUSED, SKIPPED = "queued", "done", "failed", "refused", "skipped"
+FINAL_STATES = (DONE, FAILED, REFUSED, SKIPPED)
+
+
+@dataclass(frozen=True, slots=True)
+class FrontierEntry:
+    id: int
+    url: str
+    depth: int
+    attempts: int
+
+
+def enqueue(
+    session: Session,
+    run_id: int,
+    urls: Iterable[tuple[str, int]],
+    *,
+    state: str = QUEUED,
+    errors: dict[str, str] | None = None,
+) -> None:
+    """Add URLs (with their depth) unless the run already has them.
+
+    Skipped URLs are recorded too (``state`` ``skipped`` with the reason in ``errors``),
+    so that every URL the crawl saw and did not fetch is explained.
+    """
+    rows = [
+        {"run_id": run_id, "url": url, "url_sha256": url_sha256(url), "depth": depth,
+         "state": state, "attempts": 0, "error": (errors or {}).get(url)}
+        for url, depth in dict(urls).items()
+    ]  # fmt: skip
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(models.FrontierUrl).values(rows)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["run_id", "url_sha256"]))
+
+
+def next_batch(
+    session: Session, run_id: int, limit: int, exclude: set[int], now: datetime
+) -> list[FrontierEntry]:
+    """Queued URLs that are due, oldest first, leaving out those already in flight."""
+    if limit <= 0:
+        return []
+    query = (
+        select(models.FrontierUrl.id, models.FrontierUrl.url, models.FrontierUrl.depth,
+               models.FrontierUrl.attempts)
+        .where(models.FrontierUrl.run_id == run_id, models.FrontierUrl.state == QUEUED)
+        .where(or_(models.FrontierUrl.next_attempt_at.is_(None), models.FrontierUrl.next_attempt_at <= now))
+        .order_by(models.FrontierUrl.depth, models.FrontierUrl.id)
+        .limit(limit + len(exclude))
+    )  # fmt: skip
+    entries = [FrontierEntry(*row) for row in session.execute(query)]
+    return [entry for entry in entries if entry.id not in exclude][:limit]
+
+
+def earliest_retry(session: Session, run_id: int) -> datetime | None:
+    return session.scalar(
+        select(func.min(models.FrontierUrl.next_attempt_at)).where(
+            models.FrontierUrl.run_id == run_id, models.FrontierUrl.state == QUEUED
+        )
+    )
+
+
+def queued_count(session: Session, run_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                models.FrontierUrl.run_id == run_id, models.FrontierUrl.state == QUEUED
+            )
+        )
+        or 0
+    )
+
+
+def finish(session: Session, entry_id: int, state: str, error: str | None = None) -> None:
+    session.execute(
+        update(models.FrontierUrl)
+        .where(models.FrontierUrl.id == entry_id)
+        .values(state=state, error=error)
+    )
+
+
+def retry_later(
+    session: Session, entry: FrontierEntry, delay_s: float, error: str, now: datetime
+) -> None:
+    session.execute(
+        update(models.FrontierUrl)
+        .where(models.FrontierUrl.id == entry.id)
+        .values(attempts=entry.attempts + 1, error=error,
+                next_attempt_at=now + timedelta(seconds=delay_s))
+    )  # fmt: skip

@@ -1,0 +1,55 @@
+"""URL hygiene and crawler-trap rules, decided before a URL enters the frontier."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag, urlsplit, urlunsplit
+
+from swordnet.services.platforms import site_key
+
+
+def canonical_url(url: str) -> str:
+    """Drop the fragment, lower-case scheme and host, drop default ports."""
+    url = urldefrag(url.strip())[0]
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    netloc = host if not parts.port or parts.port == default else f"{host}:{parts.port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+
+def url_sha256(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class TrapGuard:
+    """Rejects URLs that look like crawler traps.
+
+    Endless calendars, session ids and recursive paths produce unlimited distinct URLs
+    for the same few pages: a path segment repeated too often, too many query variants of
+    one path, or a very long URL mark a trap.
+    """
+
+    max_url_length: int = 2048
+    max_segment_repeats: int = 3
+    max_query_variants: int = 64
+    _variants: Counter[str] = field(default_factory=Counter)
+
+    def reason_to_skip(self, url: str) -> str | None:
+        if len(url) > self.max_url_length:
+            return f"URL longer than {self.max_url_length} characters"
+        parts = urlsplit(url)
+        segments = [segment for segment in parts.path.split("/") if segment]
+        if segments and Counter(segments).most_common(1)[0][1] > self.max_segment_repeats:
+            return "path segment repeated: recursive links"
+        if parts.query:
+            key = f"{site_key(url)}{parts.path}"
+            self._variants[key] += 1
+            if self._variants[key] > self.max_query_variants:
+                return f"more than {self.max_query_variants} query variants of {parts.path}"
+        return None

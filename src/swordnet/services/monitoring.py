@@ -1,0 +1,199 @@
+"""Monitoring targets: what to crawl, on which schedule, within which budget."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import quote_plus
+
+import lxml.etree  # type: ignore[import-untyped]
+from sqlalchemy import or_, select
+
+from swordnet.bootstrap import Container
+from swordnet.crawler.engine import CrawlEngine, CrawlPolicy, CrawlReport, latest_open_run
+from swordnet.crawler.urls import canonical_url
+from swordnet.domain.errors import NotFoundError, SwordNetError
+from swordnet.services import audit
+from swordnet.services.crawling import new_run
+from swordnet.services.platforms import get_or_create_platform, site_key
+from swordnet.storage import models
+
+log = logging.getLogger(__name__)
+_MAX_SITEMAP_URLS = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSpec:
+    name: str
+    seeds: list[str] = field(default_factory=list)
+    sitemap_url: str | None = None
+    query_template: str | None = None  # "https://site/search?q={query}"
+    interval_s: int = 86400
+    max_pages: int = 500
+    max_bytes: int = 200 * 1024 * 1024
+    max_depth: int = 5
+    max_seconds: int = 3600
+    obey_robots: bool = True
+    platform: str | None = None  # domain of the platform this target watches
+    campaign_id: int | None = None
+
+
+def add_target(container: Container, spec: TargetSpec, *, actor: str = "cli") -> int:
+    if not (spec.seeds or spec.sitemap_url or spec.query_template):
+        raise SwordNetError("a target needs seed URLs, a sitemap or a search query template")
+    if spec.query_template and "{query}" not in spec.query_template:
+        raise SwordNetError("the query template must contain {query}")
+    for url in [*spec.seeds, *([spec.sitemap_url] if spec.sitemap_url else [])]:
+        if not url.startswith(("http://", "https://")):
+            raise SwordNetError(f"not an http(s) URL: {url}")
+    with container.sessions() as session, session.begin():
+        if session.scalar(
+            select(models.MonitoringTarget.id).where(models.MonitoringTarget.name == spec.name)
+        ):
+            raise SwordNetError(f"a target named {spec.name!r} exists already")
+        platform_id = None
+        if spec.platform or spec.seeds:
+            domain = spec.platform or site_key(spec.seeds[0])
+            platform_id = get_or_create_platform(session, domain).id
+        target = models.MonitoringTarget(
+            name=spec.name, platform_id=platform_id, campaign_id=spec.campaign_id,
+            seeds=[canonical_url(seed) for seed in spec.seeds], sitemap_url=spec.sitemap_url,
+            query_template=spec.query_template, interval_s=spec.interval_s,
+            max_pages=spec.max_pages, max_bytes=spec.max_bytes, max_depth=spec.max_depth,
+            max_seconds=spec.max_seconds, obey_robots=spec.obey_robots, next_run_at=models.utcnow(),
+        )  # fmt: skip
+        session.add(target)
+        session.flush()
+        audit.record(session, actor, "target.added", "monitoring_target", target.id, name=spec.name)
+        return target.id
+
+
+def list_targets(container: Container) -> list[models.MonitoringTarget]:
+    with container.sessions() as session:
+        return list(
+            session.scalars(select(models.MonitoringTarget).order_by(models.MonitoringTarget.id))
+        )
+
+
+def find_target(container: Container, name_or_id: str) -> models.MonitoringTarget:
+    with container.sessions() as session:
+        query = select(models.MonitoringTarget).where(
+            or_(models.MonitoringTarget.name == name_or_id,
+                models.MonitoringTarget.id == (int(name_or_id) if name_or_id.isdigit() else -1))
+        )  # fmt: skip
+        target = session.scalars(query).first()
+    if target is None:
+        raise NotFoundError(f"no monitoring target {name_or_id!r}")
+    return target
+
+
+def _policy(container: Container, target: models.MonitoringTarget) -> CrawlPolicy:
+    return CrawlPolicy.from_settings(
+        container.settings.crawler, max_pages=target.max_pages, max_bytes=target.max_bytes,
+        max_depth=target.max_depth, max_seconds=float(target.max_seconds),
+        obey_robots=target.obey_robots,
+    )  # fmt: skip
+
+
+async def _seed_urls(container: Container, target: models.MonitoringTarget) -> list[str]:
+    seeds = list(target.seeds)
+    if target.query_template:
+        with container.sessions() as session:
+            titles = list(session.scalars(select(models.Work.title).where(models.Work.key_work)))
+            if not titles:
+                titles = list(session.scalars(select(models.Work.title).limit(200)))
+        seeds += [target.query_template.replace("{query}", quote_plus(title)) for title in titles]
+    if target.sitemap_url:
+        seeds += await read_sitemap(container, target.sitemap_url)
+    return [canonical_url(seed) for seed in seeds]
+
+
+async def read_sitemap(container: Container, url: str, *, depth: int = 0) -> list[str]:
+    """Page URLs of a sitemap or sitemap index (nested at most two levels)."""
+    fetcher = container.fetcher()
+    try:
+        response = await fetcher.fetch(url)
+    finally:
+        await fetcher.aclose()
+    if not response.ok:
+        log.warning("sitemap %s: %s", url, response.error or f"HTTP {response.status}")
+        return []
+    parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = lxml.etree.fromstring(response.body, parser)
+    except lxml.etree.XMLSyntaxError as exc:
+        log.warning("sitemap %s is not valid XML: %s", url, exc)
+        return []
+    locations = [str(text).strip() for text in root.xpath("//*[local-name()='loc']/text()")]
+    if root.tag.endswith("sitemapindex") and depth < 2:
+        pages: list[str] = []
+        for child in locations[:100]:
+            pages += await read_sitemap(container, child, depth=depth + 1)
+        return pages[:_MAX_SITEMAP_URLS]
+    return locations[:_MAX_SITEMAP_URLS]
+
+
+def run_target(container: Container, name_or_id: str) -> CrawlReport:
+    """Run a target now, resuming its interrupted run if there is one."""
+    target = find_target(container, name_or_id)
+    run_id = latest_open_run(container, target.id)
+    if run_id is None:
+        run_id = new_run(container, asyncio.run(_seed_urls(container, target)), target_id=target.id)
+    with container.sessions() as session:
+        seeds = [row for row in session.scalars(
+            select(models.FrontierUrl.url).where(models.FrontierUrl.run_id == run_id,
+                                                 models.FrontierUrl.depth == 0))]  # fmt: skip
+    scope = {site_key(url) for url in seeds} | (
+        {site_key(target.seeds[0])} if target.seeds else set()
+    )
+    engine = CrawlEngine(container, run_id, _policy(container, target), scope,
+                         campaign_id=target.campaign_id, platform_id=None)  # fmt: skip
+    report = asyncio.run(engine.run())
+    with container.sessions() as session, session.begin():
+        row = session.get_one(models.MonitoringTarget, target.id)
+        row.last_run_at = models.utcnow()
+        row.next_run_at = row.last_run_at + timedelta(seconds=row.interval_s)
+    return report
+
+
+def due_targets(container: Container, now: datetime) -> list[models.MonitoringTarget]:
+    with container.sessions() as session:
+        return list(session.scalars(
+            select(models.MonitoringTarget)
+            .where(models.MonitoringTarget.enabled,
+                   or_(models.MonitoringTarget.next_run_at.is_(None), models.MonitoringTarget.next_run_at <= now))
+            .order_by(models.MonitoringTarget.next_run_at)
+        ))  # fmt: skip
+
+
+def run_due(container: Container) -> list[tuple[str, CrawlReport]]:
+    reports = []
+    for target in due_targets(container, models.utcnow()):
+        reports.append((target.name, run_target(container, str(target.id))))
+    return reports
+
+
+def run_forever(
+    container: Container,
+    *,
+    poll_s: float = 30.0,
+    stop: threading.Event | None = None,
+    on_report: Callable[[str, CrawlReport], None] | None = None,
+) -> None:
+    """Run due targets until ``stop`` is set; a failing target is logged, the loop goes on."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        for target in due_targets(container, models.utcnow()):
+            if stop.is_set():
+                break
+            try:
+                report = run_target(container, str(target.id))
+                if on_report is not None:
+                    on_report(target.name, report)
+            except Exception:
+                log.exception("target %s failed", target.name)
+        stop.wait(poll_s)
