@@ -23,7 +23,8 @@ from swordnet.modalities.audio.payload import decode_peaks, encode_peaks
 from swordnet.modalities.audio.verify import Verdict, verify_alignment
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
-_OFFSET_BIAS = 1 << 24  # frames: 6 days of reference either side of zero
+_OFFSET_BIAS = 1 << 24  # offset bins: 12 days of reference either side of zero
+_VOTE_BITS = 22  # vote cells are hashed into 4M counters
 
 
 def _default_time_scales() -> list[float]:
@@ -44,10 +45,28 @@ class AudioMatchParams:
     pitch_shifts: list[float] = field(default_factory=_default_pitch_shifts)
     min_votes: int = 2
     candidates: int = 12
-    min_z: float = 8.0  # verification threshold (score 0.5); set on negatives, see docs/audio.md
-    min_matched: int = 8
-    sure_z: float = 16.0  # a first-pass match this strong skips the scale/pitch grid
+    min_z: float = 10.0  # verification threshold (score 0.5); set on negatives, see docs/audio.md
+    min_matched: int = 10
+    sure_z: float = 20.0  # a first-pass match this strong skips the scale/pitch grid
     window_seconds: float = 30.0  # long queries are matched window by window
+    max_bucket: int = 200  # hashes held this often are skipped at query time
+    full_grid: bool = False  # every (time scale, pitch shift) pair, not only the three axes
+
+
+def scale_grid(params: AudioMatchParams) -> list[tuple[float, float]]:
+    """(time scale, pitch shift) pairs to try on a query's peaks.
+
+    The axes are what pirates do: speed (time and pitch together, the diagonal), tempo
+    (time only) and pitch (pitch only). The full grid also covers their combinations at
+    about three times the cost.
+    """
+    if params.full_grid:
+        shifts = [0.0, *params.pitch_shifts]
+        return [(a, s) for a in params.time_scales for s in shifts]
+    speed = [(float(a), -12.0 * float(np.log2(a))) for a in params.time_scales if a != 1.0]
+    tempo = [(float(a), 0.0) for a in params.time_scales if a != 1.0]
+    pitch = [(1.0, s) for s in params.pitch_shifts]
+    return speed + tempo + pitch
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +86,7 @@ class AudioIndex(SignalIndex):
         self._peaks: dict[int, Peaks] = {}
         self._durations: dict[int, float] = {}
         self._table: _HashTable | None = None
+        self._query_peak_count = 0
 
     # -- contents ----------------------------------------------------------------------
     def add(self, ref_id: int, fingerprint: Fingerprint) -> None:
@@ -127,18 +147,19 @@ class AudioIndex(SignalIndex):
         for start in range(0, max(1, last - window // 3), window // 2):
             chunk = _slice(peaks, start, start + window)
             for hit in self._query_window(chunk):
-                if hit.ref_id not in best or hit.score > best[hit.ref_id].score:
+                if hit.ref_id not in best or hit.details["z"] > best[hit.ref_id].details["z"]:
                     best[hit.ref_id] = hit
-        return sorted(best.values(), key=lambda hit: -hit.score)
+        return sorted(best.values(), key=lambda hit: -float(hit.details["z"]))
 
     def _query_window(self, peaks: Peaks) -> list[IndexHit]:
         if len(peaks) < self.params.min_matched:
             return []
+        self._query_peak_count = len(peaks)
         table = self._hash_table()
         plain = self._verified(peaks, table.vote(peaks, [(1.0, 0.0)], self.params))
         if plain and max(v.z for _, v in plain) >= self.params.sure_z:
             return self._hits(plain)
-        grid = [(a, s) for a in self.params.time_scales for s in [0.0, *self.params.pitch_shifts]]
+        grid = scale_grid(self.params)
         return self._hits(plain + self._verified(peaks, table.vote(peaks, grid, self.params)))
 
     def _verified(
@@ -165,7 +186,7 @@ class AudioIndex(SignalIndex):
         for candidate, verdict in verified:
             ref_id = table.ref_ids[candidate.ref_slot]
             score = verdict.z / (verdict.z + self.params.min_z)
-            if ref_id in best and best[ref_id].score >= score:
+            if ref_id in best and best[ref_id].details["z"] >= verdict.z:
                 continue
             q0, q1 = verdict.query_start_frame, verdict.query_end_frame + 1
             r0 = verdict.offset + candidate.time_scale * q0
@@ -182,6 +203,8 @@ class AudioIndex(SignalIndex):
                 details={
                     "z": round(verdict.z, 2),
                     "matched_peaks": verdict.matched,
+                    "query_peaks": int(self._query_peak_count),
+                    "null_mean": round(verdict.null_mean, 2),
                     "votes": candidate.votes,
                     "time_scale": candidate.time_scale,
                     "pitch_shift_semitones": candidate.pitch_shift,
@@ -193,6 +216,12 @@ class AudioIndex(SignalIndex):
         if self._table is None:
             self._table = _HashTable.build(self._peaks, self.params.reference_fanout)
         return self._table
+
+
+def _vote_bin(cells: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Fibonacci hashing: neighbouring cells land far apart, so offsets do not collide."""
+    mixed = cells.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return (mixed >> np.uint64(64 - _VOTE_BITS)).astype(np.int64)
 
 
 def _slice(peaks: Peaks, start: int, stop: int) -> Peaks:
@@ -237,7 +266,7 @@ class _HashTable:
     def vote(
         self, peaks: Peaks, grid: list[tuple[float, float]], params: AudioMatchParams
     ) -> list[_Candidate]:
-        """Count hash hits per (grid point, reference, offset); return the best few."""
+        """Count hash hits per (grid point, reference, 2-frame offset bin); return the best."""
         keys_parts: list[NDArray[np.int64]] = []
         frame_parts: list[NDArray[np.float64]] = []
         grid_parts: list[NDArray[np.int64]] = []
@@ -249,10 +278,10 @@ class _HashTable:
             frame_parts.append(pairs.anchor_frames)
             grid_parts.append(np.full(pairs.hashes.size, point, np.int64))
         keys = np.concatenate(keys_parts)
-        if keys.size == 0:
-            return []
         lo, hi = self.starts[keys], self.starts[keys + 1]
         counts = hi - lo
+        # Hashes shared by many references say little and cost much: skip them.
+        counts[counts > params.max_bucket] = 0
         total = int(counts.sum())
         if total == 0:
             return []
@@ -260,31 +289,29 @@ class _HashTable:
         entries = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + lo[owner]
         query_frames = np.concatenate(frame_parts)[owner]
         points = np.concatenate(grid_parts)[owner]
-        offsets = np.rint(self.entry_frames[entries] - query_frames).astype(np.int64)
+        offset_bins = np.floor((self.entry_frames[entries] - query_frames) / 2.0).astype(np.int64)
         slots = self.entry_slots[entries].astype(np.int64)
-        vote_keys = ((points * len(self.ref_ids) + slots) << 26) | (offsets + _OFFSET_BIAS)
-        unique, votes = np.unique(vote_keys, return_counts=True)
-        # Offsets jitter by a frame: let each bin count its neighbours too.
-        smoothed = votes.copy()
-        for step in (-1, 1):
-            neighbour = np.searchsorted(unique, unique + step)
-            found = neighbour < unique.size
-            found[found] &= unique[neighbour[found]] == unique[found] + step
-            smoothed[found] += votes[neighbour[found]]
-        eligible = np.nonzero(smoothed >= params.min_votes)[0]
-        top = eligible[np.argsort(-smoothed[eligible], kind="stable")]
+        cells = ((points * len(self.ref_ids) + slots) << 26) | (offset_bins + _OFFSET_BIAS)
+        # Votes go to hashed cells (a collision only adds noise votes): no sort needed.
+        bins = _vote_bin(cells)
+        votes = np.bincount(bins, minlength=1 << _VOTE_BITS)
+        filled = np.flatnonzero(votes >= params.min_votes)
+        keep = min(filled.size, 4 * params.candidates)
+        top_bins = filled[np.argpartition(votes[filled], -keep)[-keep:]] if keep else filled
+        cell_of_bin = dict(zip(bins.tolist(), cells.tolist(), strict=False))
+        scored: list[tuple[int, int]] = []
+        for vote_bin in top_bins.tolist():
+            cell = cell_of_bin[vote_bin]
+            # Offsets jitter across bin edges: add the better neighbour bin.
+            side = int(votes[_vote_bin(np.array([cell - 1, cell + 1]))].max())
+            scored.append((int(votes[vote_bin] + side), cell))
+        scored.sort(reverse=True)
         chosen: list[_Candidate] = []
-        seen: set[tuple[int, int, int]] = set()
-        for position in top:
-            key = int(unique[position])
-            offset = (key & ((1 << 26) - 1)) - _OFFSET_BIAS
-            point, slot = divmod(key >> 26, len(self.ref_ids))
-            marker = (point, slot, offset // 4)
-            if marker in seen:
-                continue
-            seen.add(marker)
-            scale, shift = grid[point]
-            chosen.append(_Candidate(slot, float(offset), scale, shift, int(smoothed[position])))
-            if len(chosen) >= params.candidates:
+        for total_votes, cell in scored[: params.candidates]:
+            if total_votes < params.min_votes:
                 break
+            offset = 2 * ((cell & ((1 << 26) - 1)) - _OFFSET_BIAS) + 1
+            point, slot = divmod(cell >> 26, len(self.ref_ids))
+            scale, shift = grid[point]
+            chosen.append(_Candidate(slot, float(offset), scale, shift, total_votes))
         return chosen

@@ -16,15 +16,18 @@ def synthetic_music(seed: int, seconds: float, rate: int = ANALYSIS_RATE) -> NDA
     rng = np.random.default_rng(seed)
     total = int(seconds * rate)
     out = np.zeros(total, np.float64)
-    tonic = 48 + int(rng.integers(0, 12))  # MIDI note of the key
-    scale = np.array([0, 2, 4, 5, 7, 9, 11, 12, 14, 16])
-    beat = 60.0 / float(rng.uniform(90, 150))
+    # Each seed gets its own tuning, scale and tempo, so that two seeds are as unlike as
+    # two real pieces rather than variations of one.
+    tonic = 48 + int(rng.integers(0, 12)) + float(rng.uniform(-0.5, 0.5))
+    degrees = np.sort(rng.choice(12, size=7, replace=False))
+    scale = np.concatenate([degrees, degrees[:3] + 12])
+    beat = 60.0 / float(rng.uniform(70, 170))
     for voice in range(3):
         start = 0.0
         octave = 12 * voice
         while start < seconds:
-            length = beat * float(rng.choice([0.5, 1.0, 1.0, 2.0]))
-            note = tonic + octave + int(rng.choice(scale))
+            length = beat * float(rng.choice([0.25, 0.5, 0.75, 1.0, 1.5, 2.0]))
+            note = tonic + octave + float(rng.choice(scale))
             _add_note(out, rate, (start, length), 440.0 * 2 ** ((note - 69) / 12), rng)
             start += length
     for hit in np.arange(0.0, seconds, beat):

@@ -27,6 +27,7 @@ _NULL_SHIFTS = np.array(
 class Verdict:
     z: float
     matched: int
+    null_mean: float
     query_start_frame: float
     query_end_frame: float
     offset: float
@@ -63,21 +64,21 @@ def verify_alignment(
 ) -> Verdict:
     """Score the alignment ``ref_frame = offset + time_scale * query_frame`` (and pitch)."""
     if len(query) == 0 or len(reference) == 0:
-        return Verdict(0.0, 0, 0.0, 0.0, offset)
+        return Verdict(0.0, 0, 0.0, 0.0, 0.0, offset)
     frames = query.frames.astype(np.float64) * time_scale
     pitches = query.pitches.astype(np.float64) + pitch_shift
     # The vote quantised the offset; the best of the three nearest frames is the alignment.
-    local = offset + np.array([0.0, -1.0, 1.0])
+    local = offset + np.array([0.0, -1.0, 1.0, -2.0, 2.0])
     counts, _ = _count_hits(frames, pitches, reference, local)
     best = float(local[int(np.argmax(counts))])
     offsets = np.concatenate([[best], best + _NULL_SHIFTS])
     counts, hits = _count_hits(frames, pitches, reference, offsets)
     matched = int(counts[0])
-    null = counts[1:].astype(np.float64)
-    # Floor the spread at Poisson noise so a flat, low null cannot make a few hits look huge.
-    spread = max(float(null.std()), float(np.sqrt(null.mean())), 1.0)
-    z = (matched - float(null.mean())) / spread
+    # The median ignores the few wrong offsets that land on a repeat of the same bar; the
+    # spread is Poisson's, floored so that a near-empty null cannot make a few hits look huge.
+    null = float(np.median(counts[1:]))
+    z = (matched - null) / max(float(np.sqrt(null)), 1.5)
     hit_frames = query.frames[hits]
     if hit_frames.size == 0:
-        return Verdict(z, matched, 0.0, 0.0, best)
-    return Verdict(z, matched, float(hit_frames.min()), float(hit_frames.max()), best)
+        return Verdict(z, matched, null, 0.0, 0.0, best)
+    return Verdict(z, matched, null, float(hit_frames.min()), float(hit_frames.max()), best)

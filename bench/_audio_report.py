@@ -1,0 +1,157 @@
+"""Tallies and the printed report of bench/audio.py."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Outcome = tuple[str | None, frozenset[str], float]  # top-1 key, accepted keys, score
+
+
+@dataclass
+class Results:
+    systems: list[str]
+    outcomes: dict[tuple[str, str, float, str], list[Outcome]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    add_cpu: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    index_bytes: dict[str, int] = field(default_factory=dict)
+    reference_seconds: float = 0.0
+    memory_bytes: int = 0
+    index_build_cpu: float = 0.0
+    file_ingest_cpu: float = 0.0
+    file_ingest_seconds: float = 0.0
+    latencies: list[tuple[float, float, float, str]] = field(default_factory=list)
+
+    def record(
+        self,
+        system: str,
+        condition: Any,
+        duration: float,
+        kind: str,
+        top: str | None,
+        truth: set[str],
+        score: float,
+    ) -> None:
+        key = (system, condition.name, duration, kind)
+        self.outcomes[key].append((top, frozenset(truth), score))
+
+    def record_latency(self, duration: float, cpu: float, wall: float, condition: str) -> None:
+        self.latencies.append((duration, cpu, wall, condition))
+
+    def threshold(self, system: str) -> float:
+        """Ours decides by itself (a hit is a match); a baseline gets its zero-FP threshold."""
+        if system == "ours":
+            return 0.0
+        scores = [
+            s
+            for (sys_, _, _, kind), rows in self.outcomes.items()
+            if sys_ == system and kind == "neg"
+            for _, _, s in rows
+        ]
+        return max(scores, default=0.0)
+
+    def accuracy(self, system: str, condition: str, duration: float) -> float:
+        rows = self.outcomes.get((system, condition, duration, "pos"), [])
+        limit = self.threshold(system)
+        good = sum(1 for top, truth, score in rows if top in truth and score > limit)
+        return good / len(rows) if rows else float("nan")
+
+    def false_positives(self, system: str) -> tuple[int, int, int]:
+        """(accepted negatives, negative queries, accepted wrong top-1 on positives)."""
+        limit = self.threshold(system)
+        negatives = accepted = wrong = 0
+        for (sys_, _, _, kind), rows in self.outcomes.items():
+            if sys_ != system:
+                continue
+            for top, truth, score in rows:
+                if kind == "neg":
+                    negatives += 1
+                    accepted += score > limit
+                elif score > limit and top is not None and top not in truth:
+                    wrong += 1
+        return accepted, negatives, wrong
+
+
+def _ratio(ours: float, theirs: float) -> str:
+    if theirs == 0:
+        return "  inf" if ours > 0 else "    -"
+    return f"{ours / theirs:5.2f}"
+
+
+def print_report(
+    results: Results,
+    conditions: list[Any],
+    durations: list[float],
+    targets: dict[tuple[str, int], float],
+) -> None:
+    systems = results.systems
+    baselines = systems[1:]
+    print("\n## Top-1 accuracy (baselines at their zero-false-positive threshold)")
+    header = f"{'condition':16} {'len':>4} " + " ".join(f"{s:>11}" for s in systems)
+    header += "".join(f"  ours/{b[:6]:6}" for b in baselines)
+    print(header)
+    for duration in durations:
+        for condition in conditions:
+            values = [results.accuracy(s, condition.name, duration) for s in systems]
+            line = f"{condition.name:16} {duration:4.0f} " + " ".join(f"{v:11.3f}" for v in values)
+            line += "".join(f"  {_ratio(values[0], v):>12}" for v in values[1:])
+            print(line)
+    print("\n## Targets (issue #5)")
+    for (group, length), target in sorted(targets.items()):
+        if float(length) not in durations:
+            continue
+        members = [c.name for c in conditions if c.group == group]
+        if not members:
+            continue
+        worst = min(members, key=lambda name: results.accuracy("ours", name, float(length)))
+        value = results.accuracy("ours", worst, float(length))
+        verdict = "met" if value >= target else "NOT met"
+        print(f"{group:7} {length:3d} s: worst {worst} = {value:.3f} vs >= {target:.2f}: {verdict}")
+    print("\n## False positives")
+    for system in systems:
+        accepted, total, wrong = results.false_positives(system)
+        rate = accepted / total if total else float("nan")
+        note = (
+            "built-in threshold"
+            if system == "ours"
+            else (f"threshold {results.threshold(system):.3f} set on these negatives")
+        )
+        print(
+            f"{system:11} {accepted}/{total} negative queries matched ({rate:.2%}),"
+            f" {wrong} wrong top-1 on positives; {note}"
+        )
+    hours = results.reference_seconds / 3600
+    print(f"\n## Cost ({hours:.2f} h of references)")
+    for duration in sorted({d for d, *_ in results.latencies}):
+        rows = [(cpu, wall, c) for d, cpu, wall, c in results.latencies if d == duration]
+        cpu = np.array([r[0] for r in rows]) * 1000
+        wall = np.array([r[1] for r in rows]) * 1000
+        clean = np.array([r[1] for r in rows if r[2] == "clean"]) * 1000
+        print(
+            f"ours {duration:.0f} s query: wall median {np.median(wall):.0f} ms, p90"
+            f" {np.percentile(wall, 90):.0f} ms, cpu median {np.median(cpu):.0f} ms;"
+            f" clean-only wall median {np.median(clean) if clean.size else 0:.0f} ms"
+        )
+    for system in systems:
+        cpu = results.add_cpu.get(system, 0.0)
+        speed = results.reference_seconds / cpu if cpu else float("inf")
+        size = results.index_bytes.get(system, 0) / max(hours, 1e-9) / 1e6
+        print(
+            f"{system:11} fingerprint PCM {speed:7.0f}x realtime per core;"
+            f" index {size:6.2f} MB per hour"
+        )
+    if results.file_ingest_seconds:
+        speed = results.file_ingest_seconds / max(results.file_ingest_cpu, 1e-9)
+        print(
+            f"ours        end-to-end file ingest (PyAV decode + fingerprint) {speed:.0f}x"
+            f" realtime per core on {results.file_ingest_seconds / 60:.1f} min of files"
+        )
+    memory = results.memory_bytes / max(hours, 1e-9) / 1e6
+    print(
+        f"ours        in-memory hash table + peaks {memory:.2f} MB per hour;"
+        f" table build {results.index_build_cpu:.2f} s cpu"
+    )

@@ -1,0 +1,216 @@
+"""Audio fingerprinting benchmark: SwordNet's landmarks vs Chromaprint and audfprint2.
+
+    .venv/bin/python bench/audio.py --small            # generated music, about 2 minutes
+    .venv/bin/python bench/audio.py /work/corpus       # corpus music (or SWORDNET_CORPUS)
+
+References are most corpus tracks; the others are negatives. The same base excerpts (5 s and
+10 s, random offsets) go through every pirate condition and every system. Prints top-1
+accuracy per condition, false positives on negatives, latency, ingest speed and index size.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse
+import csv
+import random
+import resource
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _audio_baselines import BENCH_RATE, AudfprintBaseline, ChromaprintBaseline, Pcm
+from _audio_conditions import CONDITIONS, TARGETS
+from _audio_report import Results, print_report
+from swordnet.modalities.audio import AudioSignal, decode_audio
+from swordnet.modalities.audio.synth import synthetic_music
+from swordnet.plugins.signals import MediaInput
+
+
+@dataclass
+class Track:
+    key: str
+    seconds: float
+    path: Path | None = None
+    seed: int | None = None
+    related: set[str] = field(default_factory=set)
+
+    def pcm(self) -> Pcm:
+        if self.path is not None:
+            return decode_audio(self.path, name=self.key, rate=BENCH_RATE)
+        assert self.seed is not None
+        return synthetic_music(self.seed, self.seconds, rate=BENCH_RATE)
+
+
+def cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def corpus_tracks(corpus: Path) -> list[Track]:
+    with (corpus / "manifest.csv").open(newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["modality"] == "audio"]
+    tracks = {r["id"]: Track(r["id"], float(r["duration_s"]), corpus / r["path"]) for r in rows}
+    for row in rows:
+        if row["related_to"] and row["related_to"] in tracks:
+            tracks[row["id"]].related.add(row["related_to"])
+            tracks[row["related_to"]].related.add(row["id"])
+    return sorted(tracks.values(), key=lambda t: t.key)
+
+
+def split(tracks: list[Track], negatives: int, rng: random.Random) -> tuple[list[Track], ...]:
+    """Negatives are drawn from tracks with no remaster relation, so none is a copy."""
+    free = [t for t in tracks if not t.related]
+    rng.shuffle(free)
+    negative = free[:negatives]
+    chosen = {t.key for t in negative}
+    return [t for t in tracks if t.key not in chosen], negative
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", default=os.environ.get("SWORDNET_CORPUS"))
+    parser.add_argument("--small", action="store_true", help="generated music, quick")
+    parser.add_argument("--limit-refs", type=int, default=0, help="at most this many references")
+    parser.add_argument("--negative-tracks", type=int, default=0)
+    parser.add_argument("--queries", type=int, default=0, help="positive base excerpts per length")
+    parser.add_argument("--negatives", type=int, default=0, help="negative excerpts per length")
+    parser.add_argument("--durations", default="5,10")
+    parser.add_argument("--conditions", default="", help="comma-separated subset")
+    parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument("--ingest-files", type=int, default=6, help="files timed end to end")
+    parser.add_argument("--seed", type=int, default=5)
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+
+    if args.small:
+        tracks = [Track(f"synth-{i:02d}", 60.0, seed=1000 + i) for i in range(24)]
+        defaults = (16, 8, 6, 3)
+    else:
+        if not args.corpus:
+            parser.error("give the corpus path or set SWORDNET_CORPUS (or use --small)")
+        tracks = corpus_tracks(Path(args.corpus))
+        defaults = (0, 30, 20, 12)
+    limit_refs, negative_tracks, n_queries, n_negatives = defaults
+    negative_tracks = args.negative_tracks or negative_tracks
+    n_queries = args.queries or n_queries
+    n_negatives = args.negatives or n_negatives
+    references, negatives = split(tracks, negative_tracks, rng)
+    if args.small:
+        references, negatives = tracks[:16], tracks[16:]
+    limit_refs = args.limit_refs or limit_refs
+    if limit_refs:
+        rng.shuffle(references)
+        references = sorted(references[:limit_refs], key=lambda t: t.key)
+    durations = [float(d) for d in args.durations.split(",")]
+    conditions = [c for c in CONDITIONS if not args.conditions or c.name in args.conditions]
+
+    signal = AudioSignal()
+    index = signal.new_index()
+    baselines: list[ChromaprintBaseline | AudfprintBaseline] = []
+    if not args.no_baselines:
+        baselines = [ChromaprintBaseline(), AudfprintBaseline()]
+    results = Results(systems=["ours", *(b.name for b in baselines)])
+    ref_ids = {t.key: i for i, t in enumerate(references)}
+    keys = {i: t.key for t, i in ((t, ref_ids[t.key]) for t in references)}
+
+    # Base excerpts: (track, offset, seconds needed), cut while each track is decoded.
+    longest = max(c.time_factor for c in conditions) * 1.02
+    plan: list[tuple[str, Track, float, float]] = []
+    for duration in durations:
+        for kind, pool, count in (("pos", references, n_queries), ("neg", negatives, n_negatives)):
+            for _ in range(count):
+                track = rng.choice([t for t in pool if t.seconds > duration * longest + 2])
+                offset = rng.uniform(0.0, track.seconds - duration * longest - 1)
+                plan.append((kind, track, offset, duration))
+    excerpts: dict[int, Pcm] = {}
+    by_track: dict[str, list[int]] = defaultdict(list)
+    for number, (_, track, _, _) in enumerate(plan):
+        by_track[track.key].append(number)
+
+    print(
+        f"# {len(references)} references ({sum(t.seconds for t in references) / 3600:.2f} h),"
+        f" {len(negatives)} negative tracks, {len(plan)} base excerpts x {len(conditions)}"
+        " conditions",
+        flush=True,
+    )
+    for track in [*references, *negatives]:
+        pcm = track.pcm()
+        for number in by_track.get(track.key, []):
+            _, _, offset, duration = plan[number]
+            start = int(offset * BENCH_RATE)
+            excerpts[number] = pcm[start : start + int(duration * longest * BENCH_RATE)].copy()
+        if track.key not in ref_ids:
+            continue
+        results.reference_seconds += pcm.size / BENCH_RATE
+        started = cpu_seconds()
+        index.add(ref_ids[track.key], signal.fingerprint_pcm(pcm, BENCH_RATE, role="reference"))
+        results.add_cpu["ours"] += cpu_seconds() - started
+        for baseline in baselines:
+            started = cpu_seconds()
+            baseline.add(ref_ids[track.key], pcm)
+            results.add_cpu[baseline.name] += cpu_seconds() - started
+    measure_ingest(results, signal, references[: args.ingest_files])
+    started = cpu_seconds()
+    index.query(signal.fingerprint_pcm(np.zeros(BENCH_RATE * 3, np.float32), BENCH_RATE))
+    results.index_build_cpu = cpu_seconds() - started
+    results.index_bytes["ours"] = len(index.serialize())
+    results.memory_bytes = index.memory_bytes()
+    for baseline in baselines:
+        results.index_bytes[baseline.name] = baseline.index_bytes()
+    print(f"# references indexed in {time.strftime('%H:%M:%S')}; querying", flush=True)
+
+    for condition in conditions:
+        for number, (kind, track, _, duration) in enumerate(plan):
+            base = excerpts[number]
+            cut = base[: int(duration * condition.time_factor * BENCH_RATE)]
+            query_rng = np.random.default_rng([args.seed, number, hash(condition.name) % 9973])
+            query = condition.degrade(cut, BENCH_RATE, query_rng)
+            truth = {track.key} | track.related if kind == "pos" else set()
+            started, wall = cpu_seconds(), time.perf_counter()
+            hits = index.query(signal.fingerprint_pcm(query, BENCH_RATE))
+            elapsed = time.perf_counter() - wall
+            results.record_latency(duration, cpu_seconds() - started, elapsed, condition.name)
+            top = keys[hits[0].ref_id] if hits else None
+            results.record(
+                "ours", condition, duration, kind, top, truth, hits[0].score if hits else 0.0
+            )
+            for baseline in baselines:
+                ref_id, score = baseline.best(query)
+                results.record(
+                    baseline.name,
+                    condition,
+                    duration,
+                    kind,
+                    keys.get(ref_id) if ref_id is not None else None,
+                    truth,
+                    score,
+                )
+        print(f"# {condition.name} done {time.strftime('%H:%M:%S')}", flush=True)
+    print_report(results, conditions, durations, TARGETS)
+    return 0
+
+
+def measure_ingest(results: Results, signal: AudioSignal, tracks: list[Track]) -> None:
+    """End-to-end ingest (decode + fingerprint) of real files, as a scan would run it."""
+    for track in tracks:
+        if track.path is None:
+            continue
+        started = cpu_seconds()
+        signal.fingerprint(MediaInput.from_path(track.path), role="reference")
+        results.file_ingest_cpu += cpu_seconds() - started
+        results.file_ingest_seconds += track.seconds
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
