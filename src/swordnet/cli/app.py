@@ -11,7 +11,9 @@ import typer
 from swordnet import __version__
 from swordnet.cli import db as db_commands
 from swordnet.cli import demo as demo_commands
+from swordnet.cli import monitor as monitor_commands
 from swordnet.cli import scan as scan_commands
+from swordnet.cli import simweb as simweb_commands
 from swordnet.cli import works as works_commands
 from swordnet.cli.state import CliState
 from swordnet.domain.errors import SwordNetError
@@ -25,8 +27,10 @@ app = typer.Typer(
 )
 app.add_typer(works_commands.app, name="works")
 app.add_typer(db_commands.app, name="db")
+app.add_typer(monitor_commands.app, name="monitor")
 app.command("scan")(scan_commands.scan)
 app.command("demo")(demo_commands.demo)
+app.command("sim-web")(simweb_commands.sim_web)
 
 
 def _version(value: bool) -> None:

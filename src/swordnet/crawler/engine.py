@@ -135,8 +135,11 @@ class CrawlEngine:
                 for entry_id, task in list(in_flight.items()):
                     if task in done:
                         del in_flight[entry_id]
-                        if task.exception() is not None:
-                            log.error("crawl task failed: %r", task.exception())
+                        error = task.exception()
+                        if error is not None:
+                            # settle the URL, or the loop would pick it up again forever
+                            log.error("crawl of frontier entry %s failed", entry_id, exc_info=error)
+                            self.store.record_crash(self.report, entry_id, error)
         finally:
             for task in in_flight.values():
                 task.cancel()  # still queued in the frontier: a resumed run fetches them
@@ -193,7 +196,7 @@ class CrawlEngine:
     def _should_retry(self, response: FetchResult, entry: frontier.FrontierEntry) -> bool:
         if response.refused or entry.attempts + 1 >= self.policy.max_attempts:
             return False
-        return response.error is not None or response.status in _TRANSIENT_STATUSES
+        return response.retryable or response.status in _TRANSIENT_STATUSES
 
     def _retry_delay(self, response: FetchResult, entry: frontier.FrontierEntry) -> float:
         retry_after = response.headers.get("retry-after", "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from swordnet.adapters.warc import WarcRecorder
@@ -61,9 +61,25 @@ class PageStore:
 
     def _platform(self, session: Session, url: str) -> int:
         key = site_key(url)
-        if key not in self._platforms:
-            self._platforms[key] = get_or_create_platform(session, key).id
-        return self._platforms[key]
+        if key in self._platforms:
+            return self._platforms[key]
+        platform_id = get_or_create_platform(session, key).id
+        # cache only once committed: a rolled-back transaction would leave a dangling id
+        event.listen(
+            session,
+            "after_commit",
+            lambda _: self._platforms.setdefault(key, platform_id),
+            once=True,
+        )
+        return platform_id
+
+    def record_crash(self, report: CrawlReport, entry_id: int, error: BaseException) -> None:
+        message = f"internal error: {type(error).__name__}: {error}"
+        with self.container.sessions() as session, session.begin():
+            report.failures += 1
+            frontier.finish(session, entry_id, frontier.FAILED, message)
+            self._save_counters(session, report)
+        self._note_error(report, message)
 
     def _save_counters(
         self, session: Session, report: CrawlReport, new_detections: int = 0

@@ -24,6 +24,7 @@ class FetchResult:
     truncated: bool = False
     error: str | None = None
     refused: bool = False  # refused on purpose: unsafe address, robots.txt, budget
+    retryable: bool = False  # a network fault or timeout that may pass
 
     @property
     def ok(self) -> bool:

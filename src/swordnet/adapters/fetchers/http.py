@@ -68,11 +68,13 @@ class HttpFetcher(Fetcher):
         try:
             return await asyncio.wait_for(self._follow(url, hops, started), self.total_timeout_s)
         except TimeoutError:
-            return self._failure(url, hops, started, f"gave up after {self.total_timeout_s:g} s")
+            message = f"gave up after {self.total_timeout_s:g} s"
+            return self._failure(url, hops, started, message, retryable=True)
         except UnsafeAddressError as exc:
             return self._failure(url, hops, started, f"refused: {exc}", refused=True)
         except httpx.HTTPError as exc:
-            return self._failure(url, hops, started, f"{type(exc).__name__}: {exc}".strip(": "))
+            message = f"{type(exc).__name__}: {exc}".strip(": ")
+            return self._failure(url, hops, started, message, retryable=True)
 
     async def _follow(self, url: str, hops: list[str], started: float) -> FetchResult:
         current = url
@@ -108,7 +110,13 @@ class HttpFetcher(Fetcher):
 
     @staticmethod
     def _failure(
-        url: str, hops: list[str], started: float, error: str, *, refused: bool = False
+        url: str,
+        hops: list[str],
+        started: float,
+        error: str,
+        *,
+        refused: bool = False,
+        retryable: bool = False,
     ) -> FetchResult:
         return FetchResult(
             url=url,
@@ -120,6 +128,7 @@ class HttpFetcher(Fetcher):
             redirects=tuple(hops),
             error=error,
             refused=refused,
+            retryable=retryable,
         )
 
     async def aclose(self) -> None:

@@ -31,7 +31,7 @@ from swordnet.modalities.text.align import (
     window_extensions,
 )
 from swordnet.modalities.text.neardup import NearDuplicateIndex, sketch_from_bytes
-from swordnet.modalities.text.normalize import NormalisedText
+from swordnet.modalities.text.normalize import NormalisedText, original_span
 from swordnet.modalities.text.payload import decode_payload
 from swordnet.modalities.text.winnow import Grams, token_grams, winnow
 from swordnet.plugins.signals import Fingerprint, SignalIndex
@@ -48,6 +48,9 @@ class TextIndexParams:
     gram_weight: int = 10  # a gram is 10 CJK characters or 3 words (4 + 4 + 4 >= 10)
     word_weight: int = 4
     w: int = 6  # winnowing window over reference grams
+    # Queries are winnowed too, with a smaller window (any w <= ``w`` keeps every hash
+    # the reference kept inside a shared run); 1 looks up every gram.
+    query_w: int = 4
     min_copy_chars: int = 150  # shorter overlaps are quotation (normalised characters)
     max_postings: int = 8  # grams shared by more references are boilerplate
     glance_min_equal: int = 5  # of the 2 * _GLANCE characters beside a seed
@@ -56,10 +59,17 @@ class TextIndexParams:
     align: AlignParams = field(default_factory=AlignParams)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Reference:
+    """What is kept of a reference: its normalised characters (a view into the laid-out
+    array once laid out) and the map back to its original characters."""
+
     codes: npt.NDArray[np.uint32]
-    normalised: NormalisedText
+    offsets: npt.NDArray[np.int32]
+    original_length: int
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        return original_span(self.offsets, self.original_length, start, end)
 
 
 class TextIndex(SignalIndex):
@@ -80,6 +90,7 @@ class TextIndex(SignalIndex):
         self._sorted_ids = np.empty(0, dtype=np.int64)
         self._bases = np.empty(0, dtype=np.int64)
         self._concatenated = np.empty(0, dtype=np.uint32)
+        self._global_of = np.empty(0, dtype=np.int64)
 
     # -- building ---------------------------------------------------------------
     def add(self, ref_id: int, fingerprint: Fingerprint) -> None:
@@ -97,7 +108,9 @@ class TextIndex(SignalIndex):
         if ref_id in self._refs:
             self.remove(ref_id)
         self._removed.discard(ref_id)
-        self._refs[ref_id] = _Reference(normalised.codes, normalised)
+        self._refs[ref_id] = _Reference(
+            normalised.codes, normalised.offsets, normalised.original_length
+        )
         grams = token_grams(normalised, self.params.gram_weight, self.params.word_weight)
         self._pending.append((ref_id, winnow(grams, self.params.w)))
         self._layout_stale = True
@@ -151,19 +164,26 @@ class TextIndex(SignalIndex):
         self._lookup_count = count[useful].astype(np.int64)
 
     def _lay_out_references(self) -> None:
-        """All reference texts end to end, padded, so seeds can be screened in bulk."""
+        """All reference texts end to end, padded, so seeds can be screened in bulk.
+
+        Each reference then keeps a view into this array rather than its own copy.
+        """
         self._sorted_ids = np.array(sorted(self._refs), dtype=np.int64)
-        pad = np.full(_WINDOW, _REFERENCE_PAD, dtype=np.uint32)
-        pieces: list[npt.NDArray[np.uint32]] = [pad]
-        bases = []
-        position = len(pad)
-        for ref_id in self._sorted_ids.tolist():
-            codes = self._refs[ref_id].codes
-            bases.append(position)
-            pieces.extend((codes, pad))
-            position += len(codes) + len(pad)
-        self._bases = np.array(bases, dtype=np.int64)
-        self._concatenated = np.concatenate(pieces)
+        sizes = [len(self._refs[i].codes) for i in self._sorted_ids.tolist()]
+        starts = np.concatenate(([0], np.cumsum(np.array(sizes, dtype=np.int64) + _WINDOW)))
+        bases = _WINDOW + starts[: len(sizes)]  # no references: no bases
+        total = _WINDOW + sum(sizes) + _WINDOW * len(sizes)
+        laid_out = np.full(total, _REFERENCE_PAD, dtype=np.uint32)
+        for ref_id, base, size in zip(
+            self._sorted_ids.tolist(), bases.tolist(), sizes, strict=True
+        ):
+            reference = self._refs[ref_id]
+            laid_out[base : base + size] = reference.codes
+            reference.codes = laid_out[base : base + size]
+        self._bases = bases.astype(np.int64)
+        self._concatenated = laid_out
+        slot = np.searchsorted(self._sorted_ids, self._ref_of)
+        self._global_of = self._bases[slot] + self._pos_of if len(slot) else np.empty(0, np.int64)
         self._layout_stale = False
 
     # -- querying ---------------------------------------------------------------
@@ -191,6 +211,8 @@ class TextIndex(SignalIndex):
             return []
         codes = query.codes
         grams = token_grams(query, self.params.gram_weight, self.params.word_weight)
+        if self.params.query_w > 1:
+            grams = winnow(grams, self.params.query_w)
         seeds = self._screened_seeds(codes, grams)
         if len(seeds) == 0:
             return []
@@ -201,7 +223,7 @@ class TextIndex(SignalIndex):
         for group in np.split(seeds, boundaries):
             ref_id = int(group[0, 9])
             reference = self._refs[ref_id]
-            texts = Texts(query.text, reference.normalised.text, codes, reference.codes)
+            texts = Texts(query.text, codes, reference.codes)
             extents = align_seeds(texts, group[:, :9], self.params.align)
             hit = self._hit(query, ref_id, reference, extents)
             if hit is not None:
@@ -236,29 +258,43 @@ class TextIndex(SignalIndex):
         padded_query = np.concatenate(
             (np.full(width, _QUERY_PAD, np.uint32), codes, np.full(width, _QUERY_PAD, np.uint32))
         )
-        slot = np.searchsorted(self._sorted_ids, self._ref_of[postings])
-        r_global = self._bases[slot] + self._pos_of[postings]
+        r_global = self._global_of[postings]
         q_padded = q_start + width
         ref_of = self._ref_of[postings]
         r_start = self._pos_of[postings].astype(np.int64)
-        # Seeds on one diagonal a few characters apart say the same thing: keep one per
-        # stretch of _SEED_SPACING characters, so a whole copied chapter costs a few
-        # hundred extensions, not tens of thousands.
-        diagonal = r_global - q_start
-        order = np.lexsort((q_start, diagonal))
-        bucket = q_start[order] // _SEED_SPACING
-        first_of_bucket = np.ones(len(order), dtype=np.bool_)
-        first_of_bucket[1:] = (diagonal[order][1:] != diagonal[order][:-1]) | (
-            bucket[1:] != bucket[:-1]
-        )
-        candidates = order[first_of_bucket]
-        rows = []
+        # A glance at a few characters either side drops most common phrases.
         near = np.concatenate((np.arange(-_GLANCE, 0), np.arange(_GLANCE)))
-        after = near >= 0
-        glance_q = q_padded[candidates, None] + near + after * q_length[candidates, None]
-        glance_r = r_global[candidates, None] + near + after * q_length[candidates, None]
+        after = (near >= 0) * q_length[:, None]
+        glance_q = q_padded[:, None] + near + after
+        glance_r = r_global[:, None] + near + after
         glance_equal = (padded_query[glance_q] == self._concatenated[glance_r]).sum(axis=1)
-        keep = candidates[glance_equal >= self.params.glance_min_equal]
+        passed = np.flatnonzero(glance_equal >= self.params.glance_min_equal)
+        # Seeds on one diagonal a few characters apart say the same thing: keep the one
+        # with the best glance per stretch of _SEED_SPACING characters, so a whole copied
+        # chapter costs a few hundred extensions, not tens of thousands.
+        diagonal = r_global[passed] - q_start[passed]
+        bucket = q_start[passed] // _SEED_SPACING
+        order = np.lexsort((-glance_equal[passed], bucket, diagonal))
+        first = np.ones(len(order), dtype=np.bool_)
+        first[1:] = (diagonal[order][1:] != diagonal[order][:-1]) | (
+            bucket[order][1:] != bucket[order][:-1]
+        )
+        keep = passed[order[first]]
+        # Seeds that match all around are copies beyond doubt: they go straight to the
+        # one-by-one extension, where all but the first of a copied stretch are skipped
+        # as covered. The others are extended in bulk within a window first.
+        certain = glance_equal[keep] == 2 * _GLANCE
+        sure = keep[certain]
+        zeros = np.zeros(len(sure), dtype=np.int64)
+        ones = np.ones(len(sure), dtype=np.int64)
+        rows = [
+            np.stack(
+                (q_start[sure], r_start[sure], q_length[sure],
+                 zeros, zeros, zeros, zeros, ones, ones, ref_of[sure]),
+                axis=1,
+            )
+        ]  # fmt: skip
+        keep = keep[~certain]
         for chunk in np.array_split(keep, max(1, len(keep) // 8192)):
             extensions = window_extensions(
                 padded_query,
@@ -308,7 +344,7 @@ class TextIndex(SignalIndex):
         segments = tuple(
             Segment(
                 query.original_span(extent.q0, extent.q1),
-                reference.normalised.original_span(extent.r0, extent.r1),
+                reference.original_span(extent.r0, extent.r1),
                 "char",
             )
             for extent in copies
@@ -328,18 +364,14 @@ class TextIndex(SignalIndex):
     # -- persistence ------------------------------------------------------------
     def serialize(self) -> bytes:
         self._compact()
-        ids = self._sorted_ids.tolist()
-        references = [self._refs[i].normalised for i in ids]
+        references = [self._refs[i] for i in self._sorted_ids.tolist()]
         arrays: dict[str, Any] = dict(
             params=np.frombuffer(json.dumps(asdict(self.params)).encode(), dtype=np.uint8),
             ids=self._sorted_ids,
-            norm_lengths=np.array([len(r.text) for r in references], dtype=np.int64),
+            norm_lengths=np.array([len(r.codes) for r in references], dtype=np.int64),
             original_lengths=np.array([r.original_length for r in references], dtype=np.int64),
-            codes=np.concatenate([self._refs[i].codes for i in ids] or [np.empty(0, np.uint32)]),
+            codes=np.concatenate([r.codes for r in references] or [np.empty(0, np.uint32)]),
             offsets=np.concatenate([r.offsets for r in references] or [np.empty(0, np.int32)]),
-            word_starts=np.concatenate(
-                [r.token_starts() for r in references] or [np.empty(0, np.bool_)]
-            ),
             hashes=self._hashes,
             ref_of=self._ref_of,
             pos_of=self._pos_of,
@@ -356,7 +388,7 @@ class TextIndex(SignalIndex):
             raw_params = json.loads(arrays["params"].tobytes().decode())
             align = AlignParams(**raw_params.pop("align"))
             index = cls(TextIndexParams(**raw_params, align=align))
-            codes, offsets, word_starts = arrays["codes"], arrays["offsets"], arrays["word_starts"]
+            codes, offsets = arrays["codes"], arrays["offsets"]
             start = 0
             for ref_id, length, original in zip(
                 arrays["ids"].tolist(),
@@ -364,15 +396,9 @@ class TextIndex(SignalIndex):
                 arrays["original_lengths"].tolist(),
                 strict=True,
             ):
-                piece = codes[start : start + length]
-                normalised = NormalisedText(
-                    piece.tobytes().decode("utf-32-le"),
-                    offsets[start : start + length],
-                    original,
-                    word_starts[start : start + length],
-                )
-                index._refs[ref_id] = _Reference(piece, normalised)
-                start += length
+                end = start + length
+                index._refs[ref_id] = _Reference(codes[start:end], offsets[start:end], original)
+                start = end
             index._hashes = arrays["hashes"]
             index._ref_of = arrays["ref_of"]
             index._pos_of = arrays["pos_of"]

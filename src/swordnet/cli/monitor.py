@@ -1,0 +1,105 @@
+"""``swordnet monitor``: monitoring targets and their crawls."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from swordnet.cli.state import console, container_or_fail
+from swordnet.crawler.engine import CrawlReport
+from swordnet.services.monitoring import (
+    TargetSpec,
+    add_target,
+    list_targets,
+    run_due,
+    run_forever,
+    run_target,
+)
+
+app = typer.Typer(
+    help="Monitoring targets: seeds, schedules, budgets, crawls.", no_args_is_help=True
+)
+
+
+def _print_report(name: str, report: CrawlReport) -> None:
+    console.print(
+        f"{name}: run {report.run_id}: {report.pages} pages ({report.bytes} bytes), "
+        f"{report.failures} failures ({report.refused} refused), {report.new_detections} new "
+        f"detections; stopped: {report.stopped_because or 'interrupted'}"
+    )
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A unique name.")],
+    seeds: Annotated[list[str] | None, typer.Argument(help="Seed URLs.")] = None,
+    sitemap: Annotated[str | None, typer.Option(help="Sitemap URL whose pages are seeds.")] = None,
+    query_template: Annotated[
+        str | None, typer.Option(help="Search URL with {query}; key works' titles fill it.")
+    ] = None,
+    every: Annotated[int, typer.Option(help="Seconds between runs.")] = 86400,
+    max_pages: Annotated[int, typer.Option(help="Page budget per run.")] = 500,
+    max_mb: Annotated[int, typer.Option(help="Byte budget per run, in MB.")] = 200,
+    max_depth: Annotated[int, typer.Option(help="Link depth from the seeds.")] = 5,
+    max_seconds: Annotated[int, typer.Option(help="Time budget per run.")] = 3600,
+    ignore_robots: Annotated[
+        bool, typer.Option("--ignore-robots", help="Do not honour robots.txt.")
+    ] = False,
+    platform: Annotated[str | None, typer.Option(help="Domain of the platform watched.")] = None,
+) -> None:
+    """Add a monitoring target."""
+    spec = TargetSpec(
+        name=name, seeds=list(seeds or []), sitemap_url=sitemap, query_template=query_template,
+        interval_s=every, max_pages=max_pages, max_bytes=max_mb * 1024 * 1024, max_depth=max_depth,
+        max_seconds=max_seconds, obey_robots=not ignore_robots, platform=platform,
+    )  # fmt: skip
+    target_id = add_target(container_or_fail(ctx), spec)
+    console.print(f"added target {target_id}: {name}")
+
+
+@app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """List monitoring targets and when they run next."""
+    table = Table("id", "name", "seeds", "every (s)", "budget", "robots", "last run", "next run")
+    for target in list_targets(container_or_fail(ctx)):
+        table.add_row(
+            str(target.id), target.name, "\n".join(target.seeds[:3]) or target.sitemap_url or "",
+            str(target.interval_s), f"{target.max_pages} pages, depth {target.max_depth}",
+            "yes" if target.obey_robots else "no",
+            f"{target.last_run_at:%Y-%m-%d %H:%M}" if target.last_run_at else "never",
+            f"{target.next_run_at:%Y-%m-%d %H:%M}" if target.next_run_at else "",
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    target: Annotated[
+        str | None, typer.Argument(help="Name or id; default: every due target.")
+    ] = None,
+    forever: Annotated[bool, typer.Option("--forever", help="Keep running due targets.")] = False,
+    poll: Annotated[float, typer.Option(help="With --forever: seconds between checks.")] = 30.0,
+) -> None:
+    """Crawl a target now (resuming an interrupted run), or every due target."""
+    container = container_or_fail(ctx)
+    if forever:
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        console.print(f"running due targets every {poll:g} s; Ctrl-C stops")
+        run_forever(container, poll_s=poll, stop=stop, on_report=_print_report)
+        return
+    if target is not None:
+        _print_report(target, run_target(container, target))
+        return
+    reports = run_due(container)
+    if not reports:
+        console.print("no target is due")
+    for name, report in reports:
+        _print_report(name, report)
