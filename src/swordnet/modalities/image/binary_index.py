@@ -124,13 +124,13 @@ def _new_flat() -> Any:
 
 
 def _new_inverted(codes: npt.NDArray[np.uint8], nprobe: int) -> Any:
-    # FAISS wants about 39 training codes per list; fewer lists for small indexes.
-    nlist = max(16, min(65_536, int(4 * math.sqrt(len(codes))), len(codes) // 39))
+    # sqrt(n) lists keeps both the k-means and the scan small; FAISS wants 39+ codes a list.
+    nlist = max(16, min(65_536, int(math.sqrt(len(codes))), len(codes) // 39))
     quantizer = faiss.IndexBinaryFlat(CODE_BITS)
     inverted = faiss.IndexBinaryIVF(quantizer, CODE_BITS, nlist)
-    # Training on a sample keeps the k-means affordable; 64 codes per list is plenty.
+    # Training on a sample keeps the k-means affordable; 40 codes per list is plenty.
     rng = np.random.default_rng(0)
-    sample_size = min(len(codes), nlist * 64)
+    sample_size = min(len(codes), nlist * 40)
     sample = codes[rng.choice(len(codes), size=sample_size, replace=False)]
     inverted.train(np.ascontiguousarray(sample))
     inverted.nprobe = nprobe

@@ -22,7 +22,6 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import pdqhash
-from PIL import Image
 
 from swordnet.modalities.image.borders import content_box
 from swordnet.modalities.image.decode import DecodedImage, RGBArray
@@ -38,9 +37,10 @@ class FeatureParams:
     """How much of each tier to extract. Changing a value changes the fingerprint."""
 
     pdq_side: int = 512  # PDQ downsamples to 64x64 internally; more pixels only cost time
-    local_side: int = 768
+    reference_side: int = 768
+    query_side: int = 1024  # the work may fill only a small part of a query
     reference_keypoints: int = 500
-    query_keypoints: int = 1000  # queries may hold the work in a small part of the frame
+    query_keypoints: int = 1500
     orb_fast_threshold: int = 12  # lower than OpenCV's 20 so blurred copies keep corners
 
 
@@ -53,6 +53,7 @@ class ImageFeatures:
     pdq_quality: int
     keypoints: npt.NDArray[np.float32]  # (n, 2) x, y in original pixels
     descriptors: npt.NDArray[np.uint8]  # (n, 32) ORB
+    poses: npt.NDArray[np.uint8]  # (n, 2) orientation in 32 steps, pyramid level 0-7
     meta: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -69,6 +70,7 @@ class ImageFeatures:
             pdq=self.pdq,
             keypoints=self.keypoints,
             descriptors=self.descriptors,
+            poses=self.poses,
         )
         return buffer.getvalue()
 
@@ -84,6 +86,7 @@ class ImageFeatures:
                 pdq_quality=quality,
                 keypoints=arrays["keypoints"].astype(np.float32),
                 descriptors=arrays["descriptors"].astype(np.uint8),
+                poses=arrays["poses"].astype(np.uint8),
             )
 
 
@@ -93,20 +96,20 @@ def extract_features(
     params = params or FeatureParams()
     rgb = decoded.rgb
     to_original = decoded.scale_to_original
-    box_work = content_box(rgb)
-    x0, y0, x1, y1 = box_work
-    hashes, quality = _pdq_dihedral(_fit(rgb[y0:y1, x0:x1], params.pdq_side))
-    keypoints, descriptors = _orb(
-        rgb,
-        params.local_side,
-        params.reference_keypoints if role == "reference" else params.query_keypoints,
-        params.orb_fast_threshold,
-    )
+    small = _fit(rgb, params.pdq_side)
+    x0, y0, x1, y1 = content_box(small)
+    hashes, quality = _pdq_dihedral(small[y0:y1, x0:x1])
+    box_to_original = to_original * max(rgb.shape[:2]) / max(small.shape[:2])
+    if role == "reference":
+        side, count = params.reference_side, params.reference_keypoints
+    else:
+        side, count = params.query_side, params.query_keypoints
+    keypoints, descriptors, poses = _orb(rgb, side, count, params.orb_fast_threshold)
     content = (
-        round(x0 * to_original),
-        round(y0 * to_original),
-        min(decoded.original_width, round(x1 * to_original)),
-        min(decoded.original_height, round(y1 * to_original)),
+        round(x0 * box_to_original),
+        round(y0 * box_to_original),
+        min(decoded.original_width, round(x1 * box_to_original)),
+        min(decoded.original_height, round(y1 * box_to_original)),
     )
     return ImageFeatures(
         width=decoded.original_width,
@@ -116,6 +119,7 @@ def extract_features(
         pdq_quality=quality,
         keypoints=(keypoints * to_original).astype(np.float32),
         descriptors=descriptors,
+        poses=poses,
         meta={"frames": decoded.frames},
     )
 
@@ -126,7 +130,7 @@ def _fit(rgb: RGBArray, side: int) -> RGBArray:
         return rgb
     ratio = side / max(height, width)
     size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
-    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
+    return np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
 def _pdq_dihedral(rgb: RGBArray) -> tuple[npt.NDArray[np.uint8], int]:
@@ -139,13 +143,45 @@ def _pdq_dihedral(rgb: RGBArray) -> tuple[npt.NDArray[np.uint8], int]:
 
 def _orb(
     rgb: RGBArray, side: int, keypoint_count: int, fast_threshold: int
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8]]:
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
     small = _fit(rgb, side)
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    detector = cv2.ORB.create(nfeatures=keypoint_count, fastThreshold=fast_threshold)
-    keypoints, descriptors = detector.detectAndCompute(grey, None)
+    detector = cv2.ORB.create(nfeatures=3 * keypoint_count, fastThreshold=fast_threshold)
+    found = detector.detect(grey, None)
+    chosen = _spread_evenly(list(found), keypoint_count, grey.shape[1], grey.shape[0])
+    keypoints, descriptors = detector.compute(grey, chosen)
     if descriptors is None or len(keypoints) == 0:
-        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
+        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), np.zeros((0, 2), np.uint8)
     scale = max(rgb.shape[:2]) / max(small.shape[:2])
     points = np.array([kp.pt for kp in keypoints], dtype=np.float32) * scale
-    return points, np.asarray(descriptors, dtype=np.uint8)
+    poses = np.array(
+        [(int(kp.angle / 11.25) % 32, min(7, max(0, kp.octave))) for kp in keypoints],
+        dtype=np.uint8,
+    )
+    return points, np.asarray(descriptors, dtype=np.uint8), poses
+
+
+def _spread_evenly(
+    keypoints: list[cv2.KeyPoint], count: int, width: int, height: int, cells: int = 8
+) -> list[cv2.KeyPoint]:
+    """Keep ``count`` keypoints taken in turn from each cell of a grid, strongest first.
+
+    ORB's own choice takes the strongest corners anywhere, and the strongest corners of a
+    pirated copy are often the caption, the logo or the picture around the work: spreading
+    them keeps enough on the work itself.
+    """
+    if len(keypoints) <= count:
+        return keypoints
+    points = np.asarray(cv2.KeyPoint.convert(keypoints), dtype=np.float32).reshape(-1, 2)
+    responses = np.array([kp.response for kp in keypoints], dtype=np.float32)
+    column = np.minimum(cells - 1, (points[:, 0] * cells / width).astype(np.int64))
+    row = np.minimum(cells - 1, (points[:, 1] * cells / height).astype(np.int64))
+    cell = row * cells + column
+    by_cell = np.lexsort((-responses, cell))
+    sorted_cells = cell[by_cell]
+    starts = np.searchsorted(sorted_cells, sorted_cells, side="left")
+    rank_in_cell = np.empty(len(keypoints), dtype=np.int64)
+    rank_in_cell[by_cell] = np.arange(len(keypoints)) - starts
+    # Round-robin over cells: every cell's best, then every cell's second best, ...
+    order = np.lexsort((-responses, rank_in_cell))[:count]
+    return [keypoints[i] for i in order.tolist()]

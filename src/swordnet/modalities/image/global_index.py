@@ -33,7 +33,8 @@ class GlobalParams:
     max_distance: int = 31  # PDQ's own recommended match distance, of 256 bits
     min_quality: int = 50  # PDQ's own recommended floor
     neighbours: int = 8
-    codes: BinaryIndexParams = field(default_factory=BinaryIndexParams)
+    # 64 of ~1000 lists at a million hashes: about 2 ms, and near duplicates are found.
+    codes: BinaryIndexParams = field(default_factory=lambda: BinaryIndexParams(nprobe=64))
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,7 +94,13 @@ class ImageIndex(SignalIndex):
                     ref_id=local.ref_id,
                     score=round(score, 6),
                     segments=(_box_segment(check.query_box, check.reference_box),),
-                    details={"tier": "local", "inliers": check.inliers, "votes": local.votes},
+                    details={
+                        "tier": "local",
+                        "inliers": check.inliers,
+                        "votes": local.votes,
+                        "inlier_share": round(check.inlier_share, 4),
+                        "anisotropy": round(check.anisotropy, 3),
+                    },
                 )
         return sorted(hits.values(), key=lambda hit: (-hit.score, hit.ref_id))
 
@@ -123,6 +129,7 @@ class ImageIndex(SignalIndex):
             ),
             local_keypoints=_stack([r.keypoints for r in local_refs], (0, 2), np.float32),
             local_descriptors=_stack([r.descriptors for r in local_refs], (0, 32), np.uint8),
+            local_poses=_stack([r.poses for r in local_refs], (0, 2), np.uint8),
             local_codes=self.local_tier.codes.serialize(),
         )
         return buffer.getvalue()
@@ -138,6 +145,7 @@ class ImageIndex(SignalIndex):
             )
             index.global_tier.indexed = set(arrays["global_ids"].tolist())
             keypoints, descriptors = arrays["local_keypoints"], arrays["local_descriptors"]
+            poses = arrays["local_poses"]
             start = 0
             for ref_id, count, (width, height) in zip(
                 arrays["local_ids"].tolist(),
@@ -150,6 +158,7 @@ class ImageIndex(SignalIndex):
                     height,
                     keypoints[start : start + count].copy(),
                     descriptors[start : start + count].copy(),
+                    poses[start : start + count].copy(),
                 )
                 start += count
             index.local_tier.codes = BinaryCodeIndex.deserialize(

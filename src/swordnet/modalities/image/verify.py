@@ -25,13 +25,18 @@ class VerifyParams:
     reprojection_share: float = 0.01  # RANSAC tolerance as a share of the query's long side
     min_area_share: float = 0.004  # the matched region must cover this much of the query
     max_scale_change: float = 30.0
-    ransac_iterations: int = 2000
+    max_anisotropy: float = 1.5  # copies keep their aspect; a photo of a screen bends it a little
+    ransac_iterations: int = 1000
+    similarity_tolerance: float = (
+        3.0  # times the homography's: a photo of a screen is no similarity
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Verification:
     inliers: int
-    inlier_share: float
+    inlier_share: float  # of the candidate correspondences
+    anisotropy: float  # ratio of the mapping's two scales: 1 for a similarity
     query_box: Box
     reference_box: Box
 
@@ -47,7 +52,22 @@ def verify_homography(
     params = params or VerifyParams()
     if len(reference_points) < params.min_inliers:
         return None
+    candidates = len(reference_points)
     tolerance = params.reprojection_share * max(query_size)
+    # A similarity (2-point samples) first: cheap even when most votes are chance, which
+    # is the common case. Only its inliers go on to the full homography.
+    _similarity, similar_mask = cv2.estimateAffinePartial2D(
+        reference_points.reshape(-1, 1, 2),
+        query_points.reshape(-1, 1, 2),
+        method=cv2.RANSAC,
+        ransacReprojThreshold=params.similarity_tolerance * tolerance,
+        maxIters=params.ransac_iterations,
+        confidence=0.995,
+    )
+    if similar_mask is None or int(similar_mask.sum()) < params.min_inliers:
+        return None
+    similar = similar_mask.ravel().astype(bool)
+    reference_points, query_points = reference_points[similar], query_points[similar]
     fitted, mask = cv2.findHomography(
         reference_points.reshape(-1, 1, 2),
         query_points.reshape(-1, 1, 2),
@@ -68,6 +88,9 @@ def verify_homography(
     reference_outline = _project(homography, _outline(reference_size))
     if not cv2.isContourConvex(reference_outline.astype(np.float32).reshape(-1, 1, 2)):
         return None
+    anisotropy = _anisotropy(homography, _centre(reference_points[inlier_mask]))
+    if anisotropy > params.max_anisotropy:
+        return None
     query_box = _clip_box(reference_outline, query_size)
     try:
         inverse = np.asarray(np.linalg.inv(homography), dtype=np.float64)
@@ -78,7 +101,42 @@ def verify_homography(
         return None
     if _box_area(reference_box) == 0:
         return None
-    return Verification(inliers, inliers / len(reference_points), query_box, reference_box)
+    return Verification(
+        inliers,
+        inliers / candidates,
+        anisotropy,
+        query_box,
+        reference_box,
+    )
+
+
+def _centre(points: Points) -> tuple[float, float]:
+    return float(points[:, 0].mean()), float(points[:, 1].mean())
+
+
+def _anisotropy(homography: npt.NDArray[np.float64], at: tuple[float, float]) -> float:
+    """How far the mapping is from a similarity, measured where the match is."""
+    x, y = at
+    denominator = homography[2, 0] * x + homography[2, 1] * y + homography[2, 2]
+    mapped_x = (homography[0, 0] * x + homography[0, 1] * y + homography[0, 2]) / denominator
+    mapped_y = (homography[1, 0] * x + homography[1, 1] * y + homography[1, 2]) / denominator
+    jacobian = (
+        np.array(
+            [
+                [
+                    homography[0, 0] - mapped_x * homography[2, 0],
+                    homography[0, 1] - mapped_x * homography[2, 1],
+                ],
+                [
+                    homography[1, 0] - mapped_y * homography[2, 0],
+                    homography[1, 1] - mapped_y * homography[2, 1],
+                ],
+            ]
+        )
+        / denominator
+    )
+    singular = np.linalg.svd(jacobian, compute_uv=False)
+    return float(singular[0] / max(singular[1], 1e-9))
 
 
 def _plausible(homography: npt.NDArray[np.float64], params: VerifyParams) -> bool:
