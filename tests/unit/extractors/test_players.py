@@ -31,14 +31,14 @@ def test_video_and_audio_elements_with_sources_resolve_against_the_page() -> Non
         ("audio", "https://v.example.tv/music/song.mp3"),
     ]
     assert items[0].extractor == "players"
-    assert items[0].text == "庆余年2 EP03"
+    assert items[0].text is None
     assert items[0].data == {
         "origin": "source",
         "page_title": "庆余年 第二季 第3集 在线观看",
         "mime_type": "video/mp4",
         "title": "庆余年2 EP03",
     }
-    assert items[2].text == "庆余年 第二季 第3集 在线观看"
+    assert items[2].data["title"] is None
     json.dumps([item.data for item in items])
 
 
@@ -80,7 +80,7 @@ def test_embedded_players_and_parsing_players_with_streams_in_the_query() -> Non
         ("hls", "https://cdn.pirate.example/2024/st/index.m3u8"),
         ("embed", "https://v.example.tv/flash/player.swf"),
     ]
-    assert items[0].text == "三体 第1集"
+    assert items[0].data["title"] == "三体 第1集"
     assert items[1].data["streams"] == ["https://cdn.pirate.example/2024/st/index.m3u8"]
     assert items[2].data["origin"] == "embed_query"
 

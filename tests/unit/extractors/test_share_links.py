@@ -175,3 +175,11 @@ def test_hostile_pages_never_raise_and_stay_fast(body: bytes) -> None:
     items = ShareLinkExtractor().extract(Page(FORUM, "text/html", body))
     assert time.perf_counter() - started < 5
     assert all(item.kind == "share_link" for item in items)
+
+
+def test_pages_in_encodings_that_are_not_ascii_compatible() -> None:
+    html = "<p>三体 https://pan.quark.cn/s/abcd1234 提取码: 1q2w</p>"
+    page = Page(FORUM, "text/html", html.encode("utf-16"), encoding="utf-16")
+    [item] = ShareLinkExtractor().extract(page)
+    assert (item.data["share_id"], item.data["code"]) == ("abcd1234", "1q2w")
+    assert ShareLinkExtractor().extract(Page(FORUM, "text/html", b"<p>no links here</p>")) == []

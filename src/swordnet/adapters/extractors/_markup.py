@@ -39,6 +39,14 @@ def page_text(page: Page) -> str:
         return body.decode("utf-8", errors="replace")
 
 
+def body_might_contain(page: Page, pattern: re.Pattern[bytes]) -> bool:
+    """A cheap test on the raw bytes, to skip parsing pages that cannot hold what an
+    extractor looks for; always true for encodings that are not ASCII-compatible."""
+    if page.encoding and re.search(r"16|32", page.encoding):
+        return True
+    return pattern.search(page.body[:MAX_BODY_BYTES]) is not None
+
+
 def parse_html(page: Page) -> lxml.html.HtmlElement | None:
     """The document tree, or None when nothing can be read."""
     text = _XML_DECLARATION.sub("", page_text(page), count=1)

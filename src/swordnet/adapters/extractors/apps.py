@@ -49,6 +49,7 @@ _GENERIC_LINK_TEXT = re.compile(
     r"立即下载|高速下载|普通下载|本地下载|安卓下载|苹果下载|电脑版下载|下载|安装|点击|"
     r"(?i:download|install|apk|ipa|now|free|here|android|ios|get)"
 )
+_MAYBE_APP = re.compile(r"\.(?:apks?|xapk|ipa)\b", re.I)
 _APP_TYPES = frozenset({"softwareapplication", "mobileapplication", "videogame"})
 _LOCAL_TEXT_CHARS = 400
 _COUNT_DOWNLOADS = (
@@ -168,10 +169,6 @@ def _page_fields(tree: lxml.html.HtmlElement) -> dict[str, Any]:
     og_title = tree.xpath("string(//meta[@property='og:title']/@content)")
     if "page_name" not in fields and og_title:
         fields["page_name"] = _fold(str(og_title))[:200]
-    described = _json_ld_app(tree)
-    if "name" in described:
-        described["page_name"] = described.pop("name")
-    fields.update(described)
     return fields
 
 
@@ -197,6 +194,8 @@ class AppExtractor(Extractor):
                     fields["name"] = name
                 links.setdefault(href, fields)
                 continue
+            if not _MAYBE_APP.search(href):
+                continue
             url = absolute_url(base, href)
             if url is None or url in links:
                 continue
@@ -210,8 +209,8 @@ class AppExtractor(Extractor):
             if name := _link_name(anchor):
                 fields["name"] = name
             links[url] = fields
-        page_fields = _page_fields(tree)
-        download = page_fields.pop("download_url", None)
+        described = _json_ld_app(tree)
+        download = described.pop("download_url", None)
         download_url = absolute_url(base, download) if isinstance(download, str) else None
         if download_url and download_url not in links:
             from_url, file_type, filename = _from_url(download_url)
@@ -222,6 +221,10 @@ class AppExtractor(Extractor):
                 **from_url,
             }
         if len(links) == 1:
+            page_fields = _page_fields(tree)
+            if "name" in described:
+                described["page_name"] = described.pop("name")
+            page_fields.update(described)
             only = next(iter(links.values()))
             for key, value in page_fields.items():
                 only.setdefault(key, value)

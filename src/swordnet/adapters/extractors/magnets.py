@@ -16,6 +16,7 @@ from swordnet.adapters.extractors._markup import (
     MAX_SCAN_CHARS,
     absolute_url,
     base_url,
+    body_might_contain,
     collapse_spaces,
     elements,
     page_text,
@@ -28,6 +29,7 @@ _TORRENT_URL = re.compile(
     r"(?<![A-Za-z0-9./@-])https?://[A-Za-z0-9\-._~/?#@!$&*+,;=%:]{1,1000}?\.torrent(?![A-Za-z0-9])",
     re.I,
 )
+_MAYBE_TORRENT = re.compile(rb"magnet:|\.torrent", re.I)
 _HEX_HASH = re.compile(r"[0-9a-fA-F]{40}")
 _BASE32_HASH = re.compile(r"[A-Za-z2-7]{32}")
 _V2_HASH = re.compile(r"1220([0-9a-fA-F]{64})")
@@ -87,6 +89,8 @@ class TorrentExtractor(Extractor):
     media_types: ClassVar[tuple[str, ...]] = ("text/html", "application/xhtml+xml", "text/plain")
 
     def extract(self, page: Page) -> list[ExtractedContent]:
+        if not body_might_contain(page, _MAYBE_TORRENT):
+            return []  # the common case, decided without parsing
         magnets: list[str] = []
         torrents: list[tuple[str, str | None]] = []
         if page.media_type.startswith("text/plain"):

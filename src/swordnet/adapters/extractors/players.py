@@ -72,7 +72,11 @@ def _element_title(element: Any) -> str | None:
 
 
 class PlayerExtractor(Extractor):
-    """Emits ``hls``, ``dash``, ``video``, ``audio`` and ``embed`` items."""
+    """Emits ``hls``, ``dash``, ``video``, ``audio`` and ``embed`` items.
+
+    ``text`` stays empty: the item points at content still to fetch; the player's title and
+    the page title are in ``data`` for matching by title.
+    """
 
     name: ClassVar[str] = "players"
 
@@ -124,7 +128,6 @@ class PlayerExtractor(Extractor):
                 kind=kind,
                 source_url=page.url,
                 extractor=self.name,
-                text=data.get("title") or title,
                 url=url,
                 data=data,
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -19,6 +20,7 @@ import lxml.html  # type: ignore[import-untyped]
 
 from swordnet.adapters.extractors._markup import (
     MAX_SCAN_CHARS,
+    body_might_contain,
     collapse_spaces,
     page_title,
     parse_html,
@@ -47,6 +49,8 @@ _CODE_IN_TEXT = re.compile(
 _CODE_QUERY_KEYS = ("pwd", "password", "passcode", "code", "pass", "extract_code")
 _CODE_VALUE = re.compile(r"[A-Za-z0-9]{2,16}")
 _SHARE_ID = re.compile(r"[A-Za-z0-9_-]{4,80}")
+_MAYBE_SHARE = re.compile(r"/s/|/share/|lanzou|lanzn", re.I)
+_MAYBE_SHARE_BYTES = re.compile(rb"/s/|/share/|lanzou|lanzn", re.I)
 _LANZOU_HOST = re.compile(r"(?:^|\.)(?:i?lanzou[a-z]?|lanzn)\.com$")
 _TRAILING_LABEL = re.compile(
     r"(?:(?:百度|阿里|夸克|蓝奏)?(?:下载|分享|网盘|云盘)?(?:链接|地址)|(?i:links?|urls?|download|share))"
@@ -95,6 +99,8 @@ def _generic_share_host(host: str) -> bool:
 
 def classify_share_url(raw: str) -> ShareRef | None:
     """The provider and share id of a cloud-storage share URL, or None for any other URL."""
+    if not _MAYBE_SHARE.search(raw):
+        return None  # most links of a page; not worth parsing
     url = raw if re.match(r"(?i)https?://", raw) else "https://" + raw
     try:
         parts = urlsplit(url)
@@ -140,8 +146,11 @@ class _Flat:
 
     parts: list[str] = field(default_factory=list)
     length: int = 0
-    anchors: list[tuple[int, int]] = field(default_factory=list)
+    # Where a link target was written after its anchor text -> where that text starts.
+    injected: dict[int, int] = field(default_factory=dict)
+    # Headings and bold text, in the order they end (so sorted by end).
     emphasis: list[tuple[int, int]] = field(default_factory=list)
+    emphasis_ends: list[int] = field(default_factory=list)
 
     def add(self, text: str | None) -> None:
         if text and self.length < MAX_SCAN_CHARS:
@@ -162,6 +171,7 @@ def _flatten(root: lxml.html.HtmlElement) -> tuple[str, _Flat]:
                 _inject_share_href(element, flat, starts.get(id(element), flat.length))
             elif tag in _EMPHASIS_TAGS:
                 flat.emphasis.append((starts.get(id(element), flat.length), flat.length))
+                flat.emphasis_ends.append(flat.length)
             if tag in _BLOCK_TAGS:
                 flat.add("\n")
             flat.add(element.tail)
@@ -187,8 +197,8 @@ def _inject_share_href(anchor: Any, flat: _Flat, start: int) -> None:
     if ref is not None:
         shown = "".join(flat.parts[-50:])[-(flat.length - start) :] if flat.length > start else ""
         if ref.share_id not in shown:
+            flat.injected[flat.length + 1] = start
             flat.add(" " + ref.url + " ")
-    flat.anchors.append((start, flat.length))
 
 
 def _meaningful(text: str) -> bool:
@@ -204,28 +214,34 @@ def _strip_labels(text: str) -> str:
     return text
 
 
+def _emphasis_before(flat: _Flat, start: int, floor: int) -> list[tuple[int, int]]:
+    """Headings and bold text ending before ``start`` and after ``floor``, nearest first."""
+    nearest: list[tuple[int, int]] = []
+    index = bisect_right(flat.emphasis_ends, start) - 1
+    while index >= 0 and flat.emphasis_ends[index] >= max(floor, start - _EMPHASIS_REACH):
+        e_start, e_end = flat.emphasis[index]
+        if floor <= e_start < e_end:
+            nearest.append((e_start, e_end))
+        index -= 1
+    return nearest
+
+
 def _title_context(text: str, flat: _Flat, start: int, floor: int) -> str | None:
-    for a_start, a_end in flat.anchors:
-        if a_start <= start < a_end:
-            anchor_text = text[a_start:start]
-            if _meaningful(anchor_text):
-                return collapse_spaces(_strip_labels(anchor_text))[:200]
-            break
+    if start in flat.injected:
+        anchor_text = text[flat.injected[start] : start]
+        if _meaningful(anchor_text):
+            return collapse_spaces(_strip_labels(anchor_text))[:200]
     window = text[floor:start]
     line_start = window.rfind("\n") + 1
     line = _strip_labels(window[line_start:])
-    emphasised = [
-        (e_start, e_end)
-        for e_start, e_end in flat.emphasis
-        if floor <= e_start < e_end <= start and start - e_end <= _EMPHASIS_REACH
-    ]
+    emphasised = _emphasis_before(flat, start, floor)
     if _meaningful(line):
         within_line = [span for span in emphasised if span[0] >= floor + line_start]
         if within_line:
-            e_start, e_end = within_line[-1]
+            e_start, e_end = within_line[0]
             return collapse_spaces(text[e_start:e_end])[:200]
         return collapse_spaces(line)[-_CONTEXT_CHARS:].strip()
-    for e_start, e_end in reversed(emphasised):
+    for e_start, e_end in emphasised:
         if _meaningful(text[e_start:e_end]):
             return collapse_spaces(text[e_start:e_end])[:200]
     for earlier_line in reversed(_strip_labels(window[:line_start]).splitlines()):
@@ -259,6 +275,8 @@ class ShareLinkExtractor(Extractor):
     media_types: ClassVar[tuple[str, ...]] = ("text/html", "application/xhtml+xml", "text/plain")
 
     def extract(self, page: Page) -> list[ExtractedContent]:
+        if not body_might_contain(page, _MAYBE_SHARE_BYTES):
+            return []  # the common case, decided without parsing
         title: str | None = None
         if page.media_type.startswith("text/plain"):
             text = unicodedata.normalize("NFKC", page.text()[:MAX_SCAN_CHARS])
