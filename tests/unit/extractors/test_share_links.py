@@ -183,3 +183,12 @@ def test_pages_in_encodings_that_are_not_ascii_compatible() -> None:
     [item] = ShareLinkExtractor().extract(page)
     assert (item.data["share_id"], item.data["code"]) == ("abcd1234", "1q2w")
     assert ShareLinkExtractor().extract(Page(FORUM, "text/html", b"<p>no links here</p>")) == []
+
+
+def test_a_code_repeated_after_a_url_that_carries_it_is_not_lent_to_the_next_link() -> None:
+    html = """<p>三体 链接：https://pan.baidu.com/s/1santi?pwd=8x7k 提取码：8x7k 球状闪电
+    链接：https://pan.baidu.com/s/1qiuzhuang</p>"""
+    items = _by_id(_extract(html))
+    assert items["1santi"].data["code"] == "8x7k"
+    assert items["1qiuzhuang"].data["code"] is None
+    assert items["1qiuzhuang"].text == "球状闪电"

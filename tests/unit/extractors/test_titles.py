@@ -68,6 +68,9 @@ CASES = [
     ("黑客帝国2：重装上阵 蓝光", 17),
     ("大主宰 第3季", 18),
     ("球状闪电.epub", 2),
+    # Out of reach without more aliases (see docs/extractors.md).
+    pytest.param("三体 第一部 地球往事", 1, marks=pytest.mark.xfail(strict=True)),
+    pytest.param("庆余年2", 6, marks=pytest.mark.xfail(strict=True)),
     # Near misses that must not match.
     ("三体运动力学研究论文", None),
     ("三体人", None),

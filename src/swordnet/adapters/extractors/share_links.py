@@ -294,11 +294,15 @@ class ShareLinkExtractor(Extractor):
             limit = found[index + 1].start if index + 1 < len(found) else len(text)
             after = text[item.end : min(limit, item.end + _AFTER_WINDOW)]
             code, code_source, consumed = item.ref.code, "url", item.end
+            in_after = _CODE_IN_TEXT.search(after)
+            if in_after:
+                # Consumed even when the URL carries the code, so that the next link
+                # neither takes it as its own nor reads it as its title.
+                consumed = item.end + in_after.end()
             if code is None:
                 code_source = "text"
-                in_after = _CODE_IN_TEXT.search(after)
                 if in_after:
-                    code, consumed = in_after.group(1), item.end + in_after.end()
+                    code = in_after.group(1)
                 else:
                     before = text[max(floor, item.start - _BEFORE_CODE_WINDOW) : item.start]
                     in_before = _CODE_IN_TEXT.search(before)
