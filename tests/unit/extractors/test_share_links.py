@@ -143,10 +143,11 @@ def test_plain_text_pages_and_gbk_pages() -> None:
         "活着 余华 https://pan.quark.cn/s/abcd1234 pwd: 1q2w\n", media_type="text/plain"
     )
     assert (item.data["provider"], item.data["code"], item.text) == ("quark", "1q2w", "活着 余华")
-    gbk = '<meta charset="gbk"><p>围城 钱钟书 链接: https://pan.baidu.com/s/1wcqs 提取码: wc01</p>'
+    # Labelled GB2312 but using a GBK-only character, as many pages do.
+    gbk = '<meta charset="gb2312"><p>围城 钱钟书 镕 https://pan.baidu.com/s/1wcqs 提取码: wc01'
     page = Page(FORUM, "text/html", gbk.encode("gbk"))
     [item] = ShareLinkExtractor().extract(page)
-    assert item.text == "围城 钱钟书"
+    assert item.text == "围城 钱钟书 镕"
 
 
 def test_classify_share_url() -> None:
@@ -192,3 +193,9 @@ def test_a_code_repeated_after_a_url_that_carries_it_is_not_lent_to_the_next_lin
     assert items["1santi"].data["code"] == "8x7k"
     assert items["1qiuzhuang"].data["code"] is None
     assert items["1qiuzhuang"].text == "球状闪电"
+
+
+def test_code_only_in_the_href_of_a_link_showing_the_bare_url() -> None:
+    html = """<p>三体 <a href="https://pan.baidu.com/s/1santi?pwd=x1y2">pan.baidu.com/s/1santi</a></p>"""
+    [item] = _extract(html)
+    assert (item.data["code"], item.data["code_source"], item.text) == ("x1y2", "url", "三体")

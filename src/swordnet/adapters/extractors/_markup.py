@@ -33,6 +33,8 @@ def page_text(page: Page) -> str:
     if not encoding:
         found = _META_CHARSET.search(body[:4096])
         encoding = found.group(1).decode("ascii") if found else "utf-8"
+    if encoding.lower().replace("-", "").replace("_", "") in {"gb2312", "gbk", "xgbk"}:
+        encoding = "gb18030"  # what browsers do: pages labelled GB2312 use all of GBK
     try:
         return body.decode(encoding, errors="replace")
     except LookupError:

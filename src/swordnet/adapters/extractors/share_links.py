@@ -196,7 +196,7 @@ def _inject_share_href(anchor: Any, flat: _Flat, start: int) -> None:
     ref = classify_share_url(href) if href else None
     if ref is not None:
         shown = "".join(flat.parts[-50:])[-(flat.length - start) :] if flat.length > start else ""
-        if ref.share_id not in shown:
+        if ref.share_id not in shown or (ref.code is not None and ref.code not in shown):
             flat.injected[flat.length + 1] = start
             flat.add(" " + ref.url + " ")
 
