@@ -16,7 +16,7 @@ def _extract(html: str) -> list[ExtractedContent]:
 
 def test_single_app_page_takes_labelled_fields_from_the_page() -> None:
     html = """<html><body><h1>某某视频VIP破解版</h1>
-    <ul class="info"><li>版本：v5.2.1</li><li>大小：56.3MB</li>
+    <ul class="info"><li>安卓版本：8.0以上</li><li>版本：v5.2.1</li><li>大小：56.3MB</li>
       <li>包名：com.example.video</li><li>更新时间：2024-03-01</li></ul>
     <a class="btn" href="/down/mmsp_v5.2.1.apk">立即下载</a>
     <script>var ver = "版本: 9.9.9";</script></body></html>"""
@@ -109,3 +109,10 @@ def test_pages_without_apps_and_hostile_pages() -> None:
     assert _extract("<a href='/app.html'>App</a><p>版本: 1.0</p>") == []
     assert _extract("") == []
     assert _extract("<a href='http://[::1/x.apk'>x</a>" + "<div>" * 5000) == []
+
+
+def test_the_android_version_required_is_not_the_app_version() -> None:
+    html = """<h1>某某阅读</h1><p>安卓版本：8.0以上</p><p>Requires Android version 9</p>
+    <p>历史版本 4.0</p><p>版本：v5.2.1</p><a href="/down/reader.apk">下载</a>"""
+    [item] = _extract(html)
+    assert (item.data["name"], item.data["version"]) == ("某某阅读", "5.2.1")

@@ -105,7 +105,7 @@ def test_json_ld_lists_and_aggregate_offers() -> None:
 def test_microdata_product_with_nested_offer_and_seller() -> None:
     html = """<div itemscope itemtype="https://schema.org/Product">
       <h1 itemprop="name">流浪地球2 蓝光 4K 高清 网盘发货</h1>
-      <img itemprop="image" src="/pics/wde2.jpg">
+      <img itemprop="image" src="/pics/wde2.jpg"><meta itemprop="image" content="/pics/b.jpg">
       <div itemprop="offers" itemscope itemtype="https://schema.org/Offer">
         <span itemprop="priceCurrency" content="CNY">￥</span>
         <span itemprop="price" content="6.66">6.66</span>
@@ -121,7 +121,10 @@ def test_microdata_product_with_nested_offer_and_seller() -> None:
         "price": "6.66",
         "currency": "CNY",
         "seller": "影视资源小铺",
-        "images": ["https://item.shop.example.cn/pics/wde2.jpg"],
+        "images": [
+            "https://item.shop.example.cn/pics/wde2.jpg",
+            "https://item.shop.example.cn/pics/b.jpg",
+        ],
         "sales_count": None,
         "url": None,
         "sources": ["microdata"],

@@ -36,6 +36,8 @@ _PACKAGE_LABEL = re.compile(
 )
 _PACKAGE_ONLY = re.compile(_PACKAGE)
 _VERSION_LABEL = re.compile(
+    # Not the Android version an app requires ("安卓版本: 5.0", "Android version 8+").
+    r"(?<!安卓)(?<!系统)(?<!历史)(?<!ndroid )(?<!ndroid)"
     r"(?:当前版本|最新版本|版本号|版本|(?i:version|ver\.?))\s{0,3}[:：]?\s{0,3}[vV]?"
     r"(\d{1,5}(?:\.\d{1,6}){0,4}(?:[-_ ]?(?i:beta|alpha|rc)\d{0,3})?)"
 )

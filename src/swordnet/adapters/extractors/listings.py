@@ -250,14 +250,14 @@ def _from_microdata(tree: lxml.html.HtmlElement, base: str) -> list[dict[str, An
             elif name == "priceCurrency" and (own or in_offer):
                 listing["currency"] = _microdata_value(element, base)
             elif name == "image" and own:
-                url = _microdata_value(element, base)
-                if url and url.startswith("http") and url not in listing["images"]:
+                url = absolute_url(base, _microdata_value(element, base) or "")
+                if url and url not in listing["images"]:
                     listing["images"].append(url)
             elif name == "seller" and (own or in_offer) and listing["seller"] is None:
                 names = [e for n, e, s in owned if n == "name" and s is element]
                 listing["seller"] = _microdata_value(names[0] if names else element, base)
             elif name == "url" and own:
-                listing["url"] = _microdata_value(element, base)
+                listing["url"] = absolute_url(base, _microdata_value(element, base) or "")
         listings.append(listing)
     return listings
 
