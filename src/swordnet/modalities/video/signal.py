@@ -1,0 +1,155 @@
+"""The video signal: sampled frames through the image tiers, the soundtrack through audio."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Self
+
+import av
+import numpy as np
+
+from swordnet.domain.errors import CorruptMediaError, MediaError, UnsupportedMediaError
+from swordnet.domain.kinds import Modality
+from swordnet.modalities.audio import ANALYSIS_RATE, AudioSignal, decode_audio
+from swordnet.modalities.image import FeatureParams, ImageSignal
+from swordnet.modalities.video.decode import DEFAULT_MAX_SECONDS, SamplingParams, sample_frames
+from swordnet.modalities.video.index import VideoIndex, VideoIndexParams
+from swordnet.modalities.video.payload import VideoFeatures
+from swordnet.plugins.signals import ConformanceSamples, Fingerprint, MediaInput, Role, SignalType
+
+if TYPE_CHECKING:
+    from swordnet.settings import Settings
+
+VIDEO_EXTENSIONS = frozenset(
+    {".mp4", ".mkv", ".webm", ".avi", ".mov", ".flv", ".ts", ".mpg", ".mpeg", ".m4v", ".ogv"}
+)
+PLAYLIST_TYPES = ("application/vnd.apple.mpegurl", "application/x-mpegurl")
+
+# Frames are small already (``SamplingParams.side``); ORB runs on them as they are.
+FRAME_FEATURES = FeatureParams(
+    pdq_side=320,
+    reference_side=320,
+    query_side=320,
+    reference_keypoints=64,
+    query_keypoints=256,
+)
+
+
+class VideoSignal(SignalType):
+    name: ClassVar[str] = "video"
+    modality: ClassVar[Modality] = Modality.VIDEO
+    version: ClassVar[int] = 1
+    file_extensions: ClassVar[frozenset[str]] = VIDEO_EXTENSIONS | {".m3u8"}
+    media_types: ClassVar[tuple[str, ...]] = ("video/", *PLAYLIST_TYPES)
+    index_class = VideoIndex
+
+    def __init__(
+        self,
+        sampling: SamplingParams | None = None,
+        index: VideoIndexParams | None = None,
+        *,
+        with_audio: bool = True,
+        max_seconds: float = DEFAULT_MAX_SECONDS,
+    ) -> None:
+        self.sampling = sampling or SamplingParams()
+        self.index_params = index or VideoIndexParams()
+        self.with_audio = with_audio
+        self.max_seconds = max_seconds
+        self.frames = ImageSignal(FRAME_FEATURES, work_side=self.sampling.side)
+        self.audio = AudioSignal(self.index_params.audio, max_seconds=max_seconds)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls()
+
+    def fingerprint(self, media: MediaInput, *, role: Role = "query") -> Fingerprint:
+        source: Path | bytes
+        if media.data is None and media.path is not None:
+            if media.max_bytes is not None and media.size() > media.max_bytes:
+                media.read()  # raises MediaTooLargeError with the standard message
+            source = media.path
+        else:
+            source = media.read()
+        if _is_playlist(media, source):
+            raise UnsupportedMediaError(
+                f"{media.name}: an HLS playlist; fetch it with swordnet.modalities.video.hls"
+            )
+        features = self.extract(source, name=media.name, role=role)
+        return self.to_fingerprint(features)
+
+    def extract(self, source: Path | bytes, *, name: str, role: Role = "query") -> VideoFeatures:
+        """The features behind ``fingerprint``: sampled frames and the soundtrack's peaks."""
+        try:
+            info, sampled = sample_frames(
+                source, name=name, params=self.sampling, max_seconds=self.max_seconds
+            )
+            frames = [self.frames.extract_frame(s.rgb, role=role) for s in sampled]
+        except MediaError:
+            raise
+        except (av.FFmpegError, ValueError, OSError, RuntimeError) as error:
+            raise CorruptMediaError(f"{name}: the video could not be decoded ({error})") from None
+        return VideoFeatures(
+            duration_s=info.duration_s,
+            width=info.width,
+            height=info.height,
+            times=np.array([s.time_s for s in sampled], dtype=np.float32),
+            frames=frames,
+            audio=self._soundtrack(source, name, role) if self.with_audio else b"",
+        )
+
+    def _soundtrack(self, source: Path | bytes, name: str, role: Role) -> bytes:
+        try:
+            pcm = decode_audio(source, name=name, max_seconds=self.max_seconds)
+            return self.audio.fingerprint_pcm(pcm, ANALYSIS_RATE, role=role, name=name).payload
+        except MediaError:
+            return b""  # no soundtrack, or too quiet to identify: the picture still counts
+
+    def to_fingerprint(self, features: VideoFeatures) -> Fingerprint:
+        return Fingerprint(
+            signal=self.name,
+            version=self.version,
+            payload=features.to_payload(),
+            length=features.duration_s,
+            unit="s",
+            meta={
+                "width": features.width,
+                "height": features.height,
+                "frames": len(features.frames),
+                "audio": bool(features.audio),
+            },
+        )
+
+    def new_index(self) -> VideoIndex:
+        return VideoIndex(self.index_params)
+
+    @classmethod
+    def conformance_samples(cls, workdir: Path) -> ConformanceSamples:
+        import cv2
+
+        from swordnet.modalities.video.synth import synthetic_frames, write_video
+
+        reference = synthetic_frames(seed=21, seconds=14.0)
+        copy = [
+            np.asarray(cv2.resize(f, (240, 136)), np.uint8) for f in reference[40:110]
+        ]  # 4-11 s, smaller
+        write_video(workdir / "reference.mp4", reference)
+        write_video(workdir / "copy.mkv", copy, crf=30)
+        write_video(workdir / "unrelated.mp4", synthetic_frames(seed=22, seconds=10.0))
+        garbage = workdir / "garbage.mp4"
+        garbage.write_bytes(b"\x00\x00\x00\x18ftypmp42" + random.Random(3).randbytes(3000))
+        return ConformanceSamples(
+            reference=MediaInput.from_path(workdir / "reference.mp4"),
+            copy=MediaInput.from_path(workdir / "copy.mkv"),
+            unrelated=MediaInput.from_path(workdir / "unrelated.mp4"),
+            garbage=MediaInput.from_path(garbage),
+        )
+
+
+def _is_playlist(media: MediaInput, source: Path | bytes) -> bool:
+    if media.suffix == ".m3u8":
+        return True
+    if media.media_type and media.media_type.split(";")[0].strip().lower() in PLAYLIST_TYPES:
+        return True
+    head = source[:7] if isinstance(source, bytes) else b""
+    return head == b"#EXTM3U"
