@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from swordnet.modalities.text.normalize import to_simplified
 
@@ -26,7 +26,7 @@ DEFAULT_THRESHOLD = 90.0
 # Titles shorter than this (in characters, spaces not counted) must match exactly.
 EXACT_BELOW = 3
 
-Scorer = Callable[[str, str], float]
+Scorer = Callable[..., float]
 WorkTitles = tuple[int, str, Sequence[str]]
 
 # Release and format noise; Chinese words are removed wherever they occur, English ones as
@@ -154,7 +154,6 @@ class _Alias:
     alias: str
     normalised: str
     markers: tuple[int | None, int | None]
-    exact_only: bool
 
 
 def _markers_agree(
@@ -164,7 +163,11 @@ def _markers_agree(
 
 
 class TitleMatcher:
-    """Scores texts against a catalogue of titles and aliases, built once and reused."""
+    """Scores texts against a catalogue of titles and aliases, built once and reused.
+
+    ``scorer`` is any rapidfuzz scorer (it is called through ``rapidfuzz.process``, which
+    scores a whole catalogue in C).
+    """
 
     def __init__(
         self,
@@ -176,21 +179,35 @@ class TitleMatcher:
             raise ValueError(f"title match threshold must be within 0-100, got {threshold}")
         self.threshold = threshold
         self._scorer = scorer
-        self._aliases: list[_Alias] = []
+        self._fuzzy: list[_Alias] = []
+        self._exact: dict[str, list[_Alias]] = {}
         for work_id, title, aliases in works:
             for alias in dict.fromkeys([title, *aliases]):
                 normalised = normalise_title(alias)
                 if not normalised:
                     continue
-                self._aliases.append(
-                    _Alias(
-                        work_id=work_id,
-                        alias=alias,
-                        normalised=normalised,
-                        markers=episode_markers(alias),
-                        exact_only=len(normalised.replace(" ", "")) < EXACT_BELOW,
-                    )
-                )
+                entry = _Alias(work_id, alias, normalised, episode_markers(alias))
+                if len(normalised.replace(" ", "")) < EXACT_BELOW:
+                    self._exact.setdefault(normalised, []).append(entry)
+                else:
+                    self._fuzzy.append(entry)
+        self._choices = [entry.normalised for entry in self._fuzzy]
+
+    def _scored(self, queries: list[str]) -> dict[int, tuple[_Alias, float]]:
+        """Aliases scoring at least the threshold against any query, with their best score,
+        by ``id`` of the alias."""
+        scored: dict[int, tuple[_Alias, float]] = {}
+        for query in queries:
+            found = process.extract(
+                query, self._choices, scorer=self._scorer, score_cutoff=self.threshold, limit=None
+            )
+            for _, score, index in found:
+                entry = self._fuzzy[index]
+                if id(entry) not in scored or score > scored[id(entry)][1]:
+                    scored[id(entry)] = (entry, float(score))
+            for entry in self._exact.get(query, []):
+                scored[id(entry)] = (entry, 100.0)
+        return scored
 
     def match(self, text: str, limit: int | None = None) -> list[TitleMatch]:
         """Works whose title or an alias matches ``text``, best first, one entry per work."""
@@ -199,20 +216,18 @@ class TitleMatcher:
             return []
         markers = episode_markers(text)
         best: dict[int, tuple[float, float, TitleMatch]] = {}
-        for entry in self._aliases:
+        for entry, score in self._scored(queries).values():
             if not _markers_agree(markers, entry.markers):
                 continue
-            if entry.exact_only:
-                score = 100.0 if entry.normalised in queries else 0.0
-            else:
-                score = max(self._scorer(q, entry.normalised) for q in queries)
             # Equal scores: the alias closest to the whole text is the more specific work
             # ("The Matrix Reloaded" over "The Matrix", "庆余年" over "庆余年 第二季").
             rank = (score, max(fuzz.ratio(q, entry.normalised) for q in queries))
             known = best.get(entry.work_id)
-            if score >= self.threshold and (known is None or rank > known[:2]):
-                match = TitleMatch(entry.work_id, round(score, 1), entry.alias)
-                best[entry.work_id] = (*rank, match)
+            if known is None or rank > known[:2]:
+                best[entry.work_id] = (
+                    *rank,
+                    TitleMatch(entry.work_id, round(score, 1), entry.alias),
+                )
         ranked = [m for *_, m in sorted(best.values(), key=lambda r: (-r[0], -r[1]))]
         return ranked[:limit] if limit is not None else ranked
 
