@@ -56,6 +56,11 @@ class _Walk:
 
 def _walk_strings(a: str, b: str, walk: _Walk, params: AlignParams) -> bool:
     """Walk two short strings; True when the X-drop rule stopped the walk."""
+    if a == b:  # the usual case inside a copy, decided at C speed
+        walk.score += len(a)
+        walk.equal += len(a)
+        walk.best, walk.best_length, walk.best_equal = walk.score, len(a), walk.equal
+        return False
     for step, (x, y) in enumerate(zip(a, b, strict=False)):
         if x == y:
             walk.score += 1
@@ -99,13 +104,16 @@ def _walk_arrays(
 
 @dataclass(frozen=True, slots=True)
 class Texts:
-    """Query and reference, as strings (fast to walk briefly) and code arrays (fast to
-    compare at length)."""
+    """Query and reference as code arrays (fast to compare at length), and the query as
+    a string; short stretches of the reference are decoded when needed (Python compares
+    a few dozen characters of strings faster than numpy sets up one comparison)."""
 
     query: str
-    reference: str
     query_codes: npt.NDArray[np.uint32]
     reference_codes: npt.NDArray[np.uint32]
+
+    def reference(self, start: int, end: int) -> str:
+        return self.reference_codes[max(0, start) : end].tobytes().decode("utf-32-le")
 
 
 def extend(texts: Texts, q: int, r: int, forward: bool, params: AlignParams) -> tuple[int, int]:
@@ -114,10 +122,10 @@ def extend(texts: Texts, q: int, r: int, forward: bool, params: AlignParams) -> 
     walk = _Walk()
     steps = _PYTHON_STEPS
     if forward:
-        a, b = texts.query[q : q + steps], texts.reference[r : r + steps]
+        a, b = texts.query[q : q + steps], texts.reference(r, r + steps)
     else:
         a = texts.query[max(0, q - steps) : q][::-1]
-        b = texts.reference[max(0, r - steps) : r][::-1]
+        b = texts.reference(r - steps, r)[::-1]
     if _walk_strings(a, b, walk, params) or min(len(a), len(b)) < steps:
         return walk.best_length, walk.best_equal
     if forward:
@@ -197,7 +205,7 @@ def align_seeds(texts: Texts, seeds: npt.NDArray[np.int64], params: AlignParams)
         diagonal = r0 - q0
         if covered_until.get(diagonal, -1) >= q0 + length:
             continue
-        if texts.query[q0 : q0 + length] != texts.reference[r0 : r0 + length]:
+        if texts.query[q0 : q0 + length] != texts.reference(r0, r0 + length):
             continue  # hash collision
         q1, r1 = q0 + length, r0 + length
         if right_open:
@@ -226,7 +234,13 @@ def chain_extents(extents: list[Extent], params: AlignParams) -> list[Extent]:
             reference_gap = extent.r0 - chain.r1
             if not (
                 -tolerance <= query_gap <= params.max_query_gap
-                and -tolerance <= reference_gap <= params.max_reference_gap
+                and -tolerance <= reference_gap
+                # either little was dropped from the reference (an ad was inserted), or
+                # as much as was replaced in the query (a stretch of swapped characters)
+                and (
+                    reference_gap <= params.max_reference_gap
+                    or abs(reference_gap - query_gap) <= tolerance
+                )
                 and extent.q1 > chain.q1
                 and extent.r1 > chain.r1
             ):

@@ -220,10 +220,11 @@ class TextIndex(SignalIndex):
         order = np.lexsort((seeds[:, 1], seeds[:, 0], seeds[:, 9]))
         seeds = seeds[order]
         boundaries = np.flatnonzero(np.diff(seeds[:, 9])) + 1
+        query_text = query.text
         for group in np.split(seeds, boundaries):
             ref_id = int(group[0, 9])
             reference = self._refs[ref_id]
-            texts = Texts(query.text, codes, reference.codes)
+            texts = Texts(query_text, codes, reference.codes)
             extents = align_seeds(texts, group[:, :9], self.params.align)
             hit = self._hit(query, ref_id, reference, extents)
             if hit is not None:
@@ -356,7 +357,7 @@ class TextIndex(SignalIndex):
                 min(1.0, sum(e.r1 - e.r0 for e in copies) / max(1, len(reference.codes))), 4
             ),
             "query_share": round(
-                min(1.0, sum(e.q1 - e.q0 for e in copies) / max(1, len(query.text))), 4
+                min(1.0, sum(e.q1 - e.q0 for e in copies) / max(1, len(query))), 4
             ),
         }
         return IndexHit(ref_id=ref_id, score=round(score, 6), segments=segments, details=details)

@@ -24,7 +24,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 NUM_PERM = 128
 SCHEME = "affine64"
 SEED = 1
-SAMPLE_RATE = 8
+SAMPLE_RATE = 16
 _MIN_SAMPLED = 64  # short texts are sketched from every gram
 
 

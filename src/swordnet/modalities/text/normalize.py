@@ -39,10 +39,22 @@ def _opencc(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+def _simplified_char(char: str) -> str:
+    converted: str = _opencc("t2s").convert(char)
+    return converted if len(converted) == 1 else char
+
+
 def _fold_char(char: str) -> str:
+    """NFKC, case folding, dropping, then traditional to simplified, for one character.
+
+    Character by character, not phrase by phrase: matching needs one canonical form on
+    both sides, and a context-free mapping gives the same form to the same character.
+    """
     folded = unicodedata.normalize("NFKC", char).casefold()
     return "".join(
-        c for c in folded if not unicodedata.category(c).startswith(_DROP_CATEGORY_PREFIXES)
+        _simplified_char(c)
+        for c in folded
+        if not unicodedata.category(c).startswith(_DROP_CATEGORY_PREFIXES)
     )
 
 
@@ -90,32 +102,42 @@ def is_cjk(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
 
 @dataclass(frozen=True, slots=True)
 class NormalisedText:
-    text: str
+    codes: npt.NDArray[np.uint32]  # normalised characters, as code points
     offsets: npt.NDArray[np.int32]  # original index of every normalised character
     original_length: int
     word_starts: npt.NDArray[np.bool_] | None = None  # a new token starts here
 
     @property
-    def codes(self) -> npt.NDArray[np.uint32]:
-        return np.frombuffer(self.text.encode("utf-32-le"), dtype=np.uint32)
+    def text(self) -> str:
+        return self.codes.astype(np.uint32).tobytes().decode("utf-32-le")
+
+    def __len__(self) -> int:
+        return len(self.codes)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """Map a normalised half-open span to the original text's half-open span."""
-        if end <= start:
-            position = (
-                int(self.offsets[start]) if start < len(self.offsets) else self.original_length
-            )
-            return position, position
-        return int(self.offsets[start]), int(self.offsets[end - 1]) + 1
+        return original_span(self.offsets, self.original_length, start, end)
 
     def token_starts(self) -> npt.NDArray[np.bool_]:
         if self.word_starts is not None:
             return self.word_starts
-        return np.ones(len(self.text), dtype=np.bool_)
+        return np.ones(len(self.codes), dtype=np.bool_)
+
+
+def original_span(
+    offsets: npt.NDArray[np.int32], original_length: int, start: int, end: int
+) -> tuple[int, int]:
+    """Map a normalised half-open span to the original text's half-open span."""
+    if end <= start:
+        position = int(offsets[start]) if start < len(offsets) else original_length
+        return position, position
+    return int(offsets[start]), int(offsets[end - 1]) + 1
 
 
 def to_simplified(text: str) -> str:
-    """Traditional to simplified Chinese, keeping one output character per input one."""
+    """Traditional to simplified Chinese, phrase-aware, one output character per input one.
+
+    For display and tools; matching folds character by character (see ``_fold_char``).
+    """
     converter = _opencc("t2s")
     converted: str = converter.convert(text)
     if len(converted) == len(text):
@@ -133,9 +155,8 @@ def to_simplified(text: str) -> str:
 
 
 def normalise(text: str) -> NormalisedText:
-    simplified = to_simplified(text)
     table = _table()
-    original = np.frombuffer(simplified.encode("utf-32-le"), dtype=np.uint32)
+    original = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     in_table = original < _BMP
     table.learn(original[in_table])
     fold, breaks = table.fold, table.breaks
@@ -150,7 +171,7 @@ def normalise(text: str) -> NormalisedText:
         offsets = np.flatnonzero(kept).astype(np.int32)
         codes = folded[offsets]
     else:
-        codes, offsets, is_break = _expand_slow(simplified, folded, kept, slow, is_break)
+        codes, offsets, is_break = _expand_slow(text, folded, kept, slow, is_break)
 
     # A token starts at every CJK character, and at any character that follows a
     # break (space, punctuation) or a CJK character in the original text.
@@ -161,8 +182,7 @@ def normalise(text: str) -> NormalisedText:
         gap_has_break = breaks_before[offsets[1:]] - breaks_before[offsets[:-1] + 1] > 0
         same_char = offsets[1:] == offsets[:-1]
         word_starts[1:] = (cjk[1:] | cjk[:-1] | gap_has_break) & ~same_char
-    text_out = codes.astype(np.uint32).tobytes().decode("utf-32-le")
-    return NormalisedText(text_out, offsets.astype(np.int32), len(text), word_starts)
+    return NormalisedText(codes.astype(np.uint32), offsets.astype(np.int32), len(text), word_starts)
 
 
 def _expand_slow(

@@ -14,6 +14,7 @@ import trafilatura
 
 from swordnet.domain.errors import CorruptMediaError
 
+_SURE_MAIN_TEXT_CHARS = 500
 _MIN_MAIN_TEXT_SHARE = 0.05  # below this share of the visible text, trust the page over trafilatura
 
 
@@ -29,13 +30,15 @@ def visible_text(html: str, name: str) -> str:
 
 def main_text(html: str, name: str) -> tuple[str, str]:
     """The page's main text and how it was found: ``"trafilatura"`` or ``"visible"``."""
-    everything = visible_text(html, name)
     try:
         extracted = trafilatura.extract(
             html, include_comments=False, include_tables=True, favor_recall=True
         )
     except (ValueError, TypeError, lxml.etree.LxmlError):
         extracted = None
+    if extracted and len(extracted) >= _SURE_MAIN_TEXT_CHARS:
+        return extracted, "trafilatura"  # a real article: no need to parse the page again
+    everything = visible_text(html, name)
     if extracted and len(extracted) >= _MIN_MAIN_TEXT_SHARE * len(everything):
         return extracted, "trafilatura"
     return everything, "visible"

@@ -63,5 +63,5 @@ def decode_payload(data: bytes) -> TextPayload:
             raise ValueError("truncated")
     except (ValueError, struct.error) as exc:
         raise CorruptMediaError(f"text fingerprint payload is damaged: {exc}") from exc
-    text = codes.astype(np.uint32).tobytes().decode("utf-32-le")
-    return TextPayload(NormalisedText(text, offsets, original_length, word_starts), sketch)
+    normalised = NormalisedText(codes.astype(np.uint32), offsets, original_length, word_starts)
+    return TextPayload(normalised, sketch)

@@ -112,7 +112,7 @@ class TextSignal(SignalType):
             payload=encode_payload(payload),
             length=float(len(text)),
             unit="char",
-            meta={"normalised_chars": len(normalised.text), "extraction": extraction},
+            meta={"normalised_chars": len(normalised), "extraction": extraction},
         )
 
     def new_index(self) -> TextIndex:
