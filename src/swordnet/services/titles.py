@@ -55,6 +55,8 @@ _ENGLISH_NOISE_RE = re.compile(r"\b(?:" + "|".join(_ENGLISH_NOISE) + r")\b")
 _EPISODE_COUNT = re.compile(
     r"[全共]\s*\d{1,4}\s*[集话話回章]|\d{1,4}\s*[-~]\s*\d{1,4}\s*[集话話回]"
 )
+# A release year is noise in a text ("Up 2009 1080p") but a title may be a year ("1984",
+# "2046"): texts are also tried without their year tokens, titles keep them.
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _BRACKETED_TITLE = re.compile(r"《([^《》]{1,100})》")
 _PUNCTUATION = re.compile(r"[\W_]+")
@@ -119,7 +121,6 @@ def episode_markers(text: str) -> tuple[int | None, int | None]:
 
 def _strip_noise(text: str) -> str:
     text = _ENGLISH_NOISE_RE.sub(" ", _CHINESE_NOISE_RE.sub(" ", text))
-    text = _YEAR.sub(" ", text)
     tokens = [t for t in _PUNCTUATION.sub(" ", text).split() if t not in _SINGLE_CHAR_NOISE]
     return " ".join(tokens)
 
@@ -140,12 +141,14 @@ def _marker(prefix: str, found: re.Match[str]) -> str:
     return f" {prefix}{number} " if number is not None else f" {found.group(0)} "
 
 
-def _queries(text: str) -> list[str]:
-    """The whole text and each 《bracketed》 part of it, normalised."""
+def _queries(text: str) -> tuple[list[str], list[str]]:
+    """The whole text and each 《bracketed》 part of it, normalised; and those without years."""
     folded = unicodedata.normalize("NFKC", text)
     queries = [normalise_title(folded)]
     queries += [normalise_title(part) for part in _BRACKETED_TITLE.findall(folded)[:10]]
-    return [q for q in dict.fromkeys(queries) if q]
+    queries = [q for q in dict.fromkeys(queries) if q]
+    yearless = [" ".join(_YEAR.sub(" ", q).split()) for q in queries]
+    return queries, [q for q in dict.fromkeys(yearless) if q and q not in queries]
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,12 +214,12 @@ class TitleMatcher:
 
     def match(self, text: str, limit: int | None = None) -> list[TitleMatch]:
         """Works whose title or an alias matches ``text``, best first, one entry per work."""
-        queries = _queries(text)
+        queries, yearless = _queries(text)
         if not queries:
             return []
         markers = episode_markers(text)
         best: dict[int, tuple[float, float, TitleMatch]] = {}
-        for entry, score in self._scored(queries).values():
+        for entry, score in self._scored(queries + yearless).values():
             if not _markers_agree(markers, entry.markers):
                 continue
             # Equal scores: the alias closest to the whole text is the more specific work

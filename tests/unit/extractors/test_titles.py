@@ -33,6 +33,10 @@ WORKS: list[tuple[int, str, list[str]]] = [
     (17, "The Matrix Reloaded", ["黑客帝国2：重装上阵"]),
     (18, "大主宰", []),
     (19, "长安十二时辰", []),
+    (20, "1984", ["一九八四"]),
+    (21, "2046", []),
+    (22, "Blade Runner", []),
+    (23, "Blade Runner 2049", ["银翼杀手2049"]),
 ]
 MATCHER = TitleMatcher(WORKS)
 
@@ -68,6 +72,10 @@ CASES = [
     ("黑客帝国2：重装上阵 蓝光", 17),
     ("大主宰 第3季", 18),
     ("球状闪电.epub", 2),
+    ("1984 乔治·奥威尔 epub", 20),
+    ("《2046》 王家卫 1080p", 21),
+    ("Blade.Runner.1982.Final.Cut.1080p", 22),
+    ("Blade.Runner.2049.2160p.UHD.BluRay", 23),
     # Out of reach without more aliases (see docs/extractors.md).
     pytest.param("三体 第一部 地球往事", 1, marks=pytest.mark.xfail(strict=True)),
     pytest.param("庆余年2", 6, marks=pytest.mark.xfail(strict=True)),
@@ -118,7 +126,7 @@ def test_normalise_title() -> None:
     assert normalise_title("【高清】流浪地球2 4K 蓝光原盘") == "流浪地球2"
     assert normalise_title("庆余年第二季 全36集 未删减") == "庆余年 s2"
     assert normalise_title("The.Wandering.Earth.II.2023.1080p.BluRay.x264") == (
-        "the wandering earth ii"
+        "the wandering earth ii 2023"
     )
     assert normalise_title("ＯＰＰＥＮＨＥＩＭＥＲ") == "oppenheimer"
     assert normalise_title("【1080P 蓝光】") == ""
