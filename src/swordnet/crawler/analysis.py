@@ -1,8 +1,9 @@
 """The CPU-heavy stage of a crawl: extract what a response offers and fingerprint it.
 
 ``analyse_response`` is a top-level function over picklable values so that it runs in a
-worker process; the crawl loop keeps fetching meanwhile. Matching against the indexes
-and storing results happen back in the crawl loop.
+worker process; the crawl loop keeps fetching meanwhile. Workers query the indexes as the
+catalogue last saved them (the crawl saves them when it starts); the crawl loop resolves
+the hits to works and stores everything.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import mimetypes
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from swordnet.domain.errors import MediaError
+from swordnet.domain.matching import IndexHit
 from swordnet.plugins.extractors import Extractor, Page
-from swordnet.plugins.signals import Fingerprint, MediaInput, SignalType
+from swordnet.plugins.signals import MediaInput, SignalIndex, SignalType
 from swordnet.settings import Settings
 
 _PAGE_TYPES = ("text/html", "application/xhtml+xml")
@@ -37,7 +40,7 @@ class AnalysedItem:
     url: str | None
     text: str | None
     data: dict[str, Any]
-    fingerprints: tuple[Fingerprint, ...] = ()
+    hits: tuple[tuple[str, IndexHit], ...] = ()  # (signal name, hit) from the saved indexes
     error: str | None = None
 
 
@@ -48,31 +51,59 @@ class Analysis:
 
 
 @lru_cache(maxsize=4)
-def _plugins(settings_json: str) -> tuple[dict[str, SignalType], list[Extractor]]:
+def _plugins(settings_json: str) -> tuple[dict[str, SignalType], list[Extractor], Path]:
     from swordnet.bootstrap import build_extractors, build_signals
 
     settings = Settings.model_validate_json(settings_json)
-    return build_signals(settings), build_extractors(settings)
+    return build_signals(settings), build_extractors(settings), settings.index_dir
 
 
-def _fingerprint(
-    signals: dict[str, SignalType], media: MediaInput
-) -> tuple[tuple[Fingerprint, ...], str | None]:
-    chosen = [signal for signal in signals.values() if signal.accepts(media)]
-    try:
-        return tuple(signal.fingerprint(media, role="query") for signal in chosen), None
-    except MediaError as exc:
-        return (), str(exc)
+class _SavedIndexes:
+    """The indexes as last saved by the catalogue, reloaded when their file changes."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[Path, tuple[float, SignalIndex]] = {}
+
+    def get(self, signal: SignalType, directory: Path) -> SignalIndex | None:
+        path = directory / f"{signal.name}.idx"
+        try:
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            return None
+        cached = self._loaded.get(path)
+        if cached is None or cached[0] != mtime:
+            cached = (mtime, signal.load_index(path.read_bytes()))
+            self._loaded[path] = cached
+        return cached[1]
+
+
+_SAVED = _SavedIndexes()
+
+
+def _match(
+    signals: dict[str, SignalType], media: MediaInput, index_dir: Path
+) -> tuple[tuple[tuple[str, IndexHit], ...], str | None]:
+    """Fingerprint with every accepting signal and query its saved index."""
+    hits: list[tuple[str, IndexHit]] = []
+    for signal in (s for s in signals.values() if s.accepts(media)):
+        try:
+            fingerprint = signal.fingerprint(media, role="query")
+        except MediaError as exc:
+            return tuple(hits), str(exc)
+        index = _SAVED.get(signal, index_dir)
+        if index is not None:
+            hits.extend((signal.name, hit) for hit in index.query(fingerprint))
+    return tuple(hits), None
 
 
 def analyse_response(job: ResponseJob) -> Analysis:
-    signals, extractors = _plugins(job.settings_json)
+    signals, extractors, index_dir = _plugins(job.settings_json)
     if job.media_kind is not None or not job.media_type.startswith(_PAGE_TYPES):
         media = MediaInput(name=job.url, data=job.body, media_type=job.media_type)
-        fingerprints, error = _fingerprint(signals, media)
+        hits, error = _match(signals, media, index_dir)
         kind = job.media_kind or job.media_type.split("/", 1)[0] or "file"
         item = AnalysedItem(
-            kind, "response", job.url, None, {"media_type": job.media_type}, fingerprints, error
+            kind, "response", job.url, None, {"media_type": job.media_type}, hits, error
         )
         return Analysis(items=[item])
     page = Page(job.url, job.media_type, job.body)
@@ -91,7 +122,7 @@ def analyse_response(job: ResponseJob) -> Analysis:
                 if any(signal.accepts(probe) for signal in signals.values()):
                     analysis.links.append((content.url, content.kind))
                     continue
-            found: tuple[Fingerprint, ...] = ()
+            found: tuple[tuple[str, IndexHit], ...] = ()
             error = None
             if content.text is not None and content.kind == "text":
                 media = MediaInput(
@@ -99,7 +130,7 @@ def analyse_response(job: ResponseJob) -> Analysis:
                     data=content.text.encode("utf-8"),
                     media_type="text/plain",
                 )
-                found, error = _fingerprint(signals, media)
+                found, error = _match(signals, media, index_dir)
             analysis.items.append(
                 AnalysedItem(content.kind, content.extractor, content.url, content.text, dict(content.data),
                              found, error)

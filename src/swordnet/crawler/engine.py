@@ -72,6 +72,10 @@ class CrawlReport:
     new_detections: int = 0
     stopped_because: str = ""
     errors: list[str] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # fetch, analyse, store
+
+    def add_time(self, stage: str, seconds: float) -> None:
+        self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
 
 
 class CrawlEngine:
@@ -95,6 +99,8 @@ class CrawlEngine:
         self._settings_json = container.settings.model_dump_json()
 
     async def run(self) -> CrawlReport:
+        with self.container.sessions() as session:
+            self.container.indexes.persist_all(session)  # workers match against these files
         fetcher = self.container.fetcher()
         robots = RobotsCache(fetcher, self.container.settings.crawler.user_agent)
         pacer = HostPacer(self.policy.per_host_concurrency, self.policy.per_host_delay_s)
@@ -104,23 +110,23 @@ class CrawlEngine:
         in_flight: dict[int, asyncio.Task[None]] = {}
         try:
             while True:
-                reason = self._budget_spent(len(in_flight), deadline)
+                self.store.flush_if_due(self.report)
+                if not in_flight:
+                    self.store.flush(self.report)  # nothing else to wait for: store now
+                busy = set(in_flight) | self.store.pending_ids
+                reason = self._budget_spent(deadline)
                 if reason:
                     self.report.stopped_because = reason
                     break
                 room = min(
                     self.policy.concurrency - len(in_flight),
-                    self.policy.max_pages
-                    - self.report.pages
-                    - self.report.failures
-                    - len(in_flight),
+                    self.policy.max_pages - self.report.pages - self.report.failures - len(busy),
                 )
                 with self.container.sessions() as session:
-                    batch = frontier.next_batch(session, self.run_id, room, set(in_flight), _now())
+                    batch = frontier.next_batch(session, self.run_id, room, busy, _now())
                     for entry in batch:
-                        in_flight[entry.id] = asyncio.create_task(
-                            self._visit(entry, fetcher, robots, pacer)
-                        )
+                        task = asyncio.create_task(self._visit(entry, fetcher, robots, pacer))
+                        in_flight[entry.id] = task
                     if not in_flight:
                         if frontier.queued_count(session, self.run_id) == 0:
                             self.report.stopped_because = "frontier empty"
@@ -130,7 +136,9 @@ class CrawlEngine:
                         await asyncio.sleep(min(max(wait, 0.01), 1.0))
                         continue
                 done, _ = await asyncio.wait(
-                    in_flight.values(), return_when=asyncio.FIRST_COMPLETED
+                    in_flight.values(),
+                    timeout=self.store.flush_interval_s,
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
                 for entry_id, task in list(in_flight.items()):
                     if task in done:
@@ -149,7 +157,8 @@ class CrawlEngine:
         self.store.close_run(self.report)
         return self.report
 
-    def _budget_spent(self, in_flight: int, deadline: float) -> str:
+    def _budget_spent(self, deadline: float) -> str:
+        """Why to stop now, counting what is stored (in-flight pages may still finish)."""
         processed = self.report.pages + self.report.failures
         if processed >= self.policy.max_pages:
             return f"page budget of {self.policy.max_pages} reached"
@@ -169,10 +178,12 @@ class CrawlEngine:
         host = site_key(url)
         delay = await robots.crawl_delay(url) if self.policy.obey_robots else 0.0
         await pacer.acquire(host, delay)
+        started = time.perf_counter()
         try:
             response = await fetcher.fetch(url)
         finally:
             pacer.release(host)
+            self.report.add_time("fetch", time.perf_counter() - started)
         if self._should_retry(response, entry):
             self.store.record_retry(
                 entry, self._retry_delay(response, entry), _describe(response), _now()
@@ -184,14 +195,18 @@ class CrawlEngine:
             job = ResponseJob(
                 response.final_url, media_type, response.body, None, self._settings_json
             )
+            started = time.perf_counter()
             try:
                 analysis = await self.container.executor.run(analyse_response, job)
+                self.report.add_time("analyse", time.perf_counter() - started)
             except Exception as exc:  # a worker crash on one hostile page must not stop the run
                 log.exception("analysis of %s failed", url)
                 analysis = Analysis()
                 self.report.errors.append(f"{url}: analysis failed: {type(exc).__name__}: {exc}")
         links = self._links_to_follow(entry, analysis) if analysis is not None else ([], [])
+        started = time.perf_counter()
         self.store.record_response(self.report, entry, response, media_type, analysis, links)
+        self.report.add_time("store", time.perf_counter() - started)
 
     def _should_retry(self, response: FetchResult, entry: frontier.FrontierEntry) -> bool:
         if response.refused or entry.attempts + 1 >= self.policy.max_attempts:

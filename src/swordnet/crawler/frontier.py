@@ -95,10 +95,12 @@ def queued_count(session: Session, run_id: int) -> int:
     )
 
 
-def finish(session: Session, entry_id: int, state: str, error: str | None = None) -> None:
+def finish_many(
+    session: Session, entry_ids: list[int], state: str, error: str | None = None
+) -> None:
     session.execute(
         update(models.FrontierUrl)
-        .where(models.FrontierUrl.id == entry_id)
+        .where(models.FrontierUrl.id.in_(entry_ids))
         .values(state=state, error=error)
     )
 

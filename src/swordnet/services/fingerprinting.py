@@ -46,13 +46,20 @@ def accepting_signals(signals: dict[str, SignalType], media: MediaInput) -> list
 def fingerprint_media(
     signals: dict[str, SignalType], media: MediaInput, role: Role
 ) -> tuple[Modality, tuple[Fingerprint, ...]]:
-    """Fingerprint with each accepting signal; the first one's modality names the media."""
+    """Fingerprint with each accepting signal.
+
+    The media's own type names its modality (a film is video even though the audio signal
+    reads its soundtrack too); failing that, the first accepting signal's.
+    """
     chosen = accepting_signals(signals, media)
     if not chosen:
         raise UnsupportedMediaError(
             f"{media.name}: no signal type reads {media.suffix or 'this'} files"
         )
-    return chosen[0].modality, tuple(signal.fingerprint(media, role=role) for signal in chosen)
+    media_type = media.media_type or mimetypes.guess_type(media.name)[0] or ""
+    major = media_type.split("/", 1)[0]
+    modality = next((s.modality for s in chosen if s.modality.value == major), chosen[0].modality)
+    return modality, tuple(signal.fingerprint(media, role=role) for signal in chosen)
 
 
 def fingerprint_file(job: FingerprintJob) -> FingerprintResult:

@@ -55,6 +55,15 @@ class IndexStore:
                 index.remove(ref_id)
                 self._dirty.add(name)
 
+    def persist_all(self, session: Session) -> None:
+        """Bring every index up to date with the database and write it, so that worker
+        processes can load current indexes from disk."""
+        for name in self.signals:
+            self.get(session, name)
+            if not self.path(name).exists():
+                self._dirty.add(name)
+        self.save()
+
     def save(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         for name in sorted(self._dirty):
