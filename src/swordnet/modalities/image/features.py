@@ -42,6 +42,10 @@ class FeatureParams:
     reference_keypoints: int = 500
     query_keypoints: int = 1500
     orb_fast_threshold: int = 12  # lower than OpenCV's 20 so blurred copies keep corners
+    # Corners detected per corner kept. A query needs a deep pool, or a caption's corners
+    # fill it; a reference keeps its strongest, most repeatable corners.
+    reference_pool: int = 3
+    query_pool: int = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +105,10 @@ def extract_features(
     hashes, quality = _pdq_dihedral(small[y0:y1, x0:x1])
     box_to_original = to_original * max(rgb.shape[:2]) / max(small.shape[:2])
     if role == "reference":
-        side, count = params.reference_side, params.reference_keypoints
+        side, count, pool = params.reference_side, params.reference_keypoints, params.reference_pool
     else:
-        side, count = params.query_side, params.query_keypoints
-    keypoints, descriptors, poses = _orb(rgb, side, count, params.orb_fast_threshold)
+        side, count, pool = params.query_side, params.query_keypoints, params.query_pool
+    keypoints, descriptors, poses = _orb(rgb, side, count, pool, params)
     content = (
         round(x0 * box_to_original),
         round(y0 * box_to_original),
@@ -142,11 +146,14 @@ def _pdq_dihedral(rgb: RGBArray) -> tuple[npt.NDArray[np.uint8], int]:
 
 
 def _orb(
-    rgb: RGBArray, side: int, keypoint_count: int, fast_threshold: int
+    rgb: RGBArray, side: int, keypoint_count: int, pool: int, params: FeatureParams
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
     small = _fit(rgb, side)
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    detector = cv2.ORB.create(nfeatures=3 * keypoint_count, fastThreshold=fast_threshold)
+    # A deep pool to spread from: the strongest corners of all may lie on one caption.
+    detector = cv2.ORB.create(
+        nfeatures=pool * keypoint_count, fastThreshold=params.orb_fast_threshold
+    )
     found = detector.detect(grey, None)
     chosen = _spread_evenly(list(found), keypoint_count, grey.shape[1], grey.shape[0])
     keypoints, descriptors = detector.compute(grey, chosen)
