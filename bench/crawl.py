@@ -48,9 +48,10 @@ def run_swordnet(
 ) -> dict[str, float]:
     world = build_bench_world(pages)
     settings = Settings(
-        home=home, workers=workers,
+        home=home,
+        workers=workers,
         crawler=CrawlerSettings(allow_networks=["127.0.0.1/32"], per_host_concurrency=32),
-    )  # fmt: skip
+    )
     container = bootstrap(settings)
     catalogue = home / "catalogue"
     catalogue.mkdir(parents=True)
@@ -82,20 +83,41 @@ def run_swordnet(
         captures = session.scalar(select(func.count()).select_from(models.Capture)) or 0
     planted = set(world.planted)
     return {
-        "pages": report.pages, "seconds": elapsed, "pages_per_s": report.pages / elapsed,
-        "captures": captures, "planted": len(planted), "found": len(found & planted),
-        "false": len(found - planted), "main_cpu_s": main_cpu, "worker_cpu_s": worker_cpu,
+        "pages": report.pages,
+        "seconds": elapsed,
+        "pages_per_s": report.pages / elapsed,
+        "captures": captures,
+        "planted": len(planted),
+        "found": len(found & planted),
+        "false": len(found - planted),
+        "main_cpu_s": main_cpu,
+        "worker_cpu_s": worker_cpu,
         **{f"{stage}_s": seconds for stage, seconds in report.stage_seconds.items()},
-    }  # fmt: skip
+    }
 
 
 def run_scrapy(base: str) -> dict[str, float]:
     command = [
-        sys.executable, "-m", "scrapy", "runspider", str(HERE / "_crawl_scrapy_spider.py"),
-        "-a", f"start_url={base}/", "-s", "LOG_LEVEL=ERROR", "-s", "CONCURRENT_REQUESTS=32",
-        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32", "-s", "ROBOTSTXT_OBEY=True",
-        "-s", "TELNETCONSOLE_ENABLED=False", "-s", "DEPTH_LIMIT=0",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "scrapy",
+        "runspider",
+        str(HERE / "_crawl_scrapy_spider.py"),
+        "-a",
+        f"start_url={base}/",
+        "-s",
+        "LOG_LEVEL=ERROR",
+        "-s",
+        "CONCURRENT_REQUESTS=32",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+        "-s",
+        "ROBOTSTXT_OBEY=True",
+        "-s",
+        "TELNETCONSOLE_ENABLED=False",
+        "-s",
+        "DEPTH_LIMIT=0",
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=1800)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -133,15 +155,19 @@ def main() -> None:
         parent.send("stop")
         server.join(10)
 
-    print(f"site: {args.pages} chapters + list pages on {base}; {args.workers} worker processes; "
-          f"{os.cpu_count()} cores")  # fmt: skip
-    print(f"SwordNet end to end : {ours['pages']:.0f} pages in {ours['seconds']:.1f} s = "
-          f"{ours['pages_per_s']:.1f} pages/s; copies found {ours['found']:.0f}/{ours['planted']:.0f}, "
-          f"false {ours['false']:.0f}")  # fmt: skip
+    print(
+        f"site: {args.pages} chapters + list pages on {base}; {args.workers} worker processes; "
+        f"{os.cpu_count()} cores"
+    )
+    print(
+        f"SwordNet end to end : {ours['pages']:.0f} pages in {ours['seconds']:.1f} s = "
+        f"{ours['pages_per_s']:.1f} pages/s; copies found "
+        f"{ours['found']:.0f}/{ours['planted']:.0f}, false {ours['false']:.0f}"
+    )
     per_page = (ours["main_cpu_s"] + ours["worker_cpu_s"]) / ours["pages"] * 1000
     print(
-        f"  CPU: main {ours['main_cpu_s']:.1f} s + workers {ours['worker_cpu_s']:.1f} s = {per_page:.1f} ms "
-        f"per page; summed stage latencies (overlapping): "
+        f"  CPU: main {ours['main_cpu_s']:.1f} s + workers {ours['worker_cpu_s']:.1f} s = "
+        f"{per_page:.1f} ms per page; summed stage latencies (overlapping): "
         + ", ".join(
             f"{k[:-2]} {v:.1f} s"
             for k, v in ours.items()
@@ -149,13 +175,14 @@ def main() -> None:
         )
     )
     if theirs is not None:
-        print(f"Scrapy fetch+parse  : {theirs['pages']:.0f} pages in {theirs['seconds']:.1f} s = "
-              f"{theirs['pages_per_s']:.1f} pages/s; CPU {theirs['cpu_s']:.1f} s = "
-              f"{theirs['cpu_s'] / theirs['pages'] * 1000:.1f} ms per page (start-up included)")  # fmt: skip
+        print(
+            f"Scrapy fetch+parse  : {theirs['pages']:.0f} pages in {theirs['seconds']:.1f} s = "
+            f"{theirs['pages_per_s']:.1f} pages/s; CPU {theirs['cpu_s']:.1f} s = "
+            f"{theirs['cpu_s'] / theirs['pages'] * 1000:.1f} ms per page (start-up included)"
+        )
         print(f"ratio SwordNet / Scrapy: {ours['pages_per_s'] / theirs['pages_per_s']:.2f}x")
-    print(
-        f"peak RSS of the bench process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
-    )
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of the bench process: {peak_mb:.0f} MB")
 
 
 if __name__ == "__main__":

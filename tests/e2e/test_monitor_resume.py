@@ -51,11 +51,20 @@ def test_kill_nine_then_resume_stores_each_page_and_detection_once(tmp_path: Pat
     command = [sys.executable, "-m", "swordnet"]
     with SimWeb(world.sites) as web:
         base = web.base_urls["novels"]
-        added = subprocess.run([*command, "monitor", "add", "novels", base + "/"], env=env,
-                               capture_output=True, text=True, check=False)  # fmt: skip
+        added = subprocess.run(
+            [*command, "monitor", "add", "novels", base + "/"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert added.returncode == 0, added.stderr
-        crawler = subprocess.Popen([*command, "monitor", "run", "novels"], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        crawler = subprocess.Popen(
+            [*command, "monitor", "run", "novels"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while _done_pages(home / "swordnet.db") < 4 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -64,8 +73,14 @@ def test_kill_nine_then_resume_stores_each_page_and_detection_once(tmp_path: Pat
         done_at_kill = _done_pages(home / "swordnet.db")
         assert 4 <= done_at_kill < len(world.sites[0].routes) - 1, "the kill must land mid-run"
 
-        resumed = subprocess.run([*command, "monitor", "run", "novels"], env=env,
-                                 capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        resumed = subprocess.run(
+            [*command, "monitor", "run", "novels"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert resumed.returncode == 0, resumed.stderr
         assert "stopped: frontier empty" in resumed.stderr
         hits = web.hits("novels")

@@ -21,9 +21,12 @@ from swordnet.storage import models
 @pytest.fixture
 def hostile_container(tmp_path: Path) -> Container:
     crawler = CrawlerSettings(
-        allow_networks=["127.0.0.1/32"], max_body_bytes=1_000_000, total_timeout_s=1.5,
-        read_timeout_s=1.0, max_redirects=4,
-    )  # fmt: skip
+        allow_networks=["127.0.0.1/32"],
+        max_body_bytes=1_000_000,
+        total_timeout_s=1.5,
+        read_timeout_s=1.0,
+        max_redirects=4,
+    )
     return bootstrap(Settings(home=tmp_path / "home", workers=1, crawler=crawler))
 
 

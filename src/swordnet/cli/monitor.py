@@ -54,10 +54,18 @@ def add(
 ) -> None:
     """Add a monitoring target."""
     spec = TargetSpec(
-        name=name, seeds=list(seeds or []), sitemap_url=sitemap, query_template=query_template,
-        interval_s=every, max_pages=max_pages, max_bytes=max_mb * 1024 * 1024, max_depth=max_depth,
-        max_seconds=max_seconds, obey_robots=not ignore_robots, platform=platform,
-    )  # fmt: skip
+        name=name,
+        seeds=list(seeds or []),
+        sitemap_url=sitemap,
+        query_template=query_template,
+        interval_s=every,
+        max_pages=max_pages,
+        max_bytes=max_mb * 1024 * 1024,
+        max_depth=max_depth,
+        max_seconds=max_seconds,
+        obey_robots=not ignore_robots,
+        platform=platform,
+    )
     target_id = add_target(container_or_fail(ctx), spec)
     console.print(f"added target {target_id}: {name}")
 
@@ -68,12 +76,15 @@ def list_(ctx: typer.Context) -> None:
     table = Table("id", "name", "seeds", "every (s)", "budget", "robots", "last run", "next run")
     for target in list_targets(container_or_fail(ctx)):
         table.add_row(
-            str(target.id), target.name, "\n".join(target.seeds[:3]) or target.sitemap_url or "",
-            str(target.interval_s), f"{target.max_pages} pages, depth {target.max_depth}",
+            str(target.id),
+            target.name,
+            "\n".join(target.seeds[:3]) or target.sitemap_url or "",
+            str(target.interval_s),
+            f"{target.max_pages} pages, depth {target.max_depth}",
             "yes" if target.obey_robots else "no",
             f"{target.last_run_at:%Y-%m-%d %H:%M}" if target.last_run_at else "never",
             f"{target.next_run_at:%Y-%m-%d %H:%M}" if target.next_run_at else "",
-        )  # fmt: skip
+        )
     console.print(table)
 
 

@@ -132,7 +132,14 @@ def analyse_response(job: ResponseJob) -> Analysis:
                 )
                 found, error = _match(signals, media, index_dir)
             analysis.items.append(
-                AnalysedItem(content.kind, content.extractor, content.url, content.text, dict(content.data),
-                             found, error)
-            )  # fmt: skip
+                AnalysedItem(
+                    content.kind,
+                    content.extractor,
+                    content.url,
+                    content.text,
+                    dict(content.data),
+                    found,
+                    error,
+                )
+            )
     return analysis

@@ -51,10 +51,12 @@ class CrawlPolicy:
     @classmethod
     def from_settings(cls, crawler: CrawlerSettings, **overrides: object) -> CrawlPolicy:
         base = cls(
-            max_pages=crawler.max_pages, max_depth=crawler.max_depth,
-            obey_robots=crawler.obey_robots, per_host_concurrency=crawler.per_host_concurrency,
+            max_pages=crawler.max_pages,
+            max_depth=crawler.max_depth,
+            obey_robots=crawler.obey_robots,
+            per_host_concurrency=crawler.per_host_concurrency,
             per_host_delay_s=crawler.per_host_delay_s,
-        )  # fmt: skip
+        )
         return base if not overrides else cls(**{**_as_dict(base), **overrides})  # type: ignore[arg-type]
 
 

@@ -46,10 +46,17 @@ def enqueue(
     so that every URL the crawl saw and did not fetch is explained.
     """
     rows = [
-        {"run_id": run_id, "url": url, "url_sha256": url_sha256(url), "depth": depth,
-         "state": state, "attempts": 0, "error": (errors or {}).get(url)}
+        {
+            "run_id": run_id,
+            "url": url,
+            "url_sha256": url_sha256(url),
+            "depth": depth,
+            "state": state,
+            "attempts": 0,
+            "error": (errors or {}).get(url),
+        }
         for url, depth in dict(urls).items()
-    ]  # fmt: skip
+    ]
     if not rows:
         return
     dialect = session.get_bind().dialect.name
@@ -65,13 +72,22 @@ def next_batch(
     if limit <= 0:
         return []
     query = (
-        select(models.FrontierUrl.id, models.FrontierUrl.url, models.FrontierUrl.depth,
-               models.FrontierUrl.attempts)
+        select(
+            models.FrontierUrl.id,
+            models.FrontierUrl.url,
+            models.FrontierUrl.depth,
+            models.FrontierUrl.attempts,
+        )
         .where(models.FrontierUrl.run_id == run_id, models.FrontierUrl.state == QUEUED)
-        .where(or_(models.FrontierUrl.next_attempt_at.is_(None), models.FrontierUrl.next_attempt_at <= now))
+        .where(
+            or_(
+                models.FrontierUrl.next_attempt_at.is_(None),
+                models.FrontierUrl.next_attempt_at <= now,
+            )
+        )
         .order_by(models.FrontierUrl.depth, models.FrontierUrl.id)
         .limit(limit + len(exclude))
-    )  # fmt: skip
+    )
     entries = [FrontierEntry(*row) for row in session.execute(query)]
     return [entry for entry in entries if entry.id not in exclude][:limit]
 
@@ -111,6 +127,9 @@ def retry_later(
     session.execute(
         update(models.FrontierUrl)
         .where(models.FrontierUrl.id == entry.id)
-        .values(attempts=entry.attempts + 1, error=error,
-                next_attempt_at=now + timedelta(seconds=delay_s))
-    )  # fmt: skip
+        .values(
+            attempts=entry.attempts + 1,
+            error=error,
+            next_attempt_at=now + timedelta(seconds=delay_s),
+        )
+    )

@@ -85,9 +85,13 @@ class PageStore:
         with self.container.sessions() as session:
             run = session.get_one(models.CrawlRun, self.run_id)
             return CrawlReport(
-                run_id=run.id, pages=run.pages, failures=run.failures, refused=run.refused,
-                bytes=run.bytes, new_detections=0,
-            )  # fmt: skip
+                run_id=run.id,
+                pages=run.pages,
+                failures=run.failures,
+                refused=run.refused,
+                bytes=run.bytes,
+                new_detections=0,
+            )
 
     @property
     def pending_ids(self) -> set[int]:
@@ -149,8 +153,13 @@ class PageStore:
                     for url, reason in visited.links[1]:
                         skipped.setdefault(url, (visited.entry.depth + 1, reason))
             frontier.enqueue(session, self.run_id, follow.items())
-            frontier.enqueue(session, self.run_id, [(u, d) for u, (d, _) in skipped.items()],
-                             state=frontier.SKIPPED, errors={u: r for u, (_, r) in skipped.items()})  # fmt: skip
+            frontier.enqueue(
+                session,
+                self.run_id,
+                [(u, d) for u, (d, _) in skipped.items()],
+                state=frontier.SKIPPED,
+                errors={u: r for u, (_, r) in skipped.items()},
+            )
             for (state, error), ids in finished.items():
                 frontier.finish_many(session, ids, state, error)
             run = session.get_one(models.CrawlRun, self.run_id)
@@ -176,11 +185,16 @@ class PageStore:
         entry, response, location = visited.entry, visited.response, visited.location
         counters.last_was_duplicate = False
         capture = models.Capture(
-            run_id=self.run_id, platform_id=self._platform(session, entry.url, counters), url=entry.url,
-            final_url=response.final_url, host=site_key(response.final_url),
-            outcome=CaptureOutcome.OK, status_code=response.status or None,
-            media_type=visited.media_type or response.media_type or None, size_bytes=len(response.body),
-        )  # fmt: skip
+            run_id=self.run_id,
+            platform_id=self._platform(session, entry.url, counters),
+            url=entry.url,
+            final_url=response.final_url,
+            host=site_key(response.final_url),
+            outcome=CaptureOutcome.OK,
+            status_code=response.status or None,
+            media_type=visited.media_type or response.media_type or None,
+            size_bytes=len(response.body),
+        )
         if location is not None:
             capture.sha256, capture.warc_file = location.sha256, location.file
             capture.warc_offset, capture.warc_record_id = location.offset, location.record_id
@@ -218,9 +232,13 @@ class PageStore:
         if item.error:
             data["error"] = item.error
         row = models.ExtractedItem(
-            capture=capture, kind=item.kind, extractor=item.extractor, url=item.url,
-            text=item.text, data=data,
-        )  # fmt: skip
+            capture=capture,
+            kind=item.kind,
+            extractor=item.extractor,
+            url=item.url,
+            text=item.text,
+            data=data,
+        )
         session.add(row)
         if not item.hits:
             return 0
@@ -232,9 +250,14 @@ class PageStore:
         created = 0
         for match in matches:
             _, new = record_detection(
-                session, match, url=url, capture=capture, item=row,
-                platform_id=self.platform_id or capture.platform_id, campaign_id=self.campaign_id,
-            )  # fmt: skip
+                session,
+                match,
+                url=url,
+                capture=capture,
+                item=row,
+                platform_id=self.platform_id or capture.platform_id,
+                campaign_id=self.campaign_id,
+            )
             created += int(new)
         return created
 
@@ -281,9 +304,17 @@ class PageStore:
             run.status = "finished"
             run.finished_at = models.utcnow()
             run.note = report.stopped_because + (f"; {left} URL(s) left queued" if left else "")
-            audit.record(session, "system", "crawl.finished", "crawl_run", self.run_id,
-                         pages=run.pages, failures=run.failures, detections=run.detections,
-                         note=run.note)  # fmt: skip
+            audit.record(
+                session,
+                "system",
+                "crawl.finished",
+                "crawl_run",
+                self.run_id,
+                pages=run.pages,
+                failures=run.failures,
+                detections=run.detections,
+                note=run.note,
+            )
         self.container.indexes.save()
 
 

@@ -60,12 +60,20 @@ def add_target(container: Container, spec: TargetSpec, *, actor: str = "cli") ->
             domain = spec.platform or site_key(spec.seeds[0])
             platform_id = get_or_create_platform(session, domain).id
         target = models.MonitoringTarget(
-            name=spec.name, platform_id=platform_id, campaign_id=spec.campaign_id,
-            seeds=[canonical_url(seed) for seed in spec.seeds], sitemap_url=spec.sitemap_url,
-            query_template=spec.query_template, interval_s=spec.interval_s,
-            max_pages=spec.max_pages, max_bytes=spec.max_bytes, max_depth=spec.max_depth,
-            max_seconds=spec.max_seconds, obey_robots=spec.obey_robots, next_run_at=models.utcnow(),
-        )  # fmt: skip
+            name=spec.name,
+            platform_id=platform_id,
+            campaign_id=spec.campaign_id,
+            seeds=[canonical_url(seed) for seed in spec.seeds],
+            sitemap_url=spec.sitemap_url,
+            query_template=spec.query_template,
+            interval_s=spec.interval_s,
+            max_pages=spec.max_pages,
+            max_bytes=spec.max_bytes,
+            max_depth=spec.max_depth,
+            max_seconds=spec.max_seconds,
+            obey_robots=spec.obey_robots,
+            next_run_at=models.utcnow(),
+        )
         session.add(target)
         session.flush()
         audit.record(session, actor, "target.added", "monitoring_target", target.id, name=spec.name)
@@ -82,9 +90,11 @@ def list_targets(container: Container) -> list[models.MonitoringTarget]:
 def find_target(container: Container, name_or_id: str) -> models.MonitoringTarget:
     with container.sessions() as session:
         query = select(models.MonitoringTarget).where(
-            or_(models.MonitoringTarget.name == name_or_id,
-                models.MonitoringTarget.id == (int(name_or_id) if name_or_id.isdigit() else -1))
-        )  # fmt: skip
+            or_(
+                models.MonitoringTarget.name == name_or_id,
+                models.MonitoringTarget.id == (int(name_or_id) if name_or_id.isdigit() else -1),
+            )
+        )
         target = session.scalars(query).first()
     if target is None:
         raise NotFoundError(f"no monitoring target {name_or_id!r}")
@@ -93,10 +103,13 @@ def find_target(container: Container, name_or_id: str) -> models.MonitoringTarge
 
 def _policy(container: Container, target: models.MonitoringTarget) -> CrawlPolicy:
     return CrawlPolicy.from_settings(
-        container.settings.crawler, max_pages=target.max_pages, max_bytes=target.max_bytes,
-        max_depth=target.max_depth, max_seconds=float(target.max_seconds),
+        container.settings.crawler,
+        max_pages=target.max_pages,
+        max_bytes=target.max_bytes,
+        max_depth=target.max_depth,
+        max_seconds=float(target.max_seconds),
         obey_robots=target.obey_robots,
-    )  # fmt: skip
+    )
 
 
 async def _seed_urls(container: Container, target: models.MonitoringTarget) -> list[str]:
@@ -144,14 +157,25 @@ def run_target(container: Container, name_or_id: str) -> CrawlReport:
     if run_id is None:
         run_id = new_run(container, asyncio.run(_seed_urls(container, target)), target_id=target.id)
     with container.sessions() as session:
-        seeds = [row for row in session.scalars(
-            select(models.FrontierUrl.url).where(models.FrontierUrl.run_id == run_id,
-                                                 models.FrontierUrl.depth == 0))]  # fmt: skip
+        seeds = [
+            row
+            for row in session.scalars(
+                select(models.FrontierUrl.url).where(
+                    models.FrontierUrl.run_id == run_id, models.FrontierUrl.depth == 0
+                )
+            )
+        ]
     scope = {site_key(url) for url in seeds} | (
         {site_key(target.seeds[0])} if target.seeds else set()
     )
-    engine = CrawlEngine(container, run_id, _policy(container, target), scope,
-                         campaign_id=target.campaign_id, platform_id=None)  # fmt: skip
+    engine = CrawlEngine(
+        container,
+        run_id,
+        _policy(container, target),
+        scope,
+        campaign_id=target.campaign_id,
+        platform_id=None,
+    )
     report = asyncio.run(engine.run())
     with container.sessions() as session, session.begin():
         row = session.get_one(models.MonitoringTarget, target.id)
@@ -162,12 +186,19 @@ def run_target(container: Container, name_or_id: str) -> CrawlReport:
 
 def due_targets(container: Container, now: datetime) -> list[models.MonitoringTarget]:
     with container.sessions() as session:
-        return list(session.scalars(
-            select(models.MonitoringTarget)
-            .where(models.MonitoringTarget.enabled,
-                   or_(models.MonitoringTarget.next_run_at.is_(None), models.MonitoringTarget.next_run_at <= now))
-            .order_by(models.MonitoringTarget.next_run_at)
-        ))  # fmt: skip
+        return list(
+            session.scalars(
+                select(models.MonitoringTarget)
+                .where(
+                    models.MonitoringTarget.enabled,
+                    or_(
+                        models.MonitoringTarget.next_run_at.is_(None),
+                        models.MonitoringTarget.next_run_at <= now,
+                    ),
+                )
+                .order_by(models.MonitoringTarget.next_run_at)
+            )
+        )
 
 
 def run_due(container: Container) -> list[tuple[str, CrawlReport]]:

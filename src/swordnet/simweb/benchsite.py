@@ -29,7 +29,10 @@ def build_bench_world(
     site = Site(key="bench", name="Bench Novel Site", category="literature")
     planted: dict[str, str] = {}
     lists = (pages + _PER_LIST - 1) // _PER_LIST
-    nav = '<nav><a href="/">首页</a> <a href="/list/0.html">书库</a> <a href="/rank.html">排行</a></nav>'
+    nav = (
+        '<nav><a href="/">首页</a> <a href="/list/0.html">书库</a> '
+        '<a href="/rank.html">排行</a></nav>'
+    )
     for number in range(pages):
         path = f"/book/{number // 100}/{number}.html"
         if rng.random() < copy_share:
@@ -40,9 +43,12 @@ def build_bench_world(
             text = chinese_chapter(rng, 1500)
         paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
         neighbours = f'<a href="/book/{(number + 1) // 100}/{(number + 1) % pages}.html">下一章</a>'
-        site.add_page(path, f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>第{number}章</title></head>"
-                      f"<body>{nav}<div class='ad'>【广告】无弹窗小说网</div><article><h1>第{number}章</h1>"
-                      f"{paragraphs}</article>{neighbours}<footer>© 小说网</footer></body></html>")  # fmt: skip
+        site.add_page(
+            path,
+            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>第{number}章</title></head>"
+            f"<body>{nav}<div class='ad'>【广告】无弹窗小说网</div><article><h1>第{number}章</h1>"
+            f"{paragraphs}</article>{neighbours}<footer>© 小说网</footer></body></html>",
+        )
     for index in range(lists):
         start = index * _PER_LIST
         items = "".join(

@@ -27,7 +27,8 @@ EXPECTED = {
 
 
 def _html(body: str) -> bytes:
-    return f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{body}</body></html>".encode()
+    head = "<!DOCTYPE html><html><head><meta charset='utf-8'></head>"
+    return f"{head}<body>{body}</body></html>".encode()
 
 
 def _redirect(location: str) -> Response:
@@ -40,7 +41,8 @@ def _endless(request: Request) -> Response:
     )
     return Response(
         _html(
-            f'<a href="/endless/{number + 1}">next</a> <a href="/endless/{number}/more/{number}">more</a>'
+            f'<a href="/endless/{number + 1}">next</a> '
+            f'<a href="/endless/{number}/more/{number}">more</a>'
         )
     )
 
@@ -88,10 +90,22 @@ def _malformed() -> bytes:
 def build_hostile_site() -> Site:
     site = Site(key="hostile", name="Hostile Test Site", category="other")
     links = [
-        "/slow-drip", "/huge", "/gzip-bomb", "/loop-a", "/to-private", "/to-metadata",
-        "/private/secret.html", "/gone", "/always-503", "/flaky", "/malformed", "/endless/0",
-        "/calendar?day=0", "/recursive/", "/binary-as-html",
-    ]  # fmt: skip
+        "/slow-drip",
+        "/huge",
+        "/gzip-bomb",
+        "/loop-a",
+        "/to-private",
+        "/to-metadata",
+        "/private/secret.html",
+        "/gone",
+        "/always-503",
+        "/flaky",
+        "/malformed",
+        "/endless/0",
+        "/calendar?day=0",
+        "/recursive/",
+        "/binary-as-html",
+    ]
     site.add_page(
         "/",
         "<html><body>"
