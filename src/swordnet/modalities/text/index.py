@@ -21,6 +21,7 @@ from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
+from datasketch import LeanMinHash
 
 from swordnet.domain.matching import IndexHit, Segment
 from swordnet.modalities.text.align import (
@@ -30,15 +31,16 @@ from swordnet.modalities.text.align import (
     align_seeds,
     window_extensions,
 )
-from swordnet.modalities.text.neardup import NearDuplicateIndex, sketch_from_bytes
+from swordnet.modalities.text.neardup import NearDuplicateIndex, sketch, sketch_from_bytes
 from swordnet.modalities.text.normalize import NormalisedText, original_span
-from swordnet.modalities.text.payload import decode_payload
+from swordnet.modalities.text.payload import TextPayload, decode_payload
 from swordnet.modalities.text.winnow import Grams, token_grams, winnow
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
-_WINDOW = 64  # seeds are first extended this far in bulk; texts are padded by as much
+_WINDOW = 32  # seeds are first extended this far in bulk; texts are padded by as much
+_DIRECTORY_BITS = 20
 _GLANCE = 8  # characters compared on each side of a seed at first
-_SEED_SPACING = 64  # at most one seed per diagonal and stretch of this many characters
+_SEED_SPACING = 128  # at most one seed per diagonal and stretch of this many characters
 _QUERY_PAD = np.uint32(0xFFFFFFF0)
 _REFERENCE_PAD = np.uint32(0xFFFFFFF1)
 
@@ -83,6 +85,7 @@ class TextIndex(SignalIndex):
         self._lookup_hashes = np.empty(0, dtype=np.uint64)
         self._lookup_first = np.empty(0, dtype=np.int64)
         self._lookup_count = np.empty(0, dtype=np.int64)
+        self._directory = np.zeros((1 << _DIRECTORY_BITS) + 1, dtype=np.int64)
         self._pending: list[tuple[int, Grams]] = []
         self._removed: set[int] = set()
         self._near = NearDuplicateIndex(self.params.near_duplicate_threshold)
@@ -101,8 +104,15 @@ class TextIndex(SignalIndex):
         for ref_id, fingerprint in entries:
             payload = decode_payload(fingerprint.payload)
             self._add_normalised(ref_id, payload.normalised)
-            sketches.append((ref_id, sketch_from_bytes(payload.sketch)))
+            sketches.append((ref_id, self._sketch_of(payload)))
         self._near.add_many(sketches)
+
+    def _sketch_of(self, payload: TextPayload) -> LeanMinHash:
+        """The payload's sketch; query fingerprints carry none, so make it when asked."""
+        if payload.sketch:
+            return sketch_from_bytes(payload.sketch)
+        grams = token_grams(payload.normalised, self.params.gram_weight, self.params.word_weight)
+        return sketch(grams.hashes)
 
     def _add_normalised(self, ref_id: int, normalised: NormalisedText) -> None:
         if ref_id in self._refs:
@@ -162,6 +172,24 @@ class TextIndex(SignalIndex):
         self._lookup_hashes = distinct[useful]
         self._lookup_first = first[useful].astype(np.int64)
         self._lookup_count = count[useful].astype(np.int64)
+        # Where each value of the top bits starts: a lookup is then one or two probes
+        # instead of a twenty-step binary search with a cache miss at every step.
+        top = (self._lookup_hashes >> np.uint64(64 - _DIRECTORY_BITS)).astype(np.int64)
+        self._directory = np.searchsorted(top, np.arange((1 << _DIRECTORY_BITS) + 1))
+
+    def _find(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        """Position of each hash in the lookup table, or -1."""
+        top = (hashes >> np.uint64(64 - _DIRECTORY_BITS)).astype(np.int64)
+        start, stop = self._directory[top], self._directory[top + 1]
+        found = np.full(len(hashes), -1, dtype=np.int64)
+        last = len(self._lookup_hashes) - 1
+        probe = start.copy()
+        for _ in range(int((stop - start).max(initial=0))):
+            inside = probe < stop
+            hit = inside & (self._lookup_hashes[np.minimum(probe, last)] == hashes)
+            found[hit] = probe[hit]
+            probe += 1
+        return found
 
     def _lay_out_references(self) -> None:
         """All reference texts end to end, padded, so seeds can be screened in bulk.
@@ -192,18 +220,17 @@ class TextIndex(SignalIndex):
         hits = self.query_normalised(payload.normalised)
         if not hits:
             return hits
-        sketch = sketch_from_bytes(payload.sketch)
-        out = []
-        for hit in hits:
-            similarity = self._near.similarity(hit.ref_id, sketch)
-            if similarity is not None:
-                hit.details["document_similarity"] = round(similarity, 4)
-            out.append(hit)
-        return out
+        if payload.sketch:  # whole-document similarity, when the fingerprint has a sketch
+            document = sketch_from_bytes(payload.sketch)
+            for hit in hits:
+                similarity = self._near.similarity(hit.ref_id, document)
+                if similarity is not None:
+                    hit.details["document_similarity"] = round(similarity, 4)
+        return hits
 
     def near_duplicates(self, fingerprint: Fingerprint) -> list[tuple[int, float]]:
         """References that are the same document as the query as a whole (mirrors)."""
-        return self._near.query(sketch_from_bytes(decode_payload(fingerprint.payload).sketch))
+        return self._near.query(self._sketch_of(decode_payload(fingerprint.payload)))
 
     def query_normalised(self, query: NormalisedText) -> list[IndexHit]:
         self._compact()
@@ -238,10 +265,8 @@ class TextIndex(SignalIndex):
         lookup = self._lookup_hashes
         if len(lookup) == 0:
             return np.empty((0, 10), dtype=np.int64)
-        # Sorted, distinct query hashes make the binary searches cache-friendly.
-        distinct, inverse = np.unique(grams.hashes, return_inverse=True)
-        found = np.minimum(np.searchsorted(lookup, distinct), len(lookup) - 1)[inverse]
-        useful = lookup[found] == grams.hashes
+        found = self._find(grams.hashes)
+        useful = found >= 0
         left = self._lookup_first[found[useful]]
         counts = self._lookup_count[found[useful]]
         total = int(counts.sum())

@@ -32,7 +32,7 @@ def main_text(html: str, name: str) -> tuple[str, str]:
     """The page's main text and how it was found: ``"trafilatura"`` or ``"visible"``."""
     try:
         extracted = trafilatura.extract(
-            html, include_comments=False, include_tables=True, favor_recall=True
+            html, include_comments=False, include_tables=True, favor_recall=True, fast=True
         )
     except (ValueError, TypeError, lxml.etree.LxmlError):
         extracted = None

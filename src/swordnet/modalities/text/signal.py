@@ -96,16 +96,25 @@ class TextSignal(SignalType):
 
     def fingerprint(self, media: MediaInput, *, role: Role = "query") -> Fingerprint:
         text = decode_text(media.read(), media.name)
+        extraction = "plain"
         if is_html(media):
             text, extraction = main_text(text, media.name)
-            return self.fingerprint_text(text, extraction=extraction)
-        return self.fingerprint_text(text)
+        return self.fingerprint_text(text, extraction=extraction, role=role)
 
-    def fingerprint_text(self, text: str, *, extraction: str = "plain") -> Fingerprint:
-        """Fingerprint decoded text; segment offsets refer to this text."""
+    def fingerprint_text(
+        self, text: str, *, extraction: str = "plain", role: Role = "reference"
+    ) -> Fingerprint:
+        """Fingerprint decoded text; segment offsets refer to this text.
+
+        References carry a MinHash sketch for the near-duplicate index; queries do not
+        (it cost a fifth of a query), and the index sketches them when asked.
+        """
         normalised = normalise(text)
-        grams = token_grams(normalised, self.params.gram_weight, self.params.word_weight)
-        payload = TextPayload(normalised, sketch_to_bytes(sketch(grams.hashes)))
+        document_sketch = b""
+        if role == "reference":
+            grams = token_grams(normalised, self.params.gram_weight, self.params.word_weight)
+            document_sketch = sketch_to_bytes(sketch(grams.hashes))
+        payload = TextPayload(normalised, document_sketch)
         return Fingerprint(
             signal=self.name,
             version=self.version,
