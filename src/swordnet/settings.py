@@ -61,6 +61,34 @@ class CrawlerSettings(BaseModel):
         return value
 
 
+class EnforcementSettings(BaseModel):
+    """Notices, deadlines, review thresholds and escalation (see docs/enforcement.md)."""
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_tls: str = Field(default="none", pattern="^(none|starttls|ssl)$")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = 30.0
+    sender: str = Field(default="notices@swordnet.localhost", description="From: of notices.")
+    channel: str = Field(default="smtp", description="Notifier used to send notices.")
+    jurisdiction: str = Field(default="cn-rpnd", pattern="^(cn-rpnd|us-dmca)$")
+    language: str = Field(default="zh", pattern="^(zh|en)$")
+    deadline_hours: dict[str, float] = Field(
+        default_factory=lambda: {"key_work": 24.0, "ecommerce": 360.0, "default": 72.0}
+    )
+    counter_notice_restore_days: float = 10.0
+    auto_confirm: dict[str, float] = Field(
+        default_factory=lambda: {"text": 0.8, "image": 0.95, "audio": 0.9, "video": 0.9}
+    )
+    repeat_ignored_notices: int = Field(default=2, ge=1)
+    repeat_confirmed_detections: int = Field(default=50, ge=1)
+    repeat_window_days: int = Field(default=90, ge=1)
+    regulator_name: str = "Telecommunications Administration"
+    regulator_email: str = "shutdown-requests@regulator.localhost"
+    resend_in_doubt: bool = False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SWORDNET_", env_nested_delimiter="__", extra="forbid"
@@ -82,6 +110,7 @@ class Settings(BaseSettings):
     )
     workers: int = Field(default=0, description="Worker processes; 0 = number of cores.")
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
+    enforcement: EnforcementSettings = Field(default_factory=EnforcementSettings)
 
     @field_validator("secret_key")
     @classmethod

@@ -21,6 +21,14 @@ from swordnet.storage.models.enforcement import (
     Tip,
     case_detection,
 )
+from swordnet.storage.models.enforcement_extra import (
+    CounterNotice,
+    NoticeDelivery,
+    PrewarningEntry,
+    PrewarningList,
+    PrewarningRecipient,
+    ShutdownRequest,
+)
 from swordnet.storage.models.monitoring import (
     Capture,
     CrawlRun,
@@ -36,6 +44,7 @@ __all__ = [
     "Campaign",
     "Capture",
     "Case",
+    "CounterNotice",
     "CrawlRun",
     "Detection",
     "DetectionSegment",
@@ -46,10 +55,15 @@ __all__ = [
     "License",
     "MonitoringTarget",
     "Notice",
+    "NoticeDelivery",
     "NoticeItem",
     "Platform",
+    "PrewarningEntry",
+    "PrewarningList",
+    "PrewarningRecipient",
     "ReferenceFile",
     "RightsHolder",
+    "ShutdownRequest",
     "Tip",
     "User",
     "WhiteListEntry",
