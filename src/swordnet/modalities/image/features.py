@@ -128,13 +128,14 @@ def extract_features(
     )
 
 
-def _fit(rgb: RGBArray, side: int) -> RGBArray:
+def _fit(rgb: RGBArray, side: int, max_enlargement: float = 1.0) -> RGBArray:
     height, width = rgb.shape[:2]
-    if max(height, width) <= side:
+    ratio = min(side / max(height, width), max_enlargement)
+    if 0.98 < ratio < 1.02 or (ratio > 1 and max_enlargement <= 1):
         return rgb
-    ratio = side / max(height, width)
     size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
-    return np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    interpolation = cv2.INTER_AREA if ratio < 1 else cv2.INTER_LINEAR
+    return np.asarray(cv2.resize(rgb, size, interpolation=interpolation), dtype=np.uint8)
 
 
 def _pdq_dihedral(rgb: RGBArray) -> tuple[npt.NDArray[np.uint8], int]:
@@ -148,7 +149,9 @@ def _pdq_dihedral(rgb: RGBArray) -> tuple[npt.NDArray[np.uint8], int]:
 def _orb(
     rgb: RGBArray, side: int, keypoint_count: int, pool: int, params: FeatureParams
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
-    small = _fit(rgb, side)
+    # Small pictures are enlarged (up to twice) so that a work shown small inside a query
+    # stays within the reach of ORB's scale pyramid.
+    small = _fit(rgb, side, max_enlargement=2.0)
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     # A deep pool to spread from: the strongest corners of all may lie on one caption.
     detector = cv2.ORB.create(

@@ -41,7 +41,7 @@ class LocalParams:
     max_candidates: int = 6
     verify: VerifyParams = field(default_factory=VerifyParams)
     codes: BinaryIndexParams = field(
-        default_factory=lambda: BinaryIndexParams(flat_limit=10_000, nprobe=8)
+        default_factory=lambda: BinaryIndexParams(flat_limit=2_000, nprobe=8)
     )
 
 

@@ -121,7 +121,8 @@ class ImageSignal(SignalType):
 
 
 def synthetic_picture(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
-    """A busy generated picture (gradient, shapes, texture) with corners for ORB and PDQ."""
+    """A busy generated picture (gradient, polygons, discs, strokes, grain) for tests and
+    the quick benchmark: corners for ORB, structure for PDQ, different for every seed."""
     rng = random.Random(seed)
     width, height = size
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
@@ -130,17 +131,28 @@ def synthetic_picture(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Im
     base = np.stack([ramp * rng.uniform(80, 255) for _ in range(3)], axis=2)
     image = Image.fromarray(np.clip(base, 0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(image)
-    for _ in range(60):
-        x0, y0 = rng.randrange(width), rng.randrange(height)
-        x1, y1 = x0 + rng.randrange(10, width // 3), y0 + rng.randrange(10, height // 3)
+    for _ in range(90):
+        cx, cy = rng.randrange(width), rng.randrange(height)
+        radius = rng.randrange(6, max(7, min(width, height) // 5))
         colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
-        shape = rng.choice(("rectangle", "ellipse", "line"))
-        if shape == "rectangle":
-            draw.rectangle((x0, y0, x1, y1), fill=colour)
+        shape = rng.choice(("polygon", "polygon", "ellipse", "line"))
+        if shape == "polygon":
+            sides = rng.randint(3, 7)
+            turn = rng.uniform(0, 2 * np.pi)
+            corners = [
+                (
+                    cx + radius * rng.uniform(0.5, 1.0) * np.cos(turn + 2 * np.pi * k / sides),
+                    cy + radius * rng.uniform(0.5, 1.0) * np.sin(turn + 2 * np.pi * k / sides),
+                )
+                for k in range(sides)
+            ]
+            draw.polygon(corners, fill=colour, outline=(0, 0, 0))
         elif shape == "ellipse":
-            draw.ellipse((x0, y0, x1, y1), fill=colour, outline=(0, 0, 0))
+            box = (cx - radius, cy - radius // 2, cx + radius, cy + radius // 2)
+            draw.ellipse(box, fill=colour, outline=(0, 0, 0))
         else:
-            draw.line((x0, y0, x1, y1), fill=colour, width=rng.randrange(2, 8))
+            end = (cx + rng.randint(-radius, radius) * 2, cy + rng.randint(-radius, radius) * 2)
+            draw.line(((cx, cy), end), fill=colour, width=rng.randrange(2, 8))
     noise = np.random.default_rng(seed).normal(0, 6, (height, width, 3))
     return Image.fromarray(np.clip(np.asarray(image) + noise, 0, 255).astype(np.uint8))
 
