@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
-from rapidfuzz import fuzz
 
 from swordnet.modalities.text import TextSignal
 from swordnet.modalities.text.normalize import normalise
@@ -164,18 +163,21 @@ def _iou(predicted: list[tuple[int, int]], truth: list[tuple[int, int]]) -> floa
 def _shared_passage(
     segments: list[tuple[int | None, int | None, int, int]], reference: str, sources: list[str]
 ) -> bool:
-    """Is the reported reference passage (nearly) in what the query was made of?
+    """Is the reported reference passage really in what the query was made of?
 
     Such a hit is a real overlap in the corpus (a license preamble, parallel Bible
-    passages, help pages repeating a paragraph), not a detection error. It is checked
-    with rapidfuzz, independently of the detector, and counted apart.
+    passages, help pages repeating paragraphs in another order), not a detection error.
+    Checked independently of the detector: at least half of the passage's character
+    8-grams must occur in the query's source texts. Counted apart, and shown both ways.
     """
-    clean = [normalise(s).text for s in sources]
+    source_grams: set[str] = set()
+    for source in sources:
+        text = normalise(source).text
+        source_grams.update(text[i : i + 8] for i in range(len(text) - 7))
     for _, _, r0, r1 in segments:
-        passage = normalise(reference[r0:r1]).text[:400]
-        if len(passage) >= 50 and any(
-            fuzz.partial_ratio(passage, text, score_cutoff=80) for text in clean
-        ):
+        passage = normalise(reference[r0:r1]).text
+        grams = {passage[i : i + 8] for i in range(len(passage) - 7)}
+        if grams and len(grams & source_grams) >= 0.5 * len(grams):
             return True
     return False
 

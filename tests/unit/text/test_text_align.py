@@ -22,7 +22,7 @@ def texts(query: str, reference: str) -> Texts:
     def codes(text: str) -> np.ndarray:
         return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
-    return Texts(query, reference, codes(query), codes(reference))
+    return Texts(query, codes(query), codes(reference))
 
 
 def random_text(rng: random.Random, n: int) -> str:

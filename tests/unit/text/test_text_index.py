@@ -172,3 +172,16 @@ def test_provenance_of_transforms_is_exact() -> None:
     assert np.count_nonzero(derived.source_ref == -1) > 0  # the ad lines
     kept = "".join(derived.text[i] for i in copied)
     assert normalise(kept).text == normalise(text).text
+
+
+def test_empty_index_and_references_outside_the_basic_plane(signal: TextSignal) -> None:
+    rng = random.Random(10)
+    index = signal.new_index()
+    assert index.query(signal.fingerprint_text(chinese(rng, 500))) == []
+    rare = "".join(chr(rng.randint(0x20000, 0x2A6DF)) for _ in range(400))  # extension B
+    index.add(1, signal.fingerprint_text(rare))
+    (hit,) = index.query(signal.fingerprint_text(chinese(rng, 300) + rare[100:350]))
+    assert hit.ref_id == 1 and hit.segments[0].reference == (100, 350)
+    index.remove(1)
+    assert index.query(signal.fingerprint_text(rare)) == []
+    assert TextIndex.deserialize(index.serialize()).ref_ids() == set()

@@ -10,6 +10,7 @@ gaps (an injected ad line, a dropped sentence) are chained into one copied span.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -75,7 +76,10 @@ def _walk_strings(a: str, b: str, walk: _Walk, params: AlignParams) -> bool:
 
 
 def _walk_arrays(
-    a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32], walk: _Walk, params: AlignParams
+    a: npt.NDArray[np.unsignedinteger[Any]],
+    b: npt.NDArray[np.unsignedinteger[Any]],
+    walk: _Walk,
+    params: AlignParams,
 ) -> None:
     """Continue a walk over arrays read from the seed outwards, starting at ``_PYTHON_STEPS``."""
     n = min(len(a), len(b))
@@ -110,10 +114,11 @@ class Texts:
 
     query: str
     query_codes: npt.NDArray[np.uint32]
-    reference_codes: npt.NDArray[np.uint32]
+    reference_codes: npt.NDArray[np.unsignedinteger[Any]]  # 16 or 32 bits
 
     def reference(self, start: int, end: int) -> str:
-        return self.reference_codes[max(0, start) : end].tobytes().decode("utf-32-le")
+        piece = self.reference_codes[max(0, start) : end].astype(np.uint32)
+        return piece.tobytes().decode("utf-32-le")
 
 
 def extend(texts: Texts, q: int, r: int, forward: bool, params: AlignParams) -> tuple[int, int]:
@@ -172,7 +177,7 @@ def _window_side(
 
 def window_extensions(
     padded_query: npt.NDArray[np.uint32],
-    padded_references: npt.NDArray[np.uint32],
+    padded_references: npt.NDArray[np.unsignedinteger[Any]],
     seeds: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]],
     width: int,
     params: AlignParams,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -102,7 +103,7 @@ def is_cjk(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
 
 @dataclass(frozen=True, slots=True)
 class NormalisedText:
-    codes: npt.NDArray[np.uint32]  # normalised characters, as code points
+    codes: npt.NDArray[np.unsignedinteger[Any]]  # normalised code points, 16 or 32 bits
     offsets: npt.NDArray[np.int32]  # original index of every normalised character
     original_length: int
     word_starts: npt.NDArray[np.bool_] | None = None  # a new token starts here
@@ -110,6 +111,9 @@ class NormalisedText:
     @property
     def text(self) -> str:
         return self.codes.astype(np.uint32).tobytes().decode("utf-32-le")
+
+    def wide_codes(self) -> npt.NDArray[np.uint32]:
+        return self.codes.astype(np.uint32, copy=False)
 
     def __len__(self) -> int:
         return len(self.codes)

@@ -50,7 +50,8 @@ def decode_payload(data: bytes) -> TextPayload:
         if magic != _MAGIC or width not in (2, 4):
             raise ValueError("unknown format")
         position = _HEADER.size
-        codes = np.frombuffer(data, "<u2" if width == 2 else "<u4", count, position)
+        # copied, so that the arrays kept by an index do not pin the whole payload
+        codes = np.frombuffer(data, "<u2" if width == 2 else "<u4", count, position).copy()
         position += width * count
         offsets = np.frombuffer(data, "<i4", count, position).astype(np.int32)
         position += 4 * count
@@ -63,5 +64,5 @@ def decode_payload(data: bytes) -> TextPayload:
             raise ValueError("truncated")
     except (ValueError, struct.error) as exc:
         raise CorruptMediaError(f"text fingerprint payload is damaged: {exc}") from exc
-    normalised = NormalisedText(codes.astype(np.uint32), offsets, original_length, word_starts)
+    normalised = NormalisedText(codes, offsets, original_length, word_starts)
     return TextPayload(normalised, sketch)

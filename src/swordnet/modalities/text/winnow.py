@@ -15,6 +15,7 @@ References are winnowed; queries look up every gram, which finds strictly more s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -51,7 +52,9 @@ def _powers(base: np.uint64, count: int) -> npt.NDArray[np.uint64]:
 
 
 def substring_hashes(
-    codes: npt.NDArray[np.uint32], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+    codes: npt.NDArray[np.unsignedinteger[Any]],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.uint64]:
     """Hashes of ``codes[starts[i]:ends[i]]`` for every i, independent of position."""
     n = len(codes)
