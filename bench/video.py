@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="at most this many references")
     parser.add_argument("--per-transform", type=int, default=None)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--verbose", action="store_true", help="print every query's segments")
     parser.add_argument("--keep", type=Path, default=None, help="keep (and reuse) media here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="swordnet-video-bench-") as tmp:
@@ -49,12 +50,13 @@ def main() -> None:
         cached = workdir / "queries.pickle"
         if cached.exists():
             references, queries, speed_clips = pickle.loads(cached.read_bytes())
-            cached.write_bytes(pickle.dumps((references, queries, speed_clips)))
-        run(references, queries, speed_clips)
+            run(references, queries, speed_clips, verbose=args.verbose)
             return
         started = time.perf_counter()
         backdrops = [
-            synthetic_video(workdir / f"backdrop-{s}.mp4", s, 60.0, size=(640, 360), with_audio=False)
+            synthetic_video(
+                workdir / f"backdrop-{s}.mp4", s, 60.0, size=(640, 360), with_audio=False
+            )
             for s in (900, 901)
         ]
         if args.small or not args.corpus:
@@ -74,10 +76,13 @@ def main() -> None:
             f"{len(distractors)} distractors, {len(queries)} queries, "
             f"made in {time.perf_counter() - started:.0f} s"
         )
-        run(references, queries, speed_clips)
+        cached.write_bytes(pickle.dumps((references, queries, speed_clips)))
+        run(references, queries, speed_clips, verbose=args.verbose)
 
 
-def run(references: list[Path], queries: list[Query], speed_clips: list[Path]) -> None:
+def run(
+    references: list[Path], queries: list[Query], speed_clips: list[Path], *, verbose: bool = False
+) -> None:
     signal = VideoSignal()
     index = signal.new_index()
     base_refs: dict[str, vpdq.FrameHashes] = {}
@@ -87,7 +92,14 @@ def run(references: list[Path], queries: list[Query], speed_clips: list[Path]) -
     names = {number: path.stem for number, path in enumerate(references)}
     hours = sum(duration_of(p) for p in references) / 3600
     truths = [
-        Box(q.key, p.source.stem, (p.query_start, p.query_end), (p.ref_start, p.ref_end), 1.0, q.transform)
+        Box(
+            q.key,
+            p.source.stem,
+            (p.query_start, p.query_end),
+            (p.ref_start, p.ref_end),
+            1.0,
+            q.transform,
+        )
         for q in queries
         for p in q.placements
     ]
@@ -98,10 +110,27 @@ def run(references: list[Path], queries: list[Query], speed_clips: list[Path]) -
         clock = time.process_time()
         hits = index.query(signal.fingerprint(MediaInput.from_path(query.path)))
         query_seconds["ours"] += time.process_time() - clock
+        if verbose:
+            print(
+                query.key,
+                [
+                    (p.source.stem, p.query_start, p.query_end, p.ref_start)
+                    for p in query.placements
+                ],
+            )
+            for hit in hits:
+                print(
+                    "   ",
+                    names[hit.ref_id],
+                    [(s.query, s.reference) for s in hit.segments],
+                    hit.details,
+                )
         for hit in hits:
             scores = hit.details.get("segment_scores", [hit.score] * len(hit.segments))
             for segment, score in zip(hit.segments, scores, strict=True):
-                ours.append(Box(query.key, names[hit.ref_id], segment.query, segment.reference, score))
+                ours.append(
+                    Box(query.key, names[hit.ref_id], segment.query, segment.reference, score)
+                )
         clock = time.process_time()
         hashes = vpdq.hash_video(query.path)
         for ref, ref_hashes in base_refs.items():
@@ -110,10 +139,17 @@ def run(references: list[Path], queries: list[Query], speed_clips: list[Path]) -
                 base.append(Box(query.key, ref, found[1], found[2], found[0]))
         query_seconds["vpdq"] += time.process_time() - clock
     speed = measure_speed(signal, speed_clips)
-    report(queries, truths, {"ours": ours, "vpdq": base}, speed, query_seconds, {
-        "ours": len(index.serialize()) / hours,
-        "vpdq": sum(h.nbytes_packed for h in base_refs.values()) / hours,
-    })
+    report(
+        queries,
+        truths,
+        {"ours": ours, "vpdq": base},
+        speed,
+        query_seconds,
+        {
+            "ours": len(index.serialize()) / hours,
+            "vpdq": sum(h.nbytes_packed for h in base_refs.values()) / hours,
+        },
+    )
 
 
 def measure_speed(signal: VideoSignal, clips: list[Path]) -> dict[str, float]:
@@ -158,7 +194,11 @@ def report(
             continue
         _printed.add(f"recall {transform}")
         found = [results[s][1].found.get(transform, []) for s in ("ours", "vpdq")]
-        row(f"recall {transform} (n={len(found[0])})", float(np.mean(found[0])), float(np.mean(found[1])))
+        row(
+            f"recall {transform} (n={len(found[0])})",
+            float(np.mean(found[0])),
+            float(np.mean(found[1])),
+        )
     for system in ("ours", "vpdq"):
         errors = np.asarray(results[system][1].errors)
         ref_errors = np.asarray(results[system][1].ref_errors)

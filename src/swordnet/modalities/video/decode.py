@@ -10,6 +10,7 @@ image tiers downsample further anyway.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ DEFAULT_MAX_SECONDS = 6 * 3600.0
 class SamplingParams:
     """Which frames to keep. Changing a value changes the fingerprint."""
 
-    interval_s: float = 0.5  # one frame every half second at most
+    interval_s: float = 1.0  # one frame a second at most (and the first of each shot)
     side: int = 320  # long side of the frames handed to the image tiers
     scene_threshold: float = 28.0  # mean grey difference (0-255) of 16x9 thumbnails
     keyframe_only_gap_s: float = 1.1  # keyframes at least this dense: decode nothing else
@@ -166,7 +167,7 @@ def _iter_samples(
         if not (keyframes_only or cut or time_s >= next_time):
             continue
         width, height = _small_size(frame.width, frame.height, params.side)
-        rgb = frame.to_ndarray(format="rgb24", width=width, height=height)
+        rgb = frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="AREA")
         yield round(time_s, 3), np.ascontiguousarray(rgb, dtype=np.uint8), cut
         next_time = max(next_time, time_s) + params.interval_s
 
@@ -179,9 +180,14 @@ def _luma_thumbnail(frame: Any) -> npt.NDArray[np.float32]:
     if rows.shape[0] < height or frame.format.name not in _PLANAR_LUMA:
         small = frame.to_ndarray(format="gray", width=16, height=9)
         return np.asarray(small, dtype=np.float32)
+    return rows[_grid(height, width)].astype(np.float32)
+
+
+@functools.lru_cache(maxsize=8)
+def _grid(height: int, width: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     ys = np.linspace(0, height - 1, 9).astype(np.intp)
     xs = np.linspace(0, width - 1, 16).astype(np.intp)
-    return rows[np.ix_(ys, xs)].astype(np.float32)
+    return np.ix_(ys, xs)  # type: ignore[return-value]
 
 
 _PLANAR_LUMA = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"})

@@ -2,8 +2,9 @@
 
 The audio index finds a reference's music or dialogue whatever was done to the picture
 (mirrored, cropped, picture-in-picture); the picture survives replaced music. Where both
-find the same stretch at the same offset the segment keeps the union of their ranges and
-a score that combines both; where only one finds it, its own segment and score stand.
+find the same stretch at the same offset, the segment's score combines both and its range
+grows to the soundtrack's (a picture-in-picture copy matches only some frames), though
+never over another work's pictures; where only one finds it, its segment and score stand.
 """
 
 from __future__ import annotations
@@ -17,8 +18,13 @@ AGREEMENT_S = 2.5  # offsets of the two modalities this close describe one copy
 
 
 def fuse_audio(
-    visual: list[AlignedSegment], audio_hits: list[IndexHit], *, duration_s: float
+    visual: list[AlignedSegment],
+    audio_hits: list[IndexHit],
+    *,
+    duration_s: float,
+    occupied: list[tuple[float, float]],
 ) -> list[AlignedSegment]:
+    """Fuse one reference's segments; ``occupied`` holds other references' visual ranges."""
     fused = list(visual)
     for hit in audio_hits:
         for segment in hit.segments:
@@ -38,8 +44,11 @@ def fuse_audio(
                 fused.append(heard)
                 continue
             seen = fused[partner]
-            start = min(seen.query[0], q0)
-            end = max(seen.query[1], q1)
+            # Audio windows are coarse: they may run on into the next work of a compilation.
+            # The soundtrack extends the picture's range only up to another work's pictures.
+            start = max([q0, *(b for a, b in occupied if a < seen.query[0] and b > q0)])
+            end = min([q1, *(a for a, b in occupied if b > seen.query[1] and a < q1)])
+            start, end = min(start, seen.query[0]), max(end, seen.query[1])
             fused[partner] = replace(
                 seen,
                 query=(round(start, 3), round(end, 3)),

@@ -46,6 +46,7 @@ class VideoIndexParams:
     align: AlignParams = field(default_factory=AlignParams)
     local_every_s: float = 4.0  # reference frames that keep ORB keypoints
     local_keypoints: int = 48
+    near_best: float = 0.03  # frame matches this close to a frame's best one also vote
     visual_only: bool = False  # for the benchmark's ablation
 
 
@@ -116,6 +117,12 @@ class VideoIndex(SignalIndex):
                 visual.get(ref_id, []),
                 [hit for hit in audio_hits if hit.ref_id == ref_id],
                 duration_s=self._durations[ref_id],
+                occupied=[
+                    segment.query
+                    for other, segments in visual.items()
+                    if other != ref_id
+                    for segment in segments
+                ],
             )
             if not fused:
                 continue
@@ -138,12 +145,19 @@ class VideoIndex(SignalIndex):
         """Per reference, the aligned segments of the query's frame matches."""
         points: dict[int, list[tuple[float, float, float]]] = {}
         for time_s, frame in zip(features.times.tolist(), features.frames, strict=True):
+            best: dict[int, list[tuple[float, float]]] = {}
             for hit in self.image.query_features(frame):
                 ref_id = self._frame_ref.get(hit.ref_id)
-                if ref_id is None:
-                    continue
-                points.setdefault(ref_id, []).append(
-                    (float(time_s), self._frame_time[hit.ref_id], float(hit.score))
+                if ref_id is not None:
+                    best.setdefault(ref_id, []).append((self._frame_time[hit.ref_id], hit.score))
+            for ref_id, candidates in best.items():
+                # In a still or slow shot a frame matches its neighbours too: only the
+                # closest matches vote, or the smear would tilt the fitted speed.
+                top = max(score for _, score in candidates)
+                points.setdefault(ref_id, []).extend(
+                    (float(time_s), ref_time, score)
+                    for ref_time, score in candidates
+                    if score >= top - self.params.near_best
                 )
         step = _step(features.times)
         found: dict[int, list[AlignedSegment]] = {}
@@ -153,7 +167,7 @@ class VideoIndex(SignalIndex):
                 array[:, 0], array[:, 1], array[:, 2], step_s=step, params=self.params.align
             )
             if segments:
-                found[ref_id] = segments
+                found[ref_id] = [_to_file_ends(s, step, features.duration_s) for s in segments]
         return found
 
     # -- persistence ------------------------------------------------------------
@@ -201,6 +215,19 @@ def _trim(frame: ImageFeatures, keypoints: int) -> ImageFeatures:
         keypoints=frame.keypoints[:keypoints],
         descriptors=frame.descriptors[:keypoints],
         poses=frame.poses[:keypoints],
+    )
+
+
+def _to_file_ends(segment: AlignedSegment, step: float, duration_s: float) -> AlignedSegment:
+    """A copy whose first or last sampled frame is within a step of the file's end runs to it."""
+    q0, q1 = segment.query
+    r0, r1 = segment.reference
+    if 0 < q0 <= step and r0 - q0 * segment.speed >= -step:
+        r0, q0 = max(0.0, r0 - q0 * segment.speed), 0.0
+    if duration_s > q1 >= duration_s - step:
+        r1, q1 = r1 + (duration_s - q1) * segment.speed, duration_s
+    return dataclasses.replace(
+        segment, query=(round(q0, 3), round(q1, 3)), reference=(round(r0, 3), round(r1, 3))
     )
 
 

@@ -41,8 +41,8 @@ def synthetic_frames(
             shot += 1
             shot_start = index
         progress = (index - shot_start) / (5 * fps)
-        x = int((0.5 + 0.4 * direction[0] * progress) * width)
-        y = int((0.5 + 0.4 * direction[1] * progress) * height)
+        x = int((0.5 + 0.15 * direction[0] * progress) * width)
+        y = int((0.5 + 0.15 * direction[1] * progress) * height)
         window = picture[y : y + height, x : x + width]
         frames.append(np.ascontiguousarray(cv2.resize(window, (width, height))))
         shot_frames -= 1
