@@ -1,4 +1,4 @@
-"""References, distractors and queries of the video benchmark, made with the project's transforms."""
+"""References, distractors and queries of the video benchmark (the project's transforms)."""
 
 from __future__ import annotations
 

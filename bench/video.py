@@ -205,7 +205,8 @@ def report(
         if len(errors):
             print(
                 f"{system:>5}: start/end within 2 s: query {np.mean(errors <= 2.0):.1%}, "
-                f"reference {np.mean(ref_errors <= 2.0):.1%}; median error {np.median(errors):.2f} s"
+                f"reference {np.mean(ref_errors <= 2.0):.1%}; "
+                f"median error {np.median(errors):.2f} s"
             )
     row("distractor queries matched", results["ours"][2], results["vpdq"][2], "{:.0f}")
     print(f"  (of {len(distractors)} distractor queries)")

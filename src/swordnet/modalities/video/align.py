@@ -92,7 +92,8 @@ def _strongest_line(
         offsets = r - speed * q
         low = math.floor(offsets.min() / width)
         bins = np.floor(offsets / width).astype(np.int64) - low
-        votes: FloatArray = np.bincount(bins, weights=_one_vote_per_query_frame(q, w, bins))
+        weights = _one_vote_per_query_frame(q, w, bins)
+        votes = np.asarray(np.bincount(bins, weights=weights), dtype=np.float64)
         if len(votes) >= 2:  # a line sitting on a bin edge counts in both bins
             votes = votes + np.concatenate([votes[1:], [0.0]])
         votes = votes * (1.0 - params.speed_prior * abs(speed - 1.0))

@@ -15,10 +15,33 @@ from pathlib import Path
 
 import av
 
-ENCODE = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "26", "-g", "50", "-pix_fmt",
-          "yuv420p", "-c:a", "aac", "-b:a", "64k", "-ac", "1", "-ar", "22050", "-threads", "1"]  # fmt: skip
+ENCODE = [
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-crf",
+    "26",
+    "-g",
+    "50",
+    "-pix_fmt",
+    "yuv420p",
+    "-c:a",
+    "aac",
+    "-b:a",
+    "64k",
+    "-ac",
+    "1",
+    "-ar",
+    "22050",
+    "-threads",
+    "1",
+]
 # Everything inside a query is brought to one size first, as an uploader's editor does.
-CANVAS = "scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=25"  # noqa: E501
+CANVAS = (
+    "scale=640:360:force_original_aspect_ratio=decrease,"
+    "pad=640:360:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=25"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +139,8 @@ def simple(
 def _logo(rng: random.Random) -> str:
     x, y = rng.choice(("20", "W-w-20")), rng.choice(("20", "H-h-20"))
     box = f"drawbox=x={x.replace('W-w', 'iw-iw/5')}:y={y.replace('H-h', 'ih-ih/8')}"
-    return f"{box}:w=iw/5:h=ih/8:color=red@0.7:t=fill,drawtext=text='PIRATE TV':fontcolor=white:fontsize=h/16:x=w/10:y=h/10"  # noqa: E501
+    text = "drawtext=text='PIRATE TV':fontcolor=white:fontsize=h/16:x=w/10:y=h/10"
+    return f"{box}:w=iw/5:h=ih/8:color=red@0.7:t=fill,{text}"
 
 
 def _subtitles() -> str:
@@ -168,10 +192,10 @@ def concatenate(parts: list[tuple[Path, float, float]], out: Path) -> list[Place
     for position, (_, _, duration) in enumerate(parts):
         chains.append(
             f"[{position}:v]{CANVAS},trim=duration={duration:.3f},setpts=PTS-STARTPTS[v{position}]"
-        )  # noqa: E501
+        )
         chains.append(
             f"{labels[position]}aresample=22050,aformat=channel_layouts=mono,"
-            f"apad=whole_dur={duration:.3f},atrim=duration={duration:.3f},asetpts=PTS-STARTPTS[a{position}]"  # noqa: E501
+            f"apad=whole_dur={duration:.3f},atrim=duration={duration:.3f},asetpts=PTS-STARTPTS[a{position}]"
         )
     joined = "".join(f"[v{i}][a{i}]" for i in range(len(parts)))
     graph = ";".join(chains) + f";{joined}concat=n={len(parts)}:v=1:a=1[v][a]"
