@@ -52,9 +52,9 @@ def resize(
 
 def crop(image: Image.Image, rng: random.Random, area: float) -> Image.Image:
     """Keep a random window holding ``area`` of the picture, at a random aspect ratio."""
-    aspect_change = rng.uniform(0.8, 1.25)
-    width_share = min(1.0, math.sqrt(area) * aspect_change)
-    height_share = min(1.0, area / width_share)
+    side = math.sqrt(area)
+    width_share = rng.uniform(max(area, side * 0.8), min(1.0, side * 1.25))
+    height_share = area / width_share
     width, height = round(image.width * width_share), round(image.height * height_share)
     x0 = rng.randint(0, image.width - width)
     y0 = rng.randint(0, image.height - height)
