@@ -45,10 +45,31 @@ def mix64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return z
 
 
-def _powers(base: np.uint64, count: int) -> npt.NDArray[np.uint64]:
-    powers = np.full(count, base, dtype=np.uint64)
-    powers[0] = 1
-    return np.cumprod(powers, dtype=np.uint64)  # wraps modulo 2**64, as intended
+_MAX_KEPT_POWERS = 1 << 22
+
+
+class _Powers:
+    """``base**i`` modulo 2**64 for i < count, grown on demand and kept: every text
+    needs them, and recomputing them was a fifth of the hashing time."""
+
+    def __init__(self, base: np.uint64) -> None:
+        self.base = base
+        self.values = np.ones(1, dtype=np.uint64)
+
+    def first(self, count: int) -> npt.NDArray[np.uint64]:
+        if len(self.values) >= count:
+            return self.values[:count]
+        size = max(count, 2 * len(self.values))
+        powers = np.full(size, self.base, dtype=np.uint64)
+        powers[0] = 1
+        values = np.cumprod(powers, dtype=np.uint64)  # wraps modulo 2**64
+        if size <= _MAX_KEPT_POWERS:  # a huge text should not pin its powers for ever
+            self.values = values
+        return values[:count]
+
+
+_BASE_POWERS = _Powers(_BASE)
+_INVERSE_POWERS = _Powers(_BASE_INVERSE)
 
 
 def substring_hashes(
@@ -58,10 +79,10 @@ def substring_hashes(
 ) -> npt.NDArray[np.uint64]:
     """Hashes of ``codes[starts[i]:ends[i]]`` for every i, independent of position."""
     n = len(codes)
-    inverse_powers = _powers(_BASE_INVERSE, n + 1)
+    inverse_powers = _INVERSE_POWERS.first(n + 1)
     prefix = np.zeros(n + 1, dtype=np.uint64)
     np.cumsum(codes.astype(np.uint64) * inverse_powers[:n], out=prefix[1:])
-    base_powers = _powers(_BASE, n + 1)
+    base_powers = _BASE_POWERS.first(n + 1)
     raw = (prefix[ends] - prefix[starts]) * base_powers[starts]
     return mix64(raw + (ends - starts).astype(np.uint64))
 
@@ -100,5 +121,9 @@ def winnow(grams: Grams, w: int) -> Grams:
         windows = sliding_window_view(hashes, w)
         # Rightmost minimum per window, as in the paper, so runs of equal hashes keep one.
         reversed_argmin = np.argmin(windows[:, ::-1], axis=1)
-        keep = np.unique(np.arange(len(windows)) + (w - 1 - reversed_argmin))
+        chosen = np.arange(len(windows)) + (w - 1 - reversed_argmin)
+        # Non-decreasing, so repeats are neighbours: no sort needed to drop them.
+        distinct = np.ones(len(chosen), dtype=np.bool_)
+        distinct[1:] = chosen[1:] != chosen[:-1]
+        keep = chosen[distinct]
     return Grams(hashes[keep], grams.starts[keep], grams.ends[keep])
