@@ -14,6 +14,7 @@ from swordnet.domain.kinds import Modality
 from swordnet.modalities.audio import ANALYSIS_RATE, AudioSignal, decode_audio
 from swordnet.modalities.image import FeatureParams, ImageSignal
 from swordnet.modalities.video.decode import DEFAULT_MAX_SECONDS, SamplingParams, sample_frames
+from swordnet.modalities.video.hls import FetchedVideo
 from swordnet.modalities.video.index import VideoIndex, VideoIndexParams
 from swordnet.modalities.video.payload import VideoFeatures
 from swordnet.plugins.signals import ConformanceSamples, Fingerprint, MediaInput, Role, SignalType
@@ -77,6 +78,14 @@ class VideoSignal(SignalType):
             )
         features = self.extract(source, name=media.name, role=role)
         return self.to_fingerprint(features)
+
+    def fingerprint_fetched(self, fetched: FetchedVideo, *, role: Role = "query") -> Fingerprint:
+        """Fingerprint a video or HLS stream fetched by ``hls.fetch_video`` (never by FFmpeg)."""
+        fingerprint = self.to_fingerprint(self.extract(fetched.data, name=fetched.url, role=role))
+        fingerprint.meta.update(
+            {"url": fetched.url, "hls_segments": fetched.segments, "cut": fetched.cut}
+        )
+        return fingerprint
 
     def extract(self, source: Path | bytes, *, name: str, role: Role = "query") -> VideoFeatures:
         """The features behind ``fingerprint``: sampled frames and the soundtrack's peaks."""
