@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from swordnet.modalities.text import piracy
+from swordnet.modalities.text.normalize import is_cjk
 from swordnet.modalities.text.piracy import Derived
 
 # Whole books held out as distractors; the rest are references.
@@ -151,9 +152,21 @@ def build_queries(
         for doc in rng.sample(candidates, min(sources_per_transform, len(candidates))):
             for derived, page in make(doc):
                 add(transform, derived, page=page)
-    for doc in distractors[: max(1, 2 * sources_per_transform)]:
-        queries.append(Query(len(queries), "distractor", doc.text, False, {}, [doc.text]))
-    for _ in range(sources_per_transform):
+    # Distractors: never indexed, so every hit on them is an error unless the passage
+    # really is in a reference too (the benchmark checks that independently).
+    windows = [
+        doc.text[start : start + 3000]
+        for doc in distractors
+        for start in range(0, max(1, len(doc.text) - 1000), 3000)
+    ]
+    for text in rng.sample(windows, min(len(windows), 5 * sources_per_transform)):
+        queries.append(Query(len(queries), "distractor", text, False, {}, [text]))
+    for text in rng.sample(windows, min(len(windows), 2 * sources_per_transform)):
+        pirated = piracy.insert_ads(piracy.full_width(Derived.foreign(text), rng), rng)
+        if any(is_cjk(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32))):
+            pirated = piracy.to_traditional(pirated)
+        queries.append(Query(len(queries), "distractor pirated", pirated.text, False, {}, [text]))
+    for _ in range(2 * sources_per_transform):
         filler = rng.sample(filler_pool, min(len(filler_pool), 12))
         page = piracy.embed_in_page(Derived.foreign(filler[0]), filler[1:], rng)
         queries.append(Query(len(queries), "distractor page", page, True, {}, filler))
