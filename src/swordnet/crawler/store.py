@@ -28,6 +28,7 @@ from swordnet.services import audit
 from swordnet.services.detections import record_detection
 from swordnet.services.matching import resolve_hits
 from swordnet.services.platforms import get_or_create_platform, site_key
+from swordnet.services.titles_catalogue import CatalogueTitles
 from swordnet.storage import models
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _MAX_ERRORS_KEPT = 200
+_TITLED_KINDS = {"listing", "share_link", "torrent", "app"}  # matched to works by their titles
 Links = tuple[list[tuple[str, int]], list[tuple[str, str]]]
 
 
@@ -66,6 +68,7 @@ class PageStore:
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
         self.recorder: WarcRecorder | None = None
+        self._title_index: CatalogueTitles | None = None
         self._pending: list[_Visited] = []
         self._oldest_pending = 0.0
         self._platforms: dict[str, int] = {}
@@ -240,10 +243,13 @@ class PageStore:
             data=data,
         )
         session.add(row)
-        if not item.hits:
-            return 0
         url = item.url or capture.final_url or capture.url
-        matches = resolve_hits(self.container, session, url, item.hits)
+        if item.hits:
+            matches = resolve_hits(self.container, session, url, item.hits)
+        elif item.kind in _TITLED_KINDS and item.text:
+            matches = self._titles(session).find(session, url, item.text, item.kind)
+        else:
+            return 0
         if not matches:
             return 0
         session.flush()
@@ -260,6 +266,11 @@ class PageStore:
             )
             created += int(new)
         return created
+
+    def _titles(self, session: Session) -> CatalogueTitles:
+        if self._title_index is None:
+            self._title_index = CatalogueTitles.load(session)
+        return self._title_index
 
     # -- outcomes that skip the buffer ------------------------------------------------
     @staticmethod

@@ -47,7 +47,7 @@ def write_catalogue(world: World, directory: Path) -> list[Path]:
     paths = []
     for entry in world.catalogue:
         path = directory / entry.filename
-        path.write_text(entry.text, encoding="utf-8")
+        path.write_bytes(entry.content())
         sidecar = {
             "title": entry.title,
             "kind": entry.kind,
@@ -68,7 +68,8 @@ def run_demo(base: Settings, echo: Echo = print) -> DemoResult:
     container = bootstrap(settings)
     try:
         world = build_world()
-        echo(f"1/4 registering {len(world.catalogue)} works from 2 rights holders")
+        holders = len({entry.holder for entry in world.catalogue})
+        echo(f"1/4 registering {len(world.catalogue)} works from {holders} rights holders")
         outcomes = register_files(container, write_catalogue(world, settings.home / "catalogue"))
         failed = [outcome.error for outcome in outcomes if outcome.error]
         if failed:
@@ -116,7 +117,7 @@ def _evaluate(
         }
         briefing = build_briefing(session)
     expected_pairs = {
-        (web.base_urls[item.site] + item.path, world.entry(item.work).title): item.transform
+        (item.url(web.base_urls), world.entry(item.work).title): item.transform
         for item in world.expected
     }
     result = DemoResult(briefing=briefing, home=home, crawl_errors=errors)

@@ -12,11 +12,15 @@ from dataclasses import dataclass, field
 
 import opencc
 
+from swordnet.simweb import media
 from swordnet.simweb.content import chinese_chapter, english_article
+from swordnet.simweb.more_sites import build_forum, build_gallery, build_music_site, build_shop
 from swordnet.simweb.server import Response, Site
 
 NOVEL_HOLDER = "Qingyun Literature Press"
 NEWS_HOLDER = "Harbour Daily News"
+PHOTO_HOLDER = "Lens and Light Photo Agency"
+MUSIC_HOLDER = "Harbour Records"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,20 +29,28 @@ class CatalogueEntry:
     title: str
     kind: str
     holder: str
-    text: str
+    text: str = ""
     key_work: bool = False
+    data: bytes | None = None  # binary reference file (photo, music)
+    suffix: str = ".txt"
 
     @property
     def filename(self) -> str:
-        return f"{self.key}.txt"
+        return f"{self.key}{self.suffix}"
+
+    def content(self) -> bytes:
+        return self.data if self.data is not None else self.text.encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
 class Expected:
     site: str
-    path: str
+    path: str  # on the site, or an absolute URL elsewhere (a cloud-storage share link)
     work: str  # CatalogueEntry.key
     transform: str
+
+    def url(self, base_urls: dict[str, str]) -> str:
+        return self.path if "://" in self.path else base_urls[self.site] + self.path
 
 
 @dataclass
@@ -123,7 +135,9 @@ def _site(
     return site
 
 
-def build_world(seed: int = 2017) -> World:
+def build_world(seed: int = 2017, *, with_media: bool = True) -> World:
+    """The demo catalogue and the sites that copy it; ``with_media`` adds photos, music,
+    the shop and the forum (a few seconds to generate)."""
     rng = random.Random(seed)
     catalogue: list[CatalogueEntry] = []
     for book_key, book_title, chapters in (("sword", "剑影江湖", 4), ("river", "长河落日", 3)):
@@ -213,8 +227,69 @@ def build_world(seed: int = 2017) -> World:
     )
     news_pages.append(("/news/104.html", "Local market report", english_article(rng, 300)))
 
+    licensed_pages = [("/wire/4.html", by_key["news-4"].title, by_key["news-4"].text)]
+    world.expected.append(Expected("licensed", "/wire/4.html", "news-4", "licensed reprint"))
+
     world.sites = [
         _site("novels", "Free Novel Pavilion", "literature", novel_pages, _NOVEL_ADS),
         _site("reprints", "Daily Reprint Net", "news", news_pages, _NEWS_ADS),
+        _site("licensed", "Licensed News Partner", "news", licensed_pages, _NEWS_ADS),
     ]
+    if with_media:
+        _add_media_and_commerce(world, rng)
     return world
+
+
+def _add_media_and_commerce(world: World, rng: random.Random) -> None:
+    photos = {f"photo-{n}": 100 + n for n in range(1, 5)}
+    tracks = {f"track-{n}": 200 + n for n in range(1, 4)}
+    for key, seed in photos.items():
+        world.catalogue.append(
+            CatalogueEntry(
+                key=key,
+                title=f"Harbour at Dawn No. {seed - 100}",
+                kind="photo",
+                holder=PHOTO_HOLDER,
+                data=media.png_bytes(media.photo(seed)),
+                suffix=".png",
+            )
+        )
+    for key, seed in tracks.items():
+        world.catalogue.append(
+            CatalogueEntry(
+                key=key,
+                title=f"River Suite, Part {seed - 200}",
+                kind="music",
+                holder=MUSIC_HOLDER,
+                data=media.encode_audio(media.music(seed), bit_rate=160000),
+                suffix=".mp3",
+            )
+        )
+    gallery, planted_photos = build_gallery(photos, rng)
+    music_site, planted_tracks = build_music_site(tracks, rng)
+    world.expected += [Expected("gallery", p, k, t) for p, k, t in planted_photos]
+    world.expected += [Expected("music", p, k, t) for p, k, t in planted_tracks]
+
+    chapters = {
+        book: [entry.key for entry in world.catalogue if entry.title.startswith(book)]
+        for book in ("剑影江湖", "长河落日")
+    }
+    shop, listed = build_shop(
+        {"剑影江湖": "《剑影江湖》全集 TXT电子书 精校版", "长河落日": "长河落日 全本 无删减 电子书"}
+    )
+    baidu, quark = "https://pan.baidu.com/s/", "https://pan.quark.cn/s/"
+    forum, posted = build_forum(
+        [
+            (
+                "长河落日",
+                "【分享】长河落日 全本 百度网盘",
+                f"链接: {baidu}1Xy7QkLmNpR 提取码: x7k9",
+            ),
+            ("剑影江湖", "剑影江湖 全集 夸克网盘 免费下载", f"链接: {quark}ab12cd34ef56"),
+            ("", "周末旅行攻略合集", f"链接: {baidu}1TravelNotes9 提取码: 1234"),
+        ]
+    )
+    for site_key, found in (("shop", listed), ("forum", posted)):
+        for path, book in found:
+            world.expected += [Expected(site_key, path, key, "title") for key in chapters[book]]
+    world.sites += [gallery, music_site, shop, forum]
