@@ -11,6 +11,8 @@ import typer
 from swordnet import __version__
 from swordnet.cli import db as db_commands
 from swordnet.cli import demo as demo_commands
+from swordnet.cli import enforce as enforce_commands
+from swordnet.cli import enforce_notices as notice_commands
 from swordnet.cli import monitor as monitor_commands
 from swordnet.cli import scan as scan_commands
 from swordnet.cli import simweb as simweb_commands
@@ -31,6 +33,14 @@ app.add_typer(monitor_commands.app, name="monitor")
 app.command("scan")(scan_commands.scan)
 app.command("demo")(demo_commands.demo)
 app.command("sim-web")(simweb_commands.sim_web)
+app.add_typer(enforce_commands.review_app, name="review")
+app.add_typer(enforce_commands.licenses_app, name="licenses")
+app.add_typer(enforce_commands.whitelist_app, name="whitelist")
+app.add_typer(enforce_commands.cases_app, name="cases")
+app.add_typer(notice_commands.notices_app, name="notices")
+app.add_typer(notice_commands.compliance_app, name="compliance")
+app.add_typer(notice_commands.counter_app, name="counter-notice")
+app.add_typer(notice_commands.prewarning_app, name="prewarning")
 
 
 def _version(value: bool) -> None:

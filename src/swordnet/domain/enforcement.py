@@ -82,9 +82,11 @@ def license_covers(terms: LicenseTerms, use: UseOfWork) -> str | None:
         return "outside the license period"
     if terms.rights and use.right not in terms.rights:
         return f"license does not grant {use.right}"
-    if terms.territory and use.country and use.country.upper() not in {
-        code.upper() for code in terms.territory
-    }:
+    if (
+        terms.territory
+        and use.country
+        and use.country.upper() not in {code.upper() for code in terms.territory}
+    ):
         return f"territory {use.country} not licensed"
     where = [
         any(host_matches(use.host, domain) for domain in terms.domains),
@@ -118,7 +120,9 @@ def decide_authorisation(
             return AuthorisationDecision(True, f"license{number} to {terms.licensee}")
         refusals.append(f"{terms.licensee}: {problem}")
     if refusals:
-        return AuthorisationDecision(False, "no license covers this use (" + "; ".join(refusals) + ")")
+        return AuthorisationDecision(
+            False, "no license covers this use (" + "; ".join(refusals) + ")"
+        )
     return AuthorisationDecision(False, "no license or white-list entry for this work and site")
 
 

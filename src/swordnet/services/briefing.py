@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, distinct, func, select
 from sqlalchemy.orm import Session
 
-from swordnet.domain.kinds import CaptureOutcome
+from swordnet.domain.kinds import CaptureOutcome, NoticeItemStatus, NoticeStatus
 from swordnet.storage import models
 
 
@@ -24,6 +24,12 @@ class Briefing:
     per_work: list[dict[str, Any]] = field(default_factory=list)
     per_site: list[dict[str, Any]] = field(default_factory=list)
     per_modality: dict[str, int] = field(default_factory=dict)
+    # enforcement: "links deleted" counts only items verified removed by a re-check
+    links_verified_deleted: int = 0
+    notices_sent: int = 0
+    notices_complied: int = 0
+    sites_escalated: int = 0
+    cases_opened: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,4 +99,40 @@ def build_briefing(session: Session, *, campaign_id: int | None = None) -> Brief
         per_work=per_work,
         per_site=per_site,
         per_modality=per_modality,
+        **_enforcement_figures(session, campaign_id),
     )
+
+
+def _enforcement_figures(session: Session, campaign_id: int | None) -> dict[str, int]:
+    notice_filter: list[ColumnElement[bool]] = []
+    case_filter: list[ColumnElement[bool]] = []
+    if campaign_id is not None:
+        notice_filter.append(models.Notice.campaign_id == campaign_id)
+        case_filter.append(models.Case.campaign_id == campaign_id)
+
+    def scalar(statement: Any) -> int:
+        return int(session.scalar(statement) or 0)
+
+    return {
+        "links_verified_deleted": scalar(
+            select(func.count(distinct(models.NoticeItem.url)))
+            .join(models.Notice, models.Notice.id == models.NoticeItem.notice_id)
+            .where(models.NoticeItem.status == NoticeItemStatus.REMOVED, *notice_filter)
+        ),
+        "notices_sent": scalar(
+            select(func.count())
+            .select_from(models.Notice)
+            .where(models.Notice.sent_at.is_not(None), *notice_filter)
+        ),
+        "notices_complied": scalar(
+            select(func.count())
+            .select_from(models.Notice)
+            .where(models.Notice.status == NoticeStatus.COMPLIED, *notice_filter)
+        ),
+        "sites_escalated": scalar(
+            select(func.count(distinct(models.Case.platform_id))).where(
+                models.Case.shutdown_requested.is_(True), *case_filter
+            )
+        ),
+        "cases_opened": scalar(select(func.count()).select_from(models.Case).where(*case_filter)),
+    }

@@ -1,0 +1,364 @@
+"""``swordnet review|licenses|whitelist|cases``: decide on detections, declare authorised
+uses, follow cases. Notices, compliance, counter-notices and pre-warning lists are in
+``cli.enforce_notices``. Every command records who acted (``--as``, default: the login)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from swordnet.cli.state import console, container_or_fail, fail
+from swordnet.domain.errors import SwordNetError
+from swordnet.domain.kinds import DetectionStatus
+from swordnet.services import audit
+from swordnet.services.enforcement.authorisation import authorise_new_detections
+from swordnet.services.enforcement.escalation import escalate
+from swordnet.services.enforcement.review import (
+    auto_confirm,
+    confirm,
+    dismiss,
+    mark_authorised,
+    review_queue,
+)
+from swordnet.services.platforms import site_key
+from swordnet.storage import models
+
+out = Console()
+review_app = typer.Typer(
+    help="The review queue: confirm, dismiss, authorise.", no_args_is_help=True
+)
+licenses_app = typer.Typer(
+    help="Licenses: who may use a work, where, until when.", no_args_is_help=True
+)
+whitelist_app = typer.Typer(
+    help="White-listed sites (e.g. licensed news reprinters).", no_args_is_help=True
+)
+cases_app = typer.Typer(help="Enforcement cases and escalation.", no_args_is_help=True)
+
+Actor = Annotated[
+    str | None, typer.Option("--as", help="Who is acting (default: $SWORDNET_ACTOR or the login).")
+]
+
+
+def actor_name(value: str | None) -> str:
+    return value or os.environ.get("SWORDNET_ACTOR") or getpass.getuser()
+
+
+def _select_new(
+    ctx: typer.Context,
+    ids: list[int] | None,
+    site: str | None,
+    work: int | None,
+    min_score: float | None,
+) -> list[int]:
+    """Bulk selection: explicit ids, or new detections filtered by site, work and score."""
+    if ids:
+        return list(ids)
+    if site is None and work is None and min_score is None:
+        fail("name detection ids, or select in bulk with --site, --work or --min-score")
+    container = container_or_fail(ctx)
+    with container.sessions() as session:
+        query = select(models.Detection).where(models.Detection.status == DetectionStatus.NEW)
+        if work is not None:
+            query = query.where(models.Detection.work_id == work)
+        if min_score is not None:
+            query = query.where(models.Detection.score >= min_score)
+        chosen = [d.id for d in session.scalars(query) if site is None or site_key(d.url) == site]
+    if not chosen:
+        fail("no new detection matches the selection", code=1)
+    return chosen
+
+
+Ids = Annotated[list[int] | None, typer.Argument(help="Detection ids.")]
+Site = Annotated[str | None, typer.Option(help="All new detections on this site (host[:port]).")]
+WorkOpt = Annotated[int | None, typer.Option("--work", help="All new detections of this work.")]
+MinScore = Annotated[float | None, typer.Option(help="All new detections scoring at least this.")]
+
+
+@review_app.command("list")
+def review_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 50,
+    status: Annotated[DetectionStatus, typer.Option(help="Which queue.")] = DetectionStatus.NEW,
+) -> None:
+    """The queue, most urgent first (pre-warned works, key works, score, reach)."""
+    container = container_or_fail(ctx)
+    with container.sessions() as session:
+        entries = review_queue(session, now=models.utcnow(), status=status, limit=limit)
+    table = Table("id", "work", "url", "modality", "score", "seen", "priority", "note")
+    for e in entries:
+        flag = "pre-warned" if e.prewarned else ("key work" if e.key_work else "")
+        table.add_row(
+            str(e.detection_id),
+            e.work_title,
+            e.url,
+            e.modality,
+            f"{e.score:.2f}",
+            str(e.reach),
+            flag,
+            e.reason or "",
+        )
+    out.print(table)
+
+
+def _decide(
+    ctx: typer.Context, action: str, ids: list[int], actor: str, reason: str | None
+) -> None:
+    container = container_or_fail(ctx)
+    now = models.utcnow()
+    try:
+        with container.sessions() as session, session.begin():
+            if action == "confirm":
+                changed = confirm(session, ids, actor=actor, now=now, reason=reason)
+            elif action == "dismiss":
+                changed = dismiss(session, ids, actor=actor, now=now, reason=reason or "")
+            else:
+                changed = mark_authorised(session, ids, actor=actor, now=now, reason=reason or "")
+    except SwordNetError as exc:
+        fail(str(exc))
+    console.print(
+        f"{action}: {len(changed)} detection(s) changed, {len(ids) - len(changed)} unchanged"
+    )
+
+
+@review_app.command("confirm")
+def review_confirm(
+    ctx: typer.Context,
+    ids: Ids = None,
+    site: Site = None,
+    work: WorkOpt = None,
+    min_score: MinScore = None,
+    reason: Annotated[str | None, typer.Option(help="Why (optional).")] = None,
+    auto: Annotated[
+        bool, typer.Option("--auto", help="Confirm by the per-modality thresholds.")
+    ] = False,
+    as_: Actor = None,
+) -> None:
+    """Confirm detections as infringing, singly or in bulk."""
+    if auto:
+        container = container_or_fail(ctx)
+        with container.sessions() as session, session.begin():
+            changed = auto_confirm(
+                session,
+                container.settings.enforcement.auto_confirm,
+                actor=actor_name(as_),
+                now=models.utcnow(),
+            )
+        console.print(f"auto-confirmed {len(changed)} detection(s)")
+        return
+    _decide(ctx, "confirm", _select_new(ctx, ids, site, work, min_score), actor_name(as_), reason)
+
+
+@review_app.command("dismiss")
+def review_dismiss(
+    ctx: typer.Context,
+    reason: Annotated[str, typer.Option(help="Why it is not infringing (required).")],
+    ids: Ids = None,
+    site: Site = None,
+    work: WorkOpt = None,
+    min_score: MinScore = None,
+    as_: Actor = None,
+) -> None:
+    """Dismiss detections (false matches, quotation...), with a reason."""
+    _decide(ctx, "dismiss", _select_new(ctx, ids, site, work, min_score), actor_name(as_), reason)
+
+
+@review_app.command("authorise")
+def review_authorise(
+    ctx: typer.Context,
+    ids: Ids = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Which license or list (required with ids).")
+    ] = None,
+    site: Site = None,
+    work: WorkOpt = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Apply licenses and white lists to all new detections.")
+    ] = False,
+    as_: Actor = None,
+) -> None:
+    """Mark uses authorised by hand, or let licenses and white lists decide (--check)."""
+    if check:
+        container = container_or_fail(ctx)
+        with container.sessions() as session, session.begin():
+            report = authorise_new_detections(session, actor=actor_name(as_), now=models.utcnow())
+        console.print(f"checked {report.checked}, authorised {len(report.authorised)}")
+        return
+    if not reason:
+        fail("--reason is required when marking detections authorised by hand")
+    _decide(ctx, "authorise", _select_new(ctx, ids, site, work, None), actor_name(as_), reason)
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"not a date (YYYY-MM-DD): {value!r}")
+        raise
+
+
+@licenses_app.command("add")
+def licenses_add(
+    ctx: typer.Context,
+    work: Annotated[int, typer.Option("--work", help="Work id.")],
+    licensee: Annotated[str, typer.Option(help="Who holds the license.")],
+    domain: Annotated[
+        list[str] | None, typer.Option(help="Licensed host (repeatable; *.example.com).")
+    ] = None,
+    platform: Annotated[
+        list[int] | None, typer.Option(help="Licensed platform id (repeatable).")
+    ] = None,
+    account: Annotated[
+        list[str] | None, typer.Option(help="Licensed account (repeatable).")
+    ] = None,
+    territory: Annotated[
+        list[str] | None, typer.Option(help="ISO country code (repeatable).")
+    ] = None,
+    right: Annotated[list[str] | None, typer.Option(help="Granted right (repeatable).")] = None,
+    starts: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
+    ends: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
+    document: Annotated[str | None, typer.Option(help="Reference of the license document.")] = None,
+    as_: Actor = None,
+) -> None:
+    """Declare a license; detections it covers become authorised at the next check."""
+    container = container_or_fail(ctx)
+    with container.sessions() as session, session.begin():
+        if session.get(models.Work, work) is None:
+            fail(f"no work with id {work}")
+        record = models.License(
+            work_id=work,
+            licensee=licensee,
+            domains=domain or [],
+            platform_ids=platform or [],
+            accounts=account or [],
+            territory=territory or [],
+            rights=right or [],
+            starts_on=_date(starts),
+            ends_on=_date(ends),
+            document_ref=document,
+        )
+        session.add(record)
+        session.flush()
+        audit.record(
+            session,
+            actor_name(as_),
+            "license.added",
+            "license",
+            record.id,
+            work_id=work,
+            licensee=licensee,
+            domains=domain or [],
+        )
+        console.print(f"license {record.id} added")
+
+
+@licenses_app.command("list")
+def licenses_list(ctx: typer.Context, work: WorkOpt = None) -> None:
+    container = container_or_fail(ctx)
+    table = Table("id", "work", "licensee", "where", "territory", "from", "until")
+    with container.sessions() as session:
+        query = select(models.License).order_by(models.License.id)
+        if work is not None:
+            query = query.where(models.License.work_id == work)
+        for r in session.scalars(query):
+            where = ", ".join([*r.domains, *(f"platform {p}" for p in r.platform_ids), *r.accounts])
+            table.add_row(
+                str(r.id),
+                r.work.title,
+                r.licensee,
+                where,
+                ",".join(r.territory) or "world",
+                str(r.starts_on or ""),
+                str(r.ends_on or ""),
+            )
+    out.print(table)
+
+
+@whitelist_app.command("add")
+def whitelist_add(
+    ctx: typer.Context,
+    domain: Annotated[str, typer.Argument(help="Host name or *.example.com.")],
+    name: Annotated[str | None, typer.Option(help="Who it is.")] = None,
+    scope: Annotated[str, typer.Option(help="'all' or a work kind (news_article...).")] = "all",
+    reason: Annotated[str | None, typer.Option(help="Why it is on the list.")] = None,
+    starts: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
+    ends: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
+    as_: Actor = None,
+) -> None:
+    container = container_or_fail(ctx)
+    with container.sessions() as session, session.begin():
+        entry = models.WhiteListEntry(
+            domain=domain,
+            name=name,
+            scope=scope,
+            reason=reason,
+            starts_on=_date(starts),
+            ends_on=_date(ends),
+        )
+        session.add(entry)
+        session.flush()
+        audit.record(
+            session,
+            actor_name(as_),
+            "whitelist.added",
+            "whitelist_entry",
+            entry.id,
+            domain=domain,
+            scope=scope,
+        )
+        console.print(f"white-list entry {entry.id} added")
+
+
+@whitelist_app.command("list")
+def whitelist_list(ctx: typer.Context) -> None:
+    container = container_or_fail(ctx)
+    table = Table("id", "domain", "name", "scope", "from", "until", "reason")
+    with container.sessions() as session:
+        for e in session.scalars(select(models.WhiteListEntry).order_by(models.WhiteListEntry.id)):
+            table.add_row(
+                str(e.id),
+                e.domain,
+                e.name or "",
+                e.scope,
+                str(e.starts_on or ""),
+                str(e.ends_on or ""),
+                e.reason or "",
+            )
+    out.print(table)
+
+
+@cases_app.command("list")
+def cases_list(ctx: typer.Context) -> None:
+    container = container_or_fail(ctx)
+    table = Table("id", "title", "status", "opened", "detections", "shutdown requested", "notes")
+    with container.sessions() as session:
+        for c in session.scalars(select(models.Case).order_by(models.Case.id)):
+            table.add_row(
+                str(c.id),
+                c.title,
+                c.status.value,
+                f"{c.opened_at:%Y-%m-%d}",
+                str(len(c.detections)),
+                "yes" if c.shutdown_requested else "no",
+                c.notes or "",
+            )
+    out.print(table)
+
+
+@cases_app.command("escalate")
+def cases_escalate(ctx: typer.Context, as_: Actor = None) -> None:
+    """Apply the repeat-infringer policy: open cases and draft shutdown requests."""
+    container = container_or_fail(ctx)
+    summary = escalate(container, now=models.utcnow(), actor=actor_name(as_))
+    console.print(
+        f"{len(summary.cases_opened)} case(s) opened: {', '.join(summary.sites) or 'none'}"
+    )

@@ -1,0 +1,308 @@
+"""``swordnet notices|compliance|counter-notice|prewarning``: the notice side of enforcement."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from swordnet import plugins
+from swordnet.cli.enforce import Actor, actor_name
+from swordnet.cli.state import console, container_or_fail, fail
+from swordnet.domain.errors import NotConfigured, SwordNetError
+from swordnet.domain.kinds import NoticeStatus
+from swordnet.services.enforcement.compliance import add_counter_notice, recheck_due
+from swordnet.services.enforcement.delivery import outgoing_notice, send_rendered
+from swordnet.services.enforcement.notices import draft_notices
+from swordnet.services.enforcement.prewarning import (
+    acknowledge,
+    deliver_list,
+    list_lists,
+    publish_list,
+)
+from swordnet.services.enforcement.rendering import render_pdf
+from swordnet.storage import models
+
+out = Console()
+notices_app = typer.Typer(help="Draft, send and inspect notices.", no_args_is_help=True)
+compliance_app = typer.Typer(help="Re-check noticed URLs after the deadline.", no_args_is_help=True)
+counter_app = typer.Typer(help="Counter-notices from the other side.", no_args_is_help=True)
+prewarning_app = typer.Typer(help="Key-works pre-warning lists.", no_args_is_help=True)
+
+
+def _moment(value: str | None) -> datetime:
+    if value is None:
+        return models.utcnow()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"not a date or time (ISO 8601): {value!r}")
+        raise
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@notices_app.command("draft")
+def notices_draft(
+    ctx: typer.Context,
+    jurisdiction: Annotated[str | None, typer.Option(help="cn-rpnd or us-dmca.")] = None,
+    language: Annotated[str | None, typer.Option(help="zh or en.")] = None,
+    channel: Annotated[str | None, typer.Option(help="Notifier that will send them.")] = None,
+    as_: Actor = None,
+) -> None:
+    """Render notices for confirmed detections not yet noticed, one per site and holder."""
+    container = container_or_fail(ctx)
+    try:
+        with container.sessions() as session, session.begin():
+            drafted = draft_notices(
+                session,
+                container.settings.enforcement,
+                actor=actor_name(as_),
+                now=models.utcnow(),
+                channel=channel,
+                jurisdiction=jurisdiction,
+                language=language,
+            )
+            summary = [(n.id, n.recipient, len(n.items)) for n in drafted]
+    except (SwordNetError, ValueError) as exc:
+        fail(str(exc))
+    for notice_id, recipient, count in summary:
+        console.print(f"notice {notice_id} to {recipient}: {count} item(s)")
+    console.print(f"{len(summary)} notice(s) rendered")
+
+
+@notices_app.command("send")
+def notices_send(
+    ctx: typer.Context,
+    channel: Annotated[str | None, typer.Option(help="Notifier (default: settings).")] = None,
+    resend_in_doubt: Annotated[
+        bool, typer.Option(help="Resend notices whose earlier attempt was interrupted.")
+    ] = False,
+    as_: Actor = None,
+) -> None:
+    """Send rendered notices, each exactly once (see docs/enforcement.md)."""
+    container = container_or_fail(ctx)
+    name = channel or container.settings.enforcement.channel
+    try:
+        notifier = plugins.notifiers.get(name).from_settings(container.settings)
+    except (NotConfigured, SwordNetError) as exc:
+        fail(f"notifier {name}: {exc}")
+        raise
+    report = send_rendered(
+        container.sessions,
+        notifier,
+        actor=actor_name(as_),
+        now=models.utcnow(),
+        resend_in_doubt=resend_in_doubt or container.settings.enforcement.resend_in_doubt,
+    )
+    for key, error in report.failed:
+        console.print(f"failed {key}: {error}")
+    for key in report.in_doubt:
+        console.print(f"in doubt (held, check the mailbox, then --resend-in-doubt): {key}")
+    console.print(
+        f"sent {len(report.sent)}, confirmed earlier {len(report.confirmed_earlier)}, "
+        f"failed {len(report.failed)}, in doubt {len(report.in_doubt)}"
+    )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@notices_app.command("list")
+def notices_list(
+    ctx: typer.Context,
+    status: Annotated[NoticeStatus | None, typer.Option(help="Only this status.")] = None,
+) -> None:
+    container = container_or_fail(ctx)
+    table = Table("id", "recipient", "jurisdiction", "status", "items", "sent", "deadline")
+    with container.sessions() as session:
+        query = select(models.Notice).order_by(models.Notice.id)
+        if status is not None:
+            query = query.where(models.Notice.status == status)
+        for n in session.scalars(query.options(selectinload(models.Notice.items))):
+            table.add_row(
+                str(n.id),
+                n.recipient,
+                f"{n.jurisdiction}/{n.language}",
+                n.status.value,
+                str(len(n.items)),
+                f"{n.sent_at:%Y-%m-%d %H:%M}" if n.sent_at else "",
+                f"{n.deadline_at:%Y-%m-%d %H:%M}" if n.deadline_at else "",
+            )
+    out.print(table)
+
+
+@notices_app.command("show")
+def notices_show(
+    ctx: typer.Context,
+    notice_id: Annotated[int, typer.Argument(help="Notice id.")],
+    html: Annotated[bool, typer.Option("--html", help="Print the HTML version.")] = False,
+    pdf: Annotated[Path | None, typer.Option(help="Write the PDF version to this file.")] = None,
+) -> None:
+    container = container_or_fail(ctx)
+    with container.sessions() as session:
+        notice = session.get(models.Notice, notice_id)
+        if notice is None:
+            fail(f"no notice with id {notice_id}")
+            return
+        if pdf is not None:
+            pdf.write_bytes(render_pdf(notice.subject or "", notice.body_text or ""))
+            console.print(f"PDF written to {pdf}")
+            return
+        outgoing = outgoing_notice(notice, with_pdf=False)
+        print(outgoing.html if html else f"Subject: {outgoing.subject}\n\n{outgoing.text}")
+        for item in notice.items:
+            console.print(
+                f"item {item.id}: {item.status.value} {item.url} {item.check_detail or ''}"
+            )
+
+
+@compliance_app.command("check")
+def compliance_check(
+    ctx: typer.Context,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Check as of this time (ISO 8601).")
+    ] = None,
+    as_: Actor = None,
+) -> None:
+    """Re-fetch the items of notices whose deadline has passed and record compliance."""
+    container = container_or_fail(ctx)
+    summary = recheck_due(container, now=_moment(at), actor=actor_name(as_))
+    console.print(
+        f"{summary.notices_checked} notice(s), {summary.items_checked} item(s): "
+        f"{summary.items_removed} removed, {summary.items_still_there} still there, "
+        f"{summary.items_changed} changed, {summary.items_unverified} unverified, "
+        f"{summary.items_restored} restored after counter-notice"
+    )
+    for key, verdict in summary.verdicts.items():
+        console.print(f"  {key}: {verdict}")
+
+
+@counter_app.command("add")
+def counter_add(
+    ctx: typer.Context,
+    item_id: Annotated[int, typer.Argument(help="Notice item id (see notices show).")],
+    claimant: Annotated[str, typer.Option(help="Who objects.")],
+    statement: Annotated[str, typer.Option(help="Their statement (why the use is lawful).")],
+    contact: Annotated[str | None, typer.Option(help="Their contact details.")] = None,
+    restore_days: Annotated[
+        float | None, typer.Option(help="Restore after this many days (default: settings).")
+    ] = None,
+    as_: Actor = None,
+) -> None:
+    container = container_or_fail(ctx)
+    days = restore_days or container.settings.enforcement.counter_notice_restore_days
+    try:
+        with container.sessions() as session, session.begin():
+            counter = add_counter_notice(
+                session,
+                item_id,
+                claimant=claimant,
+                statement=statement,
+                contact=contact,
+                restore_after=timedelta(days=days),
+                actor=actor_name(as_),
+                now=models.utcnow(),
+            )
+            console.print(
+                f"counter-notice {counter.id}: the item is restored at "
+                f"{counter.restore_at:%Y-%m-%d %H:%M} UTC unless contested"
+            )
+    except SwordNetError as exc:
+        fail(str(exc))
+
+
+@prewarning_app.command("publish")
+def prewarning_publish(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Option(help="Name of the list.")],
+    work: Annotated[list[int], typer.Option("--work", help="Work id (repeatable).")],
+    platform: Annotated[list[int], typer.Option("--platform", help="Platform id (repeatable).")],
+    starts: Annotated[str, typer.Option(help="Window start (ISO 8601).")],
+    ends: Annotated[str, typer.Option(help="Window end (ISO 8601).")],
+    send: Annotated[bool, typer.Option(help="Send it now through the notices channel.")] = True,
+    as_: Actor = None,
+) -> None:
+    """Publish a list: JSON feed under <home>/prewarning, and a notice to each platform."""
+    container = container_or_fail(ctx)
+    settings = container.settings
+    now, actor = models.utcnow(), actor_name(as_)
+    try:
+        with container.sessions() as session, session.begin():
+            published = publish_list(
+                session,
+                title=title,
+                work_ids=work,
+                platform_ids=platform,
+                starts_at=_moment(starts),
+                ends_at=_moment(ends),
+                feed_dir=settings.home / "prewarning",
+                actor=actor,
+                now=now,
+            )
+            sent = 0
+            if send:
+                notifier = plugins.notifiers.get(settings.enforcement.channel).from_settings(
+                    settings
+                )
+                sent = deliver_list(
+                    session,
+                    published,
+                    notifier,
+                    sender=settings.enforcement.sender,
+                    language=settings.enforcement.language,
+                    actor=actor,
+                    now=now,
+                )
+            console.print(
+                f"list {published.id}: feed {published.feed_path}, sent to {sent} platform(s)"
+            )
+    except SwordNetError as exc:
+        fail(str(exc))
+
+
+@prewarning_app.command("ack")
+def prewarning_ack(
+    ctx: typer.Context,
+    list_id: Annotated[int, typer.Argument(help="List id.")],
+    platform_id: Annotated[int, typer.Argument(help="Platform id.")],
+    by: Annotated[str, typer.Option(help="Who acknowledged for the platform.")],
+    note: Annotated[str | None, typer.Option(help="Anything they said.")] = None,
+    as_: Actor = None,
+) -> None:
+    container = container_or_fail(ctx)
+    try:
+        with container.sessions() as session, session.begin():
+            acknowledge(
+                session,
+                list_id,
+                platform_id,
+                acknowledged_by=by,
+                note=note,
+                actor=actor_name(as_),
+                now=models.utcnow(),
+            )
+    except SwordNetError as exc:
+        fail(str(exc))
+    console.print(f"list {list_id} acknowledged by platform {platform_id}")
+
+
+@prewarning_app.command("list")
+def prewarning_list(ctx: typer.Context) -> None:
+    container = container_or_fail(ctx)
+    table = Table("id", "title", "window", "works", "sent to", "acknowledged")
+    with container.sessions() as session:
+        for p in list_lists(session):
+            table.add_row(
+                str(p.id),
+                p.title,
+                f"{p.starts_at:%Y-%m-%d} - {p.ends_at:%Y-%m-%d}",
+                str(len(p.entries)),
+                str(sum(1 for r in p.recipients if r.sent_at)),
+                str(sum(1 for r in p.recipients if r.acknowledged_at)),
+            )
+    out.print(table)

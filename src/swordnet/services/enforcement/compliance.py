@@ -1,0 +1,247 @@
+"""After the deadline: re-fetch each noticed URL, judge it, record whether the platform
+complied. Counter-notices put an item aside and restore it after their own deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import lxml.html  # type: ignore[import-untyped]
+from lxml.etree import ParserError  # type: ignore[import-untyped]
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from swordnet.bootstrap import Container
+from swordnet.domain.enforcement import ItemCheck, judge_item, notice_verdict
+from swordnet.domain.errors import MediaError, NotFoundError, SwordNetError
+from swordnet.domain.kinds import NoticeItemStatus, NoticeStatus
+from swordnet.plugins.extractors import Page
+from swordnet.plugins.fetchers import FetchResult
+from swordnet.plugins.signals import MediaInput
+from swordnet.services import audit
+from swordnet.services.fingerprinting import fingerprint_media
+from swordnet.services.matching import find_matches
+from swordnet.services.scanning import page_fingerprints
+from swordnet.storage import models
+
+_PAGE_TYPES = ("text/html", "application/xhtml+xml")
+_JUDGED = {NoticeItemStatus.PENDING}
+
+
+@dataclass
+class ComplianceSummary:
+    notices_checked: int = 0
+    items_checked: int = 0
+    items_removed: int = 0
+    items_still_there: int = 0
+    items_changed: int = 0
+    items_unverified: int = 0
+    items_restored: int = 0
+    verdicts: dict[str, str] = field(default_factory=dict)  # notice key -> status
+
+
+async def _fetch_all(container: Container, urls: list[str]) -> dict[str, FetchResult]:
+    fetcher = container.fetcher()
+    limit = asyncio.Semaphore(4)
+
+    async def one(url: str) -> tuple[str, FetchResult]:
+        async with limit:
+            return url, await fetcher.fetch(url)
+
+    try:
+        return dict(await asyncio.gather(*(one(url) for url in urls)))
+    finally:
+        await fetcher.aclose()
+
+
+def _page_text(body: bytes) -> str:
+    try:
+        return str(lxml.html.fromstring(body).text_content()).strip()
+    except (ParserError, ValueError):
+        return body.decode("utf-8", "replace")
+
+
+def _still_matches(
+    container: Container, session: Session, detection: models.Detection, result: FetchResult
+) -> bool:
+    if result.media_type.startswith(_PAGE_TYPES):
+        fingerprints = list(
+            page_fingerprints(container, Page(result.final_url, result.media_type, result.body))
+        )
+    else:
+        media = MediaInput(name=result.url, data=result.body, media_type=result.media_type or None)
+        try:
+            fingerprints = list(fingerprint_media(container.signals, media, "query")[1])
+        except (MediaError, SwordNetError):
+            return False
+    matches = find_matches(container, session, result.url, fingerprints)
+    return any(match.work_id == detection.work_id for match in matches)
+
+
+def check_item(
+    container: Container, session: Session, item: models.NoticeItem, result: FetchResult
+) -> ItemCheck:
+    detection = item.detection
+    if result.error is not None:
+        return ItemCheck(status=None, error=result.error)
+    ok = 200 <= result.status < 300
+    return ItemCheck(
+        status=result.status,
+        page_text=_page_text(result.body) if ok else "",
+        still_matches=ok and _still_matches(container, session, detection, result),
+        body_sha256=hashlib.sha256(result.body).hexdigest(),
+        captured_sha256=detection.capture.sha256 if detection.capture else None,
+    )
+
+
+def restore_due_counter_notices(session: Session, *, actor: str, now: datetime) -> int:
+    due = session.scalars(
+        select(models.CounterNotice)
+        .where(
+            models.CounterNotice.restore_at <= now,
+            models.CounterNotice.restored_at.is_(None),
+            models.CounterNotice.contested.is_(False),
+        )
+        .options(selectinload(models.CounterNotice.item))
+    ).all()
+    for counter in due:
+        counter.restored_at = now
+        counter.item.status = NoticeItemStatus.RESTORED
+        counter.item.check_detail = f"restored after counter-notice {counter.id}"
+        audit.record(
+            session,
+            actor,
+            "notice_item.restored",
+            "notice_item",
+            counter.item_id,
+            counter_notice=counter.id,
+        )
+    return len(due)
+
+
+def recheck_due(container: Container, *, now: datetime, actor: str = "system") -> ComplianceSummary:
+    """Re-check the items of every sent notice whose deadline has passed, and judge it.
+
+    An item the site could not be reached for stays pending and its notice stays sent, to be
+    checked again on the next run: only verified removals count as removed."""
+    summary = ComplianceSummary()
+    with container.sessions() as session, session.begin():
+        summary.items_restored = restore_due_counter_notices(session, actor=actor, now=now)
+        notices = session.scalars(
+            select(models.Notice)
+            .where(models.Notice.status == NoticeStatus.SENT, models.Notice.deadline_at <= now)
+            .options(
+                selectinload(models.Notice.items)
+                .selectinload(models.NoticeItem.detection)
+                .selectinload(models.Detection.capture)
+            )
+            .order_by(models.Notice.id)
+        ).all()
+        urls = sorted({i.url for n in notices for i in n.items if i.status in _JUDGED})
+        results = asyncio.run(_fetch_all(container, urls)) if urls else {}
+        for notice in notices:
+            summary.notices_checked += 1
+            for item in notice.items:
+                if item.status not in _JUDGED:
+                    continue
+                verdict = judge_item(check_item(container, session, item, results[item.url]))
+                summary.items_checked += 1
+                item.status = verdict.status
+                item.check_detail = verdict.detail
+                item.checked_at = now
+                counter = {
+                    NoticeItemStatus.REMOVED: "items_removed",
+                    NoticeItemStatus.STILL_THERE: "items_still_there",
+                    NoticeItemStatus.CHANGED: "items_changed",
+                    NoticeItemStatus.PENDING: "items_unverified",
+                }[verdict.status]
+                setattr(summary, counter, getattr(summary, counter) + 1)
+                audit.record(
+                    session,
+                    actor,
+                    "notice_item.checked",
+                    "notice_item",
+                    item.id,
+                    url=item.url,
+                    status=verdict.status.value,
+                    detail=verdict.detail,
+                )
+            notice.checked_at = now
+            if any(i.status is NoticeItemStatus.PENDING for i in notice.items):
+                continue
+            notice.status = notice_verdict(i.status for i in notice.items)
+            summary.verdicts[notice.key] = notice.status.value
+            audit.record(
+                session,
+                actor,
+                f"notice.{notice.status.value}",
+                "notice",
+                notice.id,
+                key=notice.key,
+                items={i.url: i.status.value for i in notice.items},
+            )
+    return summary
+
+
+def add_counter_notice(
+    session: Session,
+    item_id: int,
+    *,
+    claimant: str,
+    statement: str,
+    contact: str | None,
+    restore_after: timedelta,
+    actor: str,
+    now: datetime,
+) -> models.CounterNotice:
+    """Record a counter-notice: the item is set aside and restored at ``now + restore_after``
+    unless the rights holder contests it in time."""
+    item = session.get(models.NoticeItem, item_id)
+    if item is None:
+        raise NotFoundError(f"no notice item with id {item_id}")
+    if not statement.strip() or not claimant.strip():
+        raise SwordNetError("a counter-notice needs the claimant and their statement")
+    counter = models.CounterNotice(
+        item_id=item.id,
+        claimant=claimant,
+        contact=contact,
+        statement=statement,
+        received_at=now,
+        restore_at=now + restore_after,
+        recorded_by=actor,
+    )
+    item.status = NoticeItemStatus.COUNTER_NOTICED
+    item.counter_notice = {
+        "claimant": claimant,
+        "received_at": now.isoformat(),
+        "restore_at": counter.restore_at.isoformat(),
+    }
+    session.add(counter)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "notice_item.counter_noticed",
+        "notice_item",
+        item.id,
+        counter_notice=counter.id,
+        claimant=claimant,
+        restore_at=counter.restore_at.isoformat(),
+    )
+    return counter
+
+
+def contest_counter_notice(
+    session: Session, counter_id: int, *, actor: str, reason: str
+) -> models.CounterNotice:
+    """The rights holder went to court: the item is not restored."""
+    counter = session.get(models.CounterNotice, counter_id)
+    if counter is None:
+        raise NotFoundError(f"no counter-notice with id {counter_id}")
+    counter.contested = True
+    audit.record(
+        session, actor, "counter_notice.contested", "counter_notice", counter.id, reason=reason
+    )
+    return counter

@@ -1,0 +1,178 @@
+"""Repeat infringers: a case is opened and a site shutdown request to the telecom regulator
+is drafted, with the notice history attached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from swordnet.bootstrap import Container
+from swordnet.domain.enforcement import InfringerRecord, RepeatInfringerPolicy, escalation_reason
+from swordnet.domain.kinds import CaseStatus, DetectionStatus, NoticeItemStatus, NoticeStatus
+from swordnet.services import audit
+from swordnet.services.enforcement.rendering import render, sha256_text
+from swordnet.settings import EnforcementSettings
+from swordnet.storage import models
+
+
+@dataclass
+class EscalationSummary:
+    cases_opened: list[int] = field(default_factory=list)
+    shutdown_requests: list[int] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)  # platform domains escalated
+
+
+def policy_from(settings: EnforcementSettings) -> RepeatInfringerPolicy:
+    return RepeatInfringerPolicy(
+        ignored_notices=settings.repeat_ignored_notices,
+        confirmed_detections=settings.repeat_confirmed_detections,
+        window=timedelta(days=settings.repeat_window_days),
+    )
+
+
+def infringer_record(session: Session, platform_id: int, *, since: datetime) -> InfringerRecord:
+    ignored = session.scalar(
+        select(func.count())
+        .select_from(models.Notice)
+        .where(
+            models.Notice.platform_id == platform_id,
+            models.Notice.status == NoticeStatus.IGNORED,
+            models.Notice.sent_at >= since,
+        )
+    )
+    confirmed = session.scalar(
+        select(func.count())
+        .select_from(models.Detection)
+        .where(
+            models.Detection.platform_id == platform_id,
+            models.Detection.status == DetectionStatus.CONFIRMED,
+            models.Detection.detected_at >= since,
+        )
+    )
+    return InfringerRecord(
+        ignored_notices=int(ignored or 0), confirmed_detections=int(confirmed or 0)
+    )
+
+
+def notice_history(session: Session, platform_id: int) -> list[dict[str, Any]]:
+    notices = session.scalars(
+        select(models.Notice)
+        .where(models.Notice.platform_id == platform_id, models.Notice.sent_at.is_not(None))
+        .order_by(models.Notice.sent_at)
+    ).all()
+    return [
+        {
+            "key": n.key,
+            "sent_at": n.sent_at.strftime("%Y-%m-%d %H:%M UTC") if n.sent_at else "-",
+            "deadline_at": n.deadline_at.strftime("%Y-%m-%d %H:%M UTC") if n.deadline_at else "-",
+            "status": n.status.value,
+            "items": len(n.items),
+            "removed": sum(1 for i in n.items if i.status is NoticeItemStatus.REMOVED),
+            "body_sha256": n.body_sha256,
+            "urls": [i.url for i in n.items],
+        }
+        for n in notices
+    ]
+
+
+def _already_escalated(session: Session, platform_id: int) -> bool:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(models.Case)
+            .where(
+                models.Case.platform_id == platform_id,
+                models.Case.status == CaseStatus.OPEN,
+                models.Case.shutdown_requested.is_(True),
+            )
+        )
+        or 0
+    ) > 0
+
+
+def escalate(container: Container, *, now: datetime, actor: str = "system") -> EscalationSummary:
+    """Open a case and draft a shutdown request for every site the policy names, once."""
+    settings = container.settings.enforcement
+    policy = policy_from(settings)
+    summary = EscalationSummary()
+    with container.sessions() as session, session.begin():
+        for platform in session.scalars(select(models.Platform).order_by(models.Platform.id)):
+            if _already_escalated(session, platform.id):
+                continue
+            record = infringer_record(session, platform.id, since=now - policy.window)
+            reason = escalation_reason(record, policy)
+            if reason is None:
+                continue
+            detections = session.scalars(
+                select(models.Detection).where(
+                    models.Detection.platform_id == platform.id,
+                    models.Detection.status == DetectionStatus.CONFIRMED,
+                )
+            ).all()
+            case = models.Case(
+                title=f"Repeat infringer: {platform.name} ({platform.domain})",
+                platform_id=platform.id,
+                operator=platform.operator,
+                status=CaseStatus.OPEN,
+                shutdown_requested=True,
+                notes=reason,
+                opened_at=now,
+            )
+            case.detections = list(detections)
+            session.add(case)
+            session.flush()
+            history = notice_history(session, platform.id)
+            context = {
+                "regulator": settings.regulator_name,
+                "platform": platform,
+                "case": case,
+                "date": now.strftime("%Y-%m-%d"),
+                "reason": reason,
+                "notices": history,
+                "confirmed": len(detections),
+                "sender": settings.sender,
+            }
+            text = render(f"notices/shutdown_request.{settings.language}.txt.j2", **context)
+            request = models.ShutdownRequest(
+                case_id=case.id,
+                platform_id=platform.id,
+                recipient=settings.regulator_email,
+                reason=reason,
+                subject=f"Site shutdown request / 关停网站请求: {platform.domain}",
+                body_text=text,
+                body_sha256=sha256_text(text),
+                attachments=history,
+                created_by=actor,
+                created_at=now,
+            )
+            session.add(request)
+            session.flush()
+            audit.record(
+                session,
+                actor,
+                "case.opened",
+                "enforcement_case",
+                case.id,
+                reason=reason,
+                platform=platform.domain,
+                detections=len(detections),
+            )
+            audit.record(
+                session,
+                actor,
+                "shutdown_request.drafted",
+                "shutdown_request",
+                request.id,
+                case_id=case.id,
+                recipient=request.recipient,
+                body_sha256=request.body_sha256,
+                notices=[n["key"] for n in history],
+            )
+            summary.cases_opened.append(case.id)
+            summary.shutdown_requests.append(request.id)
+            summary.sites.append(platform.domain)
+    return summary

@@ -1,0 +1,243 @@
+"""Drafting notices: confirmed detections grouped per recipient and rights holder, rendered
+for the jurisdiction and language, stored with their hash before anything is sent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from swordnet.domain.enforcement import notice_deadline, notice_key, notice_type
+from swordnet.domain.kinds import DetectionStatus, NoticeStatus
+from swordnet.services import audit
+from swordnet.services.enforcement.prewarning import prewarned_work_ids
+from swordnet.services.enforcement.rendering import recipient_address, render, sha256_text
+from swordnet.settings import EnforcementSettings
+from swordnet.storage import models
+
+JURISDICTIONS = {"cn-rpnd": "cn_rpnd", "us-dmca": "us_dmca"}
+_SUBJECTS = {
+    ("cn-rpnd", "zh"): "侵权通知：{platform}上的{count}项侵权内容（权利人：{holder}）",
+    ("cn-rpnd", "en"): "Infringement notice (RPND art. 14): {count} items on {platform} ({holder})",
+    ("us-dmca", "en"): "DMCA notice: {count} infringing items on {platform} ({holder})",
+    ("us-dmca", "zh"): "DMCA侵权通知：{platform}上的{count}项侵权内容（{holder}）",
+}
+_UNITS = {
+    "zh": {"char": "字", "s": "秒", "px": "像素"},
+    "en": {"char": "chars", "s": "seconds", "px": "pixels"},
+}
+TABLE_LABELS = {
+    "zh": ["序号", "作品", "网络地址", "内容哈希 (SHA-256)", "对应片段"],
+    "en": ["#", "Work", "Address", "Content hash (SHA-256)", "Matching passages"],
+}
+_UNKNOWN_HOLDER = {"zh": "（权利人未登记）", "en": "(rights holder not recorded)"}
+
+
+def _span(values: Sequence[Any]) -> str:
+    return ",".join(f"{v:.0f}" if isinstance(v, float) else str(v) for v in values)
+
+
+def segment_text(segment: models.DetectionSegment, language: str) -> str:
+    unit = _UNITS[language].get(segment.unit, segment.unit)
+    copy = f"{_span(segment.query_start)}-{_span(segment.query_end)}"
+    work = f"{_span(segment.reference_start)}-{_span(segment.reference_end)}"
+    if language == "zh":
+        return f"侵权页面第 {copy} {unit} 对应作品第 {work} {unit}"
+    return f"copy {unit} {copy} = work {unit} {work}"
+
+
+def item_context(detection: models.Detection, number: int, language: str) -> dict[str, Any]:
+    capture = detection.capture
+    return {
+        "number": number,
+        "work_title": detection.work.title,
+        "work_kind": str(detection.work.kind.value),
+        "url": detection.url,
+        "detected_at": detection.detected_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "modality": str(detection.modality.value),
+        "score": f"{detection.score:.2f}",
+        "capture_at": capture.fetched_at.strftime("%Y-%m-%d %H:%M UTC") if capture else "-",
+        "capture_sha256": (capture.sha256 if capture else None) or "-",
+        "warc_record_id": capture.warc_record_id if capture else None,
+        "segments": [segment_text(s, language) for s in detection.segments[:5]],
+    }
+
+
+def holder_context(holder: models.RightsHolder | None, language: str) -> dict[str, Any]:
+    if holder is None:
+        return {
+            "name": _UNKNOWN_HOLDER[language],
+            "contact_name": None,
+            "email": None,
+            "phone": None,
+            "address": None,
+        }
+    return {
+        "name": holder.name,
+        "contact_name": holder.contact_name,
+        "email": holder.email,
+        "phone": holder.phone,
+        "address": holder.address,
+    }
+
+
+def platform_context(platform: models.Platform | None, url: str) -> dict[str, Any]:
+    if platform is None:
+        return {"name": url, "domain": url, "operator": None}
+    return {"name": platform.name, "domain": platform.domain, "operator": platform.operator}
+
+
+def render_notice_text(
+    *,
+    jurisdiction: str,
+    language: str,
+    key: str,
+    now: datetime,
+    deadline_at: datetime,
+    holder: models.RightsHolder | None,
+    platform: models.Platform | None,
+    detections: Sequence[models.Detection],
+    sender: str,
+) -> tuple[str, str]:
+    """(subject, text) of a notice."""
+    holder_ctx = holder_context(holder, language)
+    platform_ctx = platform_context(platform, detections[0].url)
+    items = [item_context(d, n, language) for n, d in enumerate(detections, start=1)]
+    signer = (holder.contact_name or holder.name) if holder else sender
+    text = render(
+        f"notices/{JURISDICTIONS[jurisdiction]}.{language}.txt.j2",
+        notice={
+            "key": key,
+            "date": now.strftime("%Y-%m-%d"),
+            "deadline": deadline_at.strftime("%Y-%m-%d %H:%M UTC"),
+        },
+        holder=holder_ctx,
+        platform=platform_ctx,
+        items=items,
+        sender=sender,
+        signature=signer,
+    )
+    subject = _SUBJECTS[(jurisdiction, language)].format(
+        platform=platform_ctx["domain"], count=len(items), holder=holder_ctx["name"]
+    )
+    return subject, text
+
+
+def draft_notices(
+    session: Session,
+    settings: EnforcementSettings,
+    *,
+    actor: str,
+    now: datetime,
+    channel: str | None = None,
+    jurisdiction: str | None = None,
+    language: str | None = None,
+    detection_ids: Sequence[int] | None = None,
+) -> list[models.Notice]:
+    """One rendered notice per (platform, rights holder) for confirmed detections that are in
+    no notice yet. Drafting twice drafts nothing new: each detection is noticed once."""
+    channel = channel or settings.channel
+    jurisdiction = jurisdiction or settings.jurisdiction
+    language = language or settings.language
+    if jurisdiction not in JURISDICTIONS or (jurisdiction, language) not in _SUBJECTS:
+        raise ValueError(f"no notice template for {jurisdiction} in {language}")
+    noticed = select(models.NoticeItem.detection_id)
+    query = (
+        select(models.Detection)
+        .where(models.Detection.status == DetectionStatus.CONFIRMED)
+        .where(models.Detection.id.not_in(noticed))
+        .options(
+            selectinload(models.Detection.work).selectinload(models.Work.holder),
+            selectinload(models.Detection.segments),
+            selectinload(models.Detection.capture),
+            selectinload(models.Detection.platform),
+        )
+        .order_by(models.Detection.id)
+    )
+    if detection_ids is not None:
+        query = query.where(models.Detection.id.in_(detection_ids))
+    groups: dict[tuple[int | None, int | None], list[models.Detection]] = defaultdict(list)
+    for detection in session.scalars(query):
+        groups[(detection.platform_id, detection.work.holder_id)].append(detection)
+    prewarned = prewarned_work_ids(session, now)
+    drafted: list[models.Notice] = []
+    for (platform_id, holder_id), detections in groups.items():
+        platform = detections[0].platform
+        holder = detections[0].work.holder
+        recipient = (
+            platform.webhook_url
+            if channel == "webhook" and platform is not None and platform.webhook_url
+            else recipient_address(platform, detections[0].url)
+        )
+        key = notice_key(recipient, jurisdiction, (d.id for d in detections))
+        urgent = any(d.work.key_work or d.work_id in prewarned for d in detections)
+        kind = notice_type(
+            key_work_or_prewarned=urgent,
+            platform_category=str(platform.category.value) if platform else None,
+        )
+        deadline_at = notice_deadline(now, kind, settings.deadline_hours)
+        subject, text = render_notice_text(
+            jurisdiction=jurisdiction,
+            language=language,
+            key=key,
+            now=now,
+            deadline_at=deadline_at,
+            holder=holder,
+            platform=platform,
+            detections=detections,
+            sender=settings.sender,
+        )
+        notice = models.Notice(
+            key=key,
+            platform_id=platform_id,
+            campaign_id=detections[0].campaign_id,
+            holder_id=holder_id,
+            recipient=recipient,
+            channel=channel,
+            jurisdiction=jurisdiction,
+            language=language,
+            status=NoticeStatus.RENDERED,
+            subject=subject,
+            body_text=text,
+            body_sha256=sha256_text(text),
+            created_at=now,
+            deadline_at=deadline_at,
+        )
+        notice.items = [models.NoticeItem(detection_id=d.id, url=d.url) for d in detections]
+        session.add(notice)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "notice.rendered",
+            "notice",
+            notice.id,
+            key=key,
+            recipient=recipient,
+            notice_type=kind,
+            deadline_at=deadline_at.isoformat(),
+            body_sha256=notice.body_sha256,
+            detections=[d.id for d in detections],
+        )
+        drafted.append(notice)
+    return drafted
+
+
+def notice_html(notice: models.Notice) -> str:
+    """The HTML version: the stored text in paragraphs, and an evidence table with links."""
+    text = notice.body_text or ""
+    paragraphs = [block.splitlines() for block in text.split("\n\n") if block.strip()]
+    detections = [item.detection for item in notice.items]
+    items = [item_context(d, n, notice.language) for n, d in enumerate(detections, start=1)]
+    return render(
+        "notices/layout.html.j2",
+        language=notice.language,
+        subject=notice.subject or "",
+        paragraphs=paragraphs,
+        items=items,
+        labels=TABLE_LABELS[notice.language],
+    )

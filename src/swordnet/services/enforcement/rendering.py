@@ -1,0 +1,77 @@
+"""Templates (Jinja2) and PDF (fpdf2) for notices, shutdown requests and pre-warning lists."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from swordnet.storage import models
+
+# CJK fonts the PDF can embed, first found wins (fonts-wqy-microhei, fonts-noto-cjk).
+_CJK_FONTS = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),  # no CJK, but Unicode Latin
+)
+
+
+@cache
+def environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("swordnet", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=StrictUndefined,  # a template asking for a missing field is a bug, not a gap
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def recipient_address(platform: models.Platform | None, fallback_url: str = "") -> str:
+    """Where notices for a platform go: its declared address, else abuse@ its host."""
+    if platform is not None and platform.notice_email:
+        return platform.notice_email
+    host = platform.domain if platform is not None else (urlsplit(fallback_url).hostname or "")
+    return f"abuse@{host.split(':', 1)[0] or 'unknown.invalid'}"
+
+
+def cjk_font() -> Path | None:
+    return next((path for path in _CJK_FONTS if path.is_file()), None)
+
+
+def render_pdf(title: str, text: str) -> bytes:
+    """The notice text as a PDF; Chinese needs a CJK font (see scripts/apt-packages.txt)."""
+    from fpdf import FPDF
+    from fpdf.enums import WrapMode
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_title(title)
+    pdf.set_creator("SwordNet")
+    font = cjk_font()
+    if font is not None:
+        pdf.add_font("body", fname=str(font))
+        family = "body"
+    else:
+        family = "helvetica"
+        text = text.encode("latin-1", "replace").decode("latin-1")
+    pdf.add_page()
+    pdf.set_font(family, size=10)
+    for line in text.splitlines():
+        # wrapmode CHAR: Chinese has no spaces, long URLs neither
+        pdf.multi_cell(0, 5, line or " ", new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
+    return bytes(pdf.output())
