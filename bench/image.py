@@ -32,6 +32,7 @@ from _image_data import (
 from _image_methods import Method, PdqAlone, PerceptualHash, SwordNetImage
 from _image_metrics import Prediction, QueryTruth, Report, evaluate
 from _image_scale import run_scale_check
+from swordnet.modalities.image import ImageIndexParams, ImageSignal
 from swordnet.modalities.image.transforms import pirate_transforms
 
 
@@ -55,9 +56,10 @@ def main() -> None:
     print(
         f"image benchmark: {len(references)} references, {len(distractors)} distractors "
         f"(never indexed), {len(transforms)} transforms, "
-        f"{len(sources) * len(transforms)} queries"
+        f"{len(sources) * len(transforms)} queries; local tier: {args.run_local}"
     )
-    methods: list[Method] = [SwordNetImage(), PdqAlone(), PerceptualHash()]
+    signal = ImageSignal(index=ImageIndexParams(run_local=args.run_local))
+    methods: list[Method] = [SwordNetImage(signal), PdqAlone(), PerceptualHash()]
     reference_bytes = [(s.name, encode_jpeg(s.image, 90)) for s in references]
     for method in methods:
         method.index(reference_bytes)
@@ -95,6 +97,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--scale-entries", type=int, default=1_000_000)
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--progress", action="store_true")
+    parser.add_argument(
+        "--run-local",
+        choices=["on_global_miss", "always"],
+        default="on_global_miss",
+        help="when the local tier runs (the cascade)",
+    )
     return parser.parse_args()
 
 
