@@ -49,6 +49,7 @@ class CrawlerSettings(BaseModel):
     per_host_concurrency: int = 4
     per_host_delay_s: float = 0.0
     obey_robots: bool = True
+    screenshots: bool = False  # full-page screenshots of pages with detections (Chromium)
 
     @field_validator("allow_networks")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -37,30 +38,35 @@ def print_briefing(briefing: Briefing) -> None:
 def demo(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Also write the result as JSON to this file.")
+    ] = None,
 ) -> None:
     """Run a demonstration campaign on a simulated pirate web on 127.0.0.1 (nothing leaves
     this machine); its data goes to <home>/demo, wiped first."""
     result: DemoResult = run_demo(
         state(ctx).settings(), echo=lambda line: print(line, file=sys.stderr)
     )
+    document = {
+        "briefing": result.briefing.to_json(),
+        "found": result.found,
+        "missed": result.missed,
+        "unexpected": result.unexpected,
+        "home": str(result.home),
+    }
+    if report is not None:
+        report.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     if as_json:
-        document = {
-            "briefing": result.briefing.to_json(),
-            "found": result.found,
-            "missed": result.missed,
-            "unexpected": result.unexpected,
-            "home": str(result.home),
-        }
         print(json.dumps(document, ensure_ascii=False, indent=2))
-    else:
-        print_briefing(result.briefing)
-        out.print(
-            f"Planted copies found: {len(result.found)} of "
-            f"{len(result.found) + len(result.missed)}; "
-            f"unexpected detections: {len(result.unexpected)}"
-        )
-        for line in result.missed:
-            out.print(f"  missed: {line}")
-        for line in result.unexpected:
-            out.print(f"  unexpected: {line}")
-        out.print(f"Data, captures (WARC) and the database are in {result.home}")
+        return
+    print_briefing(result.briefing)
+    out.print(
+        f"Planted copies found: {len(result.found)} of "
+        f"{len(result.found) + len(result.missed)}; "
+        f"unexpected detections: {len(result.unexpected)}"
+    )
+    for line in result.missed:
+        out.print(f"  missed: {line}")
+    for line in result.unexpected:
+        out.print(f"  unexpected: {line}")
+    out.print(f"Data, captures (WARC), screenshots and the database are in {result.home}")

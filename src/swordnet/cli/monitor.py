@@ -29,7 +29,8 @@ def _print_report(name: str, report: CrawlReport) -> None:
     console.print(
         f"{name}: run {report.run_id}: {report.pages} pages ({report.bytes} bytes), "
         f"{report.failures} failures ({report.refused} refused), {report.new_detections} new "
-        f"detections; stopped: {report.stopped_because or 'interrupted'}"
+        f"detections, {report.screenshots} screenshots; "
+        f"stopped: {report.stopped_because or 'interrupted'}"
     )
 
 

@@ -75,6 +75,7 @@ class CrawlReport:
     stopped_because: str = ""
     errors: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)  # fetch, analyse, store
+    screenshots: int = 0
 
     def add_time(self, stage: str, seconds: float) -> None:
         self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds

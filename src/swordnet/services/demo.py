@@ -15,6 +15,7 @@ from swordnet.domain.kinds import PlatformCategory
 from swordnet.services.briefing import Briefing, build_briefing
 from swordnet.services.catalogue import register_files
 from swordnet.services.crawling import CrawlPolicy, crawl
+from swordnet.services.monitoring import take_screenshots
 from swordnet.services.platforms import get_or_create_platform, site_key
 from swordnet.settings import CrawlerSettings, Settings
 from swordnet.simweb.server import SimWeb
@@ -93,12 +94,16 @@ def run_demo(base: Settings, echo: Echo = print) -> DemoResult:
                 report = crawl(
                     container, [web.base_urls[site.key] + "/"], CrawlPolicy(max_pages=100)
                 )
+                take_screenshots(container, report)
                 errors.extend(report.errors)
                 echo(
                     f"3/4 crawled {site.name}: {report.pages} pages, "
-                    f"{report.new_detections} detections"
+                    f"{report.new_detections} detections, {report.screenshots} screenshots"
                 )
             result = _evaluate(container, world, web, settings.home, errors)
+        skipped = [error for error in errors if error.startswith("screenshots skipped")]
+        if skipped:
+            echo(f"    {skipped[0]}")
         echo("4/4 briefing")
         return result
     finally:

@@ -16,10 +16,11 @@ from sqlalchemy import or_, select
 from swordnet.bootstrap import Container
 from swordnet.crawler.engine import CrawlEngine, CrawlPolicy, CrawlReport, latest_open_run
 from swordnet.crawler.urls import canonical_url
-from swordnet.domain.errors import NotFoundError, SwordNetError
+from swordnet.domain.errors import NotConfigured, NotFoundError, SwordNetError
 from swordnet.services import audit
 from swordnet.services.crawling import new_run
 from swordnet.services.platforms import get_or_create_platform, site_key
+from swordnet.services.screenshots import screenshot_detections
 from swordnet.storage import models
 
 log = logging.getLogger(__name__)
@@ -177,11 +178,24 @@ def run_target(container: Container, name_or_id: str) -> CrawlReport:
         platform_id=None,
     )
     report = asyncio.run(engine.run())
+    if container.settings.crawler.screenshots:
+        take_screenshots(container, report)
     with container.sessions() as session, session.begin():
         row = session.get_one(models.MonitoringTarget, target.id)
         row.last_run_at = models.utcnow()
         row.next_run_at = row.last_run_at + timedelta(seconds=row.interval_s)
     return report
+
+
+def take_screenshots(container: Container, report: CrawlReport) -> None:
+    """Screenshot the run's pages with detections; a missing browser is reported, not fatal."""
+    try:
+        shots = screenshot_detections(container, report.run_id)
+    except NotConfigured as exc:
+        report.errors.append(f"screenshots skipped: {exc}")
+        return
+    report.screenshots = shots.taken
+    report.errors.extend(shots.failed)
 
 
 def due_targets(container: Container, now: datetime) -> list[models.MonitoringTarget]:
