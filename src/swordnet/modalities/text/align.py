@@ -23,7 +23,7 @@ class AlignParams:
     max_query_gap: int = 120  # unmatched query characters inside a span: injected ads
     max_reference_gap: int = 40  # unmatched reference characters inside a span
     overlap_tolerance: int = 24
-    min_identity: float = 0.55
+    min_identity: float = 0.7
 
 
 @dataclass(slots=True)

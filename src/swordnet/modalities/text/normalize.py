@@ -94,7 +94,8 @@ def _table() -> _FoldTable:
 def is_cjk(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
     """Scripts written without spaces, where every character is a token."""
     return (
-        ((codes >= 0x2E80) & (codes <= 0x9FFF))  # radicals, kana, CJK unified and ext. A
+        ((codes >= 0x2E80) & (codes <= 0x2FDF))  # radicals
+        | ((codes >= 0x3040) & (codes <= 0x9FFF))  # kana, CJK unified, ext. A (not 、。「」)
         | ((codes >= 0xAC00) & (codes <= 0xD7AF))  # Hangul syllables
         | ((codes >= 0xF900) & (codes <= 0xFAFF))  # compatibility ideographs
         | ((codes >= 0x20000) & (codes <= 0x3FFFF))  # ideograph extensions B and later
