@@ -125,6 +125,8 @@ class CrawlEngine:
                     self.policy.concurrency - len(in_flight),
                     self.policy.max_pages - self.report.pages - self.report.failures - len(busy),
                 )
+                if in_flight and room < max(1, self.policy.concurrency // 4):
+                    room = 0  # refill in bulk: one frontier query per several pages
                 with self.container.sessions() as session:
                     batch = frontier.next_batch(session, self.run_id, room, busy, _now())
                     for entry in batch:
