@@ -3,10 +3,11 @@
 Frame matches are points (query time, reference time). A copied stretch played at speed
 ``s`` puts its points on a line ``r = s * q + b``. For every speed of a small grid each
 match votes for its offset ``b``; the strongest (speed, offset) cell wins, its points are
-refitted by least squares, split where the query has long gaps, and the stretches with
-enough evidence become segments. Their query seconds are then taken out of the vote and
-the search repeats, so a compilation that holds several parts of one reference gives
-several segments. Chance matches scatter over offsets and rarely line up three times.
+refitted (the finer speed whose line passes nearest most points), split where the query
+has long gaps, and the stretches with enough evidence become segments. Their query
+seconds are then taken out of the vote and the search repeats, so a compilation that
+holds several parts of one reference gives several segments. Chance matches scatter over
+offsets and rarely line up three times.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def align_matches(
             break
         speed, offset = found
         on_line = alive & (np.abs(r - (speed * q + offset)) <= params.tolerance_s)
-        speed, offset = _refit(q[on_line], r[on_line], speed, offset)
+        speed, offset = _refit(q[on_line], r[on_line], w[on_line], speed)
         on_line = alive & (np.abs(r - (speed * q + offset)) <= params.tolerance_s)
         new = _runs(q, w, on_line, speed, offset, step_s, params)
         if not new:
@@ -117,13 +118,30 @@ def _one_vote_per_query_frame(
     return kept
 
 
-def _refit(q: FloatArray, r: FloatArray, speed: float, offset: float) -> tuple[float, float]:
-    if len(q) < 4 or float(q.max() - q.min()) < 6.0:
-        return speed, float(np.median(r - speed * q))
-    slope, intercept = np.polyfit(q, r, 1)
-    if abs(slope - speed) > 0.03:  # scattered points (a still shot, sparse local matches)
-        return speed, float(np.median(r - speed * q))
-    return float(slope), float(intercept)
+def _refit(q: FloatArray, r: FloatArray, w: FloatArray, speed: float) -> tuple[float, float]:
+    """Fine speed and offset: the line through the most weight within a tight tolerance.
+
+    A least-squares fit would follow the smear of still shots and the scatter of sparse
+    local matches; counting points near each candidate line does not.
+    """
+    best = (-1.0, speed, float(np.median(r - speed * q)))
+    for step in sorted(np.arange(-0.05, 0.0501, 0.005).tolist(), key=abs):
+        candidate = speed + step
+        offsets = r - candidate * q
+        offset = float(np.median(offsets))
+        for _ in range(2):
+            near = np.abs(offsets - offset) <= _TIGHT_S
+            if not near.any():
+                break
+            offset = float(np.median(offsets[near]))
+        closeness = np.clip(1.0 - np.abs(offsets - offset) / _TIGHT_S, 0.0, None)
+        support = float((w * closeness).sum())
+        if support > best[0] + 1e-9:
+            best = (support, candidate, offset)
+    return best[1], best[2]
+
+
+_TIGHT_S = 0.6
 
 
 def _runs(

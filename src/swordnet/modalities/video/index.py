@@ -19,6 +19,8 @@ import numpy as np
 
 from swordnet.domain.matching import IndexHit, Segment
 from swordnet.modalities.audio import AudioIndex, AudioMatchParams
+from swordnet.modalities.audio.landmarks import Peaks
+from swordnet.modalities.audio.payload import decode_peaks, encode_peaks
 from swordnet.modalities.image import ImageFeatures, ImageIndex, ImageIndexParams
 from swordnet.modalities.image.global_index import GlobalParams
 from swordnet.modalities.image.local_index import LocalParams
@@ -26,6 +28,7 @@ from swordnet.modalities.image.verify import VerifyParams
 from swordnet.modalities.video.align import AlignedSegment, AlignParams, align_matches
 from swordnet.modalities.video.fusion import fuse_audio
 from swordnet.modalities.video.payload import VideoFeatures
+from swordnet.modalities.video.soundtrack import matched_extent
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
 
@@ -59,6 +62,7 @@ class VideoIndex(SignalIndex):
         self._frame_time: dict[int, float] = {}
         self._frames_of: dict[int, list[int]] = {}
         self._durations: dict[int, float] = {}
+        self._audio_peaks: dict[int, Peaks] = {}  # to place audio matches to the second
         self._next_frame = 0
 
     # -- building ---------------------------------------------------------------
@@ -85,6 +89,7 @@ class VideoIndex(SignalIndex):
         self._durations[ref_id] = features.duration_s
         if features.audio:
             self.audio.add(ref_id, _audio_fingerprint(features))
+            self._audio_peaks[ref_id] = decode_peaks(features.audio)
 
     def remove(self, ref_id: int) -> None:
         for frame_id in self._frames_of.pop(ref_id, []):
@@ -93,6 +98,7 @@ class VideoIndex(SignalIndex):
             self._frame_time.pop(frame_id, None)
         self._durations.pop(ref_id, None)
         self.audio.remove(ref_id)
+        self._audio_peaks.pop(ref_id, None)
 
     def ref_ids(self) -> set[int]:
         return set(self._durations)
@@ -108,7 +114,7 @@ class VideoIndex(SignalIndex):
         visual = self.visual_segments(features)
         audio_hits: list[IndexHit] = []
         if features.audio and not self.params.visual_only and self.audio.ref_ids():
-            audio_hits = self.audio.query(_audio_fingerprint(features))
+            audio_hits = self._placed(self.audio.query(_audio_fingerprint(features)), features)
         hits: list[IndexHit] = []
         for ref_id in sorted(set(visual) | {hit.ref_id for hit in audio_hits}):
             if ref_id not in self._durations:
@@ -140,6 +146,38 @@ class VideoIndex(SignalIndex):
                 )
             )
         return sorted(hits, key=lambda hit: (-hit.score, hit.ref_id))
+
+    def _placed(self, hits: list[IndexHit], features: VideoFeatures) -> list[IndexHit]:
+        """Audio hits with their query ranges narrowed to the seconds that really match."""
+        query = decode_peaks(features.audio)
+        placed: list[IndexHit] = []
+        for hit in hits:
+            reference = self._audio_peaks.get(hit.ref_id)
+            segment = hit.segments[0]
+            scale = float(hit.details.get("time_scale", 1.0))
+            extent = None
+            if reference is not None:
+                extent = matched_extent(
+                    query,
+                    reference,
+                    query_range=(float(segment.query[0]), float(segment.query[1])),
+                    reference_start=float(segment.reference[0]),
+                    time_scale=scale,
+                    pitch_shift=float(hit.details.get("pitch_shift_semitones", 0.0)),
+                )
+            if extent is not None:
+                q0 = float(segment.query[0])
+                r0 = float(segment.reference[0])
+                segment = Segment(
+                    query=(round(extent[0], 3), round(extent[1], 3)),
+                    reference=(
+                        round(max(0.0, r0 + scale * (extent[0] - q0)), 3),
+                        round(r0 + scale * (extent[1] - q0), 3),
+                    ),
+                    unit="s",
+                )
+            placed.append(dataclasses.replace(hit, segments=(segment,)))
+        return placed
 
     def visual_segments(self, features: VideoFeatures) -> dict[int, list[AlignedSegment]]:
         """Per reference, the aligned segments of the query's frame matches."""
@@ -187,6 +225,14 @@ class VideoIndex(SignalIndex):
             next_frame=np.array([self._next_frame], dtype=np.int64),
             image=np.frombuffer(self.image.serialize(), dtype=np.uint8),
             audio=np.frombuffer(self.audio.serialize(), dtype=np.uint8),
+            peak_refs=np.array(sorted(self._audio_peaks), dtype=np.int64),
+            peaks=np.frombuffer(
+                b"".join(
+                    len(b).to_bytes(8, "little") + b
+                    for b in (encode_peaks(self._audio_peaks[r]) for r in sorted(self._audio_peaks))
+                ),
+                dtype=np.uint8,
+            ),
         )
         return buffer.getvalue()
 
@@ -205,6 +251,11 @@ class VideoIndex(SignalIndex):
             for ref_id, millis in arrays["durations"].tolist():
                 index._durations[ref_id] = millis / 1000
             index._next_frame = int(arrays["next_frame"][0])
+            blob, cursor = arrays["peaks"].tobytes(), 0
+            for ref_id in arrays["peak_refs"].tolist():
+                size = int.from_bytes(blob[cursor : cursor + 8], "little")
+                index._audio_peaks[ref_id] = decode_peaks(blob[cursor + 8 : cursor + 8 + size])
+                cursor += 8 + size
         return index
 
 

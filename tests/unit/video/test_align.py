@@ -1,0 +1,62 @@
+"""Temporal alignment of frame matches into copied segments."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from swordnet.modalities.video.align import align_matches
+
+
+def _line(q0: float, q1: float, speed: float, offset: float) -> tuple[np.ndarray, np.ndarray]:
+    q = np.arange(q0, q1, 1.0)
+    return q, speed * q + offset
+
+
+def test_one_copy_among_chance_matches() -> None:
+    rng = np.random.default_rng(1)
+    q, r = _line(300.0, 315.0, 1.0, -250.0)  # 10 s inside a long upload
+    noise_q, noise_r = rng.uniform(0, 3600, 40), rng.uniform(0, 120, 40)
+    segments = align_matches(
+        np.concatenate([q, noise_q]),
+        np.concatenate([r, noise_r]),
+        np.concatenate([np.full(len(q), 0.9), np.full(40, 0.55)]),
+        step_s=1.0,
+    )
+    assert len(segments) == 1
+    (segment,) = segments
+    assert abs(segment.query[0] - 300.0) <= 1.0 and abs(segment.query[1] - 315.0) <= 1.0
+    assert abs(segment.reference[0] - 50.0) <= 1.0 and abs(segment.speed - 1.0) < 0.03
+    assert 0.0 < segment.score <= 1.0
+
+
+def test_speed_change_is_recovered() -> None:
+    q, r = _line(0.0, 30.0, 1.1, 12.0)
+    (segment,) = align_matches(q, r, np.full(len(q), 0.9), step_s=1.0)
+    assert abs(segment.speed - 1.1) < 0.02
+    assert abs(segment.reference[1] - (1.1 * 30.0 + 12.0)) <= 1.5
+
+
+def test_two_parts_of_one_reference_give_two_segments() -> None:
+    q1, r1 = _line(0.0, 12.0, 1.0, 40.0)
+    q2, r2 = _line(30.0, 45.0, 1.0, -25.0)
+    segments = align_matches(
+        np.concatenate([q1, q2]), np.concatenate([r1, r2]), np.full(27, 0.9), step_s=1.0
+    )
+    starts = sorted(round(s.reference[0]) for s in segments)
+    assert len(segments) == 2 and abs(starts[0] - 5) <= 1 and abs(starts[1] - 40) <= 1
+
+
+def test_scattered_matches_give_nothing() -> None:
+    rng = np.random.default_rng(2)
+    segments = align_matches(
+        rng.uniform(0, 600, 60), rng.uniform(0, 600, 60), np.full(60, 0.6), step_s=1.0
+    )
+    assert segments == []
+
+
+def test_still_shot_smear_keeps_speed_one() -> None:
+    # Each query frame of a still shot matches the reference frames around it.
+    q = np.repeat(np.arange(0.0, 10.0), 3)
+    r = q + np.tile([-1.0, 0.0, 1.0], 10) + 20.0
+    (segment,) = align_matches(q, r, np.full(len(q), 0.9), step_s=1.0)
+    assert segment.speed == 1.0 and abs(segment.reference[0] - 19.5) <= 1.0

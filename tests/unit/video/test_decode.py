@@ -1,0 +1,44 @@
+"""Sampling frames from files and bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from swordnet.domain.errors import CorruptMediaError
+from swordnet.modalities.video.decode import SamplingParams, sample_frames
+from swordnet.modalities.video.synth import synthetic_frames, write_video
+
+
+def test_samples_about_one_frame_a_second(clips: dict[str, Path]) -> None:
+    info, frames = sample_frames(clips["a"], name="a.mp4")
+    assert 23.0 <= info.duration_s <= 25.0 and (info.width, info.height) == (320, 180)
+    times = np.array([f.time_s for f in frames])
+    assert 22 <= len(frames) <= 36 and times[0] == 0.0
+    assert np.all(np.diff(times) > 0) and np.max(np.diff(times)) <= 2.0
+    assert frames[0].rgb.shape == (180, 320, 3) and frames[0].rgb.dtype == np.uint8
+    assert any(f.scene_cut for f in frames)  # the clip is cut into shots
+
+
+def test_bytes_and_path_give_the_same_frames(clips: dict[str, Path]) -> None:
+    _, from_path = sample_frames(clips["silent"], name="silent.mkv")
+    _, from_bytes = sample_frames(clips["silent"].read_bytes(), name="silent.mkv")
+    assert [f.time_s for f in from_path] == [f.time_s for f in from_bytes]
+
+
+def test_dense_keyframes_are_decoded_alone(tmp_path: Path) -> None:
+    path = tmp_path / "dense.mp4"
+    write_video(path, synthetic_frames(seed=5, seconds=6.0), keyframe_interval=10)
+    info, frames = sample_frames(path, name="dense.mp4", params=SamplingParams())
+    assert info.keyframes_only and 5 <= len(frames) <= 7
+
+
+def test_garbage_and_audio_only_are_refused(tmp_path: Path) -> None:
+    garbage = tmp_path / "x.mp4"
+    garbage.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    with pytest.raises(CorruptMediaError, match=r"x\.mp4"):
+        sample_frames(garbage, name="x.mp4")
+    with pytest.raises(CorruptMediaError, match="video"):
+        sample_frames(b"", name="empty.mp4")
