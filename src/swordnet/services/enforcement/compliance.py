@@ -56,11 +56,22 @@ async def _fetch_all(container: Container, urls: list[str]) -> dict[str, FetchRe
         await fetcher.aclose()
 
 
-def _page_text(body: bytes) -> str:
+def _page_text(result: FetchResult) -> str:
+    """Visible text, decoded by the declared charset (GBK and GB2312 read as GB18030)."""
+    content_type = result.headers.get("content-type", "")
+    charset = "utf-8"
+    if "charset=" in content_type:
+        charset = content_type.split("charset=", 1)[1].split(";")[0].strip().strip('"') or charset
+    if charset.lower() in ("gbk", "gb2312"):
+        charset = "gb18030"
     try:
-        return str(lxml.html.fromstring(body).text_content()).strip()
+        text = result.body.decode(charset, "replace")
+    except LookupError:
+        text = result.body.decode("utf-8", "replace")
+    try:
+        return str(lxml.html.fromstring(text).text_content()).strip()
     except (ParserError, ValueError):
-        return body.decode("utf-8", "replace")
+        return text
 
 
 def _still_matches(
@@ -89,7 +100,7 @@ def check_item(
     ok = 200 <= result.status < 300
     return ItemCheck(
         status=result.status,
-        page_text=_page_text(result.body) if ok else "",
+        page_text=_page_text(result) if ok else "",
         still_matches=ok and _still_matches(container, session, detection, result),
         body_sha256=hashlib.sha256(result.body).hexdigest(),
         captured_sha256=detection.capture.sha256 if detection.capture else None,
