@@ -29,9 +29,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _audio_baselines import BENCH_RATE, AudfprintBaseline, ChromaprintBaseline, Pcm
-from _audio_conditions import CONDITIONS, TARGETS
+from _audio_conditions import CONDITIONS, TARGETS, Condition
 from _audio_report import Results, print_report
-from swordnet.modalities.audio import AudioSignal, decode_audio
+from _audio_triplets import TripletIndex
+from swordnet.modalities.audio import AudioIndex, AudioSignal, decode_audio
+from swordnet.modalities.audio.payload import decode_peaks
 from swordnet.modalities.audio.synth import synthetic_music
 from swordnet.plugins.signals import MediaInput
 
@@ -68,7 +70,9 @@ def corpus_tracks(corpus: Path) -> list[Track]:
     return sorted(tracks.values(), key=lambda t: t.key)
 
 
-def split(tracks: list[Track], negatives: int, rng: random.Random) -> tuple[list[Track], ...]:
+def split(
+    tracks: list[Track], negatives: int, rng: random.Random
+) -> tuple[list[Track], list[Track]]:
     """Negatives are drawn from tracks with no remaster relation, so none is a copy."""
     free = [t for t in tracks if not t.related]
     rng.shuffle(free)
@@ -77,73 +81,90 @@ def split(tracks: list[Track], negatives: int, rng: random.Random) -> tuple[list
     return [t for t in tracks if t.key not in chosen], negative
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("corpus", nargs="?", default=os.environ.get("SWORDNET_CORPUS"))
     parser.add_argument("--small", action="store_true", help="generated music, quick")
     parser.add_argument("--limit-refs", type=int, default=0, help="at most this many references")
-    parser.add_argument("--negative-tracks", type=int, default=0)
+    parser.add_argument("--negative-tracks", type=int, default=30)
     parser.add_argument("--queries", type=int, default=0, help="positive base excerpts per length")
     parser.add_argument("--negatives", type=int, default=0, help="negative excerpts per length")
     parser.add_argument("--durations", default="5,10")
     parser.add_argument("--conditions", default="", help="comma-separated subset")
     parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument(
+        "--triplets",
+        action="store_true",
+        help="also run the scale-invariant triplet matcher (bench/_audio_triplets)",
+    )
     parser.add_argument("--ingest-files", type=int, default=6, help="files timed end to end")
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args(argv)
-    rng = random.Random(args.seed)
+    if not args.small and not args.corpus:
+        parser.error("give the corpus path or set SWORDNET_CORPUS (or use --small)")
+    return args
 
+
+def choose_tracks(args: argparse.Namespace, rng: random.Random) -> tuple[list[Track], list[Track]]:
     if args.small:
         tracks = [Track(f"synth-{i:02d}", 60.0, seed=1000 + i) for i in range(24)]
-        defaults = (16, 8, 6, 3)
-    else:
-        if not args.corpus:
-            parser.error("give the corpus path or set SWORDNET_CORPUS (or use --small)")
-        tracks = corpus_tracks(Path(args.corpus))
-        defaults = (0, 30, 20, 12)
-    limit_refs, negative_tracks, n_queries, n_negatives = defaults
-    negative_tracks = args.negative_tracks or negative_tracks
-    n_queries = args.queries or n_queries
-    n_negatives = args.negatives or n_negatives
-    references, negatives = split(tracks, negative_tracks, rng)
-    if args.small:
-        references, negatives = tracks[:16], tracks[16:]
-    limit_refs = args.limit_refs or limit_refs
-    if limit_refs:
+        return tracks[:16], tracks[16:]
+    references, negatives = split(corpus_tracks(Path(args.corpus)), args.negative_tracks, rng)
+    if args.limit_refs:
         rng.shuffle(references)
-        references = sorted(references[:limit_refs], key=lambda t: t.key)
-    durations = [float(d) for d in args.durations.split(",")]
-    conditions = [c for c in CONDITIONS if not args.conditions or c.name in args.conditions]
+        references = sorted(references[: args.limit_refs], key=lambda t: t.key)
+    return references, negatives
 
-    signal = AudioSignal()
-    index = signal.new_index()
-    baselines: list[ChromaprintBaseline | AudfprintBaseline] = []
-    if not args.no_baselines:
-        baselines = [ChromaprintBaseline(), AudfprintBaseline()]
-    results = Results(systems=["ours", *(b.name for b in baselines)])
-    ref_ids = {t.key: i for i, t in enumerate(references)}
-    keys = {i: t.key for t, i in ((t, ref_ids[t.key]) for t in references)}
 
-    # Base excerpts: (track, offset, seconds needed), cut while each track is decoded.
-    longest = max(c.time_factor for c in conditions) * 1.02
-    plan: list[tuple[str, Track, float, float]] = []
+Plan = list[tuple[str, Track, float, float]]  # (pos|neg, track, offset s, duration s)
+
+
+def plan_excerpts(
+    args: argparse.Namespace,
+    references: list[Track],
+    negatives: list[Track],
+    durations: list[float],
+    longest: float,
+    rng: random.Random,
+) -> Plan:
+    n_queries = args.queries or (6 if args.small else 20)
+    n_negatives = args.negatives or (3 if args.small else 12)
+    plan: Plan = []
     for duration in durations:
         for kind, pool, count in (("pos", references, n_queries), ("neg", negatives, n_negatives)):
             for _ in range(count):
                 track = rng.choice([t for t in pool if t.seconds > duration * longest + 2])
                 offset = rng.uniform(0.0, track.seconds - duration * longest - 1)
                 plan.append((kind, track, offset, duration))
-    excerpts: dict[int, Pcm] = {}
+    return plan
+
+
+@dataclass
+class Systems:
+    signal: AudioSignal
+    index: AudioIndex
+    baselines: list[ChromaprintBaseline | AudfprintBaseline]
+    triplets: TripletIndex | None
+
+    def names(self) -> list[str]:
+        extra = [self.triplets.name] if self.triplets else []
+        return ["ours", *extra, *(b.name for b in self.baselines)]
+
+
+def ingest(
+    systems: Systems,
+    references: list[Track],
+    negatives: list[Track],
+    plan: Plan,
+    longest: float,
+    results: Results,
+) -> dict[int, Pcm]:
+    """Index every reference and cut the planned excerpts while each track is in memory."""
+    ref_ids = {t.key: i for i, t in enumerate(references)}
     by_track: dict[str, list[int]] = defaultdict(list)
     for number, (_, track, _, _) in enumerate(plan):
         by_track[track.key].append(number)
-
-    print(
-        f"# {len(references)} references ({sum(t.seconds for t in references) / 3600:.2f} h),"
-        f" {len(negatives)} negative tracks, {len(plan)} base excerpts x {len(conditions)}"
-        " conditions",
-        flush=True,
-    )
+    excerpts: dict[int, Pcm] = {}
     for track in [*references, *negatives]:
         pcm = track.pcm()
         for number in by_track.get(track.key, []):
@@ -154,49 +175,87 @@ def main(argv: list[str] | None = None) -> int:
             continue
         results.reference_seconds += pcm.size / BENCH_RATE
         started = cpu_seconds()
-        index.add(ref_ids[track.key], signal.fingerprint_pcm(pcm, BENCH_RATE, role="reference"))
+        fingerprint = systems.signal.fingerprint_pcm(pcm, BENCH_RATE, role="reference")
+        systems.index.add(ref_ids[track.key], fingerprint)
         results.add_cpu["ours"] += cpu_seconds() - started
-        for baseline in baselines:
+        if systems.triplets is not None:
+            systems.triplets.add(ref_ids[track.key], decode_peaks(fingerprint.payload))
+        for baseline in systems.baselines:
             started = cpu_seconds()
             baseline.add(ref_ids[track.key], pcm)
             results.add_cpu[baseline.name] += cpu_seconds() - started
-    measure_ingest(results, signal, references[: args.ingest_files])
-    started = cpu_seconds()
-    index.query(signal.fingerprint_pcm(np.zeros(BENCH_RATE * 3, np.float32), BENCH_RATE))
-    results.index_build_cpu = cpu_seconds() - started
-    results.index_bytes["ours"] = len(index.serialize())
-    results.memory_bytes = index.memory_bytes()
-    for baseline in baselines:
-        results.index_bytes[baseline.name] = baseline.index_bytes()
-    print(f"# references indexed in {time.strftime('%H:%M:%S')}; querying", flush=True)
+    return excerpts
 
+
+def run_queries(
+    systems: Systems,
+    plan: Plan,
+    excerpts: dict[int, Pcm],
+    keys: dict[int, str],
+    conditions: list[Condition],
+    results: Results,
+    seed: int,
+) -> None:
     for condition in conditions:
         for number, (kind, track, _, duration) in enumerate(plan):
-            base = excerpts[number]
-            cut = base[: int(duration * condition.time_factor * BENCH_RATE)]
-            query_rng = np.random.default_rng([args.seed, number, hash(condition.name) % 9973])
+            cut = excerpts[number][: int(duration * condition.time_factor * BENCH_RATE)]
+            query_rng = np.random.default_rng([seed, number, sum(map(ord, condition.name))])
             query = condition.degrade(cut, BENCH_RATE, query_rng)
             truth = {track.key} | track.related if kind == "pos" else set()
             started, wall = cpu_seconds(), time.perf_counter()
-            hits = index.query(signal.fingerprint_pcm(query, BENCH_RATE))
+            fingerprint = systems.signal.fingerprint_pcm(query, BENCH_RATE)
+            hits = systems.index.query(fingerprint)
             elapsed = time.perf_counter() - wall
             results.record_latency(duration, cpu_seconds() - started, elapsed, condition.name)
             top = keys[hits[0].ref_id] if hits else None
-            results.record(
-                "ours", condition, duration, kind, top, truth, hits[0].score if hits else 0.0
-            )
-            for baseline in baselines:
+            score = hits[0].score if hits else 0.0
+            results.record("ours", condition, duration, kind, top, truth, score)
+            if systems.triplets is not None:
+                ref_id, z = systems.triplets.best(decode_peaks(fingerprint.payload))
+                top = keys[ref_id] if ref_id is not None else None
+                results.record(systems.triplets.name, condition, duration, kind, top, truth, z)
+            for baseline in systems.baselines:
                 ref_id, score = baseline.best(query)
-                results.record(
-                    baseline.name,
-                    condition,
-                    duration,
-                    kind,
-                    keys.get(ref_id) if ref_id is not None else None,
-                    truth,
-                    score,
-                )
+                top = keys.get(ref_id) if ref_id is not None else None
+                results.record(baseline.name, condition, duration, kind, top, truth, score)
         print(f"# {condition.name} done {time.strftime('%H:%M:%S')}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    rng = random.Random(args.seed)
+    references, negatives = choose_tracks(args, rng)
+    durations = [float(d) for d in args.durations.split(",")]
+    wanted = set(args.conditions.split(",")) if args.conditions else None
+    conditions = [c for c in CONDITIONS if wanted is None or c.name in wanted]
+    longest = max(c.time_factor for c in conditions) * 1.02
+    plan = plan_excerpts(args, references, negatives, durations, longest, rng)
+
+    signal = AudioSignal()
+    baselines: list[ChromaprintBaseline | AudfprintBaseline] = []
+    if not args.no_baselines:
+        baselines = [ChromaprintBaseline(), AudfprintBaseline()]
+    triplets = TripletIndex() if args.triplets else None
+    systems = Systems(signal, signal.new_index(), baselines, triplets)
+    results = Results(systems=systems.names())
+    print(
+        f"# {len(references)} references ({sum(t.seconds for t in references) / 3600:.2f} h),"
+        f" {len(negatives)} negative tracks, {len(plan)} base excerpts x {len(conditions)}"
+        " conditions",
+        flush=True,
+    )
+    excerpts = ingest(systems, references, negatives, plan, longest, results)
+    measure_ingest(results, signal, references[: args.ingest_files])
+    started = cpu_seconds()
+    systems.index.query(signal.fingerprint_pcm(np.zeros(BENCH_RATE * 3, np.float32), BENCH_RATE))
+    results.index_build_cpu = cpu_seconds() - started
+    results.index_bytes["ours"] = len(systems.index.serialize())
+    results.memory_bytes = systems.index.memory_bytes()
+    for baseline in baselines:
+        results.index_bytes[baseline.name] = baseline.index_bytes()
+    print(f"# references indexed at {time.strftime('%H:%M:%S')}; querying", flush=True)
+    keys = dict(enumerate(t.key for t in references))
+    run_queries(systems, plan, excerpts, keys, conditions, results, args.seed)
     print_report(results, conditions, durations, TARGETS)
     return 0
 

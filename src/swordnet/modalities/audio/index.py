@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import struct
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Self
 
 import numpy as np
@@ -18,12 +18,14 @@ from numpy.typing import NDArray
 
 from swordnet.domain.errors import CorruptMediaError
 from swordnet.domain.matching import IndexHit, Segment
+from swordnet.modalities.audio.envelopes import ENVELOPE_HOP, envelope_agreement
 from swordnet.modalities.audio.landmarks import FRAME_SECONDS, HASH_BITS, Peaks, hash_pairs
-from swordnet.modalities.audio.payload import decode_peaks, encode_peaks
+from swordnet.modalities.audio.payload import Envelopes, decode_payload, encode_payload
 from swordnet.modalities.audio.verify import Verdict, verify_alignment
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
 _OFFSET_BIAS = 1 << 24  # offset bins: 12 days of reference either side of zero
+_ENVELOPE_NULL_SHIFTS = np.array([-251.0, -163.0, -97.0, -53.0, 53.0, 97.0, 163.0, 251.0])
 _VOTE_BITS = 22  # vote cells are hashed into 4M counters
 
 
@@ -49,6 +51,7 @@ class AudioMatchParams:
     min_matched: int = 10
     sure_z: float = 20.0  # a first-pass match this strong skips the scale/pitch grid
     window_seconds: float = 30.0  # long queries are matched window by window
+    min_envelope_lift: float = -1.0
     max_bucket: int = 200  # hashes held this often are skipped at query time
     full_grid: bool = False  # every (time scale, pitch shift) pair, not only the three axes
 
@@ -84,19 +87,21 @@ class AudioIndex(SignalIndex):
     def __init__(self, params: AudioMatchParams | None = None) -> None:
         self.params = params or AudioMatchParams()
         self._peaks: dict[int, Peaks] = {}
+        self._envelopes: dict[int, Envelopes] = {}
         self._durations: dict[int, float] = {}
         self._table: _HashTable | None = None
         self._query_peak_count = 0
 
     # -- contents ----------------------------------------------------------------------
     def add(self, ref_id: int, fingerprint: Fingerprint) -> None:
-        self._peaks[ref_id] = decode_peaks(fingerprint.payload)
+        self._peaks[ref_id], self._envelopes[ref_id] = decode_payload(fingerprint.payload)
         self._durations[ref_id] = float(fingerprint.length)
         self._table = None
 
     def remove(self, ref_id: int) -> None:
         if self._peaks.pop(ref_id, None) is not None:
             self._durations.pop(ref_id, None)
+            self._envelopes.pop(ref_id, None)
             self._table = None
 
     def ref_ids(self) -> set[int]:
@@ -108,14 +113,15 @@ class AudioIndex(SignalIndex):
     def memory_bytes(self) -> int:
         """Bytes held in memory by the hash table and the reference peaks."""
         peaks = sum(p.frames.nbytes + p.pitches.nbytes for p in self._peaks.values())
-        return peaks + self._hash_table().nbytes()
+        envelopes = sum(e.nbytes for e in self._envelopes.values())
+        return peaks + envelopes + self._hash_table().nbytes()
 
     # -- persistence -------------------------------------------------------------------
     def serialize(self) -> bytes:
         header = {"version": 1, "params": asdict(self.params), "refs": []}
         blobs: list[bytes] = []
         for ref_id in sorted(self._peaks):
-            blob = encode_peaks(self._peaks[ref_id])
+            blob = encode_payload(self._peaks[ref_id], self._envelopes[ref_id])
             header["refs"].append([ref_id, self._durations[ref_id], len(blob)])  # type: ignore[attr-defined]
             blobs.append(blob)
         head = json.dumps(header).encode()
@@ -129,7 +135,9 @@ class AudioIndex(SignalIndex):
             index = cls(AudioMatchParams(**header["params"]))
             position = 4 + head_size
             for ref_id, duration, size in header["refs"]:
-                index._peaks[int(ref_id)] = decode_peaks(data[position : position + size])
+                peaks, envelopes = decode_payload(data[position : position + size])
+                index._peaks[int(ref_id)] = peaks
+                index._envelopes[int(ref_id)] = envelopes
                 index._durations[int(ref_id)] = float(duration)
                 position += size
         except (struct.error, ValueError, KeyError, TypeError) as error:
@@ -138,7 +146,7 @@ class AudioIndex(SignalIndex):
 
     # -- matching ----------------------------------------------------------------------
     def query(self, fingerprint: Fingerprint) -> list[IndexHit]:
-        peaks = decode_peaks(fingerprint.payload)
+        peaks, envelopes = decode_payload(fingerprint.payload)
         if len(peaks) < self.params.min_matched or not self._peaks:
             return []
         window = int(self.params.window_seconds / FRAME_SECONDS)
@@ -146,29 +154,31 @@ class AudioIndex(SignalIndex):
         last = int(peaks.frames[-1])
         for start in range(0, max(1, last - window // 3), window // 2):
             chunk = _slice(peaks, start, start + window)
-            for hit in self._query_window(chunk):
+            for hit in self._query_window(chunk, envelopes):
                 if hit.ref_id not in best or hit.details["z"] > best[hit.ref_id].details["z"]:
                     best[hit.ref_id] = hit
         return sorted(best.values(), key=lambda hit: -float(hit.details["z"]))
 
-    def _query_window(self, peaks: Peaks) -> list[IndexHit]:
+    def _query_window(self, peaks: Peaks, envelopes: Envelopes) -> list[IndexHit]:
         if len(peaks) < self.params.min_matched:
             return []
         self._query_peak_count = len(peaks)
         table = self._hash_table()
-        plain = self._verified(peaks, table.vote(peaks, [(1.0, 0.0)], self.params))
+        plain = self._verified(peaks, envelopes, table.vote(peaks, [(1.0, 0.0)], self.params))
         if plain and max(v.z for _, v in plain) >= self.params.sure_z:
             return self._hits(plain)
         grid = scale_grid(self.params)
-        return self._hits(plain + self._verified(peaks, table.vote(peaks, grid, self.params)))
+        scaled = self._verified(peaks, envelopes, table.vote(peaks, grid, self.params))
+        return self._hits(plain + scaled)
 
     def _verified(
-        self, peaks: Peaks, candidates: list[_Candidate]
+        self, peaks: Peaks, envelopes: Envelopes, candidates: list[_Candidate]
     ) -> list[tuple[_Candidate, Verdict]]:
         table = self._hash_table()
         accepted: list[tuple[_Candidate, Verdict]] = []
         for candidate in candidates:
-            reference = self._peaks[table.ref_ids[candidate.ref_slot]]
+            ref_id = table.ref_ids[candidate.ref_slot]
+            reference = self._peaks[ref_id]
             verdict = verify_alignment(
                 peaks,
                 reference,
@@ -176,8 +186,27 @@ class AudioIndex(SignalIndex):
                 time_scale=candidate.time_scale,
                 pitch_shift=candidate.pitch_shift,
             )
-            if verdict.z >= self.params.min_z and verdict.matched >= self.params.min_matched:
-                accepted.append((candidate, verdict))
+            if verdict.z < self.params.min_z or verdict.matched < self.params.min_matched:
+                continue
+            if envelopes.shape[0] == 0 or self._envelopes[ref_id].shape[0] == 0:
+                accepted.append((candidate, verdict))  # peaks-only payloads: no second witness
+                continue
+            # A second, independent witness: do the band envelopes follow the reference?
+            offsets = verdict.offset + np.concatenate([[0.0], _ENVELOPE_NULL_SHIFTS])
+            # Only the stretch the peaks matched: a long query is mostly something else.
+            first_row = int(verdict.query_start_frame) // ENVELOPE_HOP
+            last_row = int(verdict.query_end_frame) // ENVELOPE_HOP + 1
+            agreement = envelope_agreement(
+                envelopes[first_row:last_row],
+                self._envelopes[ref_id],
+                first_row=first_row,
+                offsets=offsets,
+                time_scale=candidate.time_scale,
+                pitch_shift=candidate.pitch_shift,
+            )
+            lift = float(agreement[0] - np.median(agreement[1:]))
+            if lift >= self.params.min_envelope_lift:
+                accepted.append((candidate, replace(verdict, envelope_lift=lift)))
         return accepted
 
     def _hits(self, verified: list[tuple[_Candidate, Verdict]]) -> list[IndexHit]:
@@ -205,6 +234,8 @@ class AudioIndex(SignalIndex):
                     "matched_peaks": verdict.matched,
                     "query_peaks": int(self._query_peak_count),
                     "null_mean": round(verdict.null_mean, 2),
+                    "near_null": round(verdict.near_null, 2),
+                    "envelope_lift": round(verdict.envelope_lift, 3),
                     "votes": candidate.votes,
                     "time_scale": candidate.time_scale,
                     "pitch_shift_semitones": candidate.pitch_shift,
@@ -278,27 +309,33 @@ class _HashTable:
             frame_parts.append(pairs.anchor_frames)
             grid_parts.append(np.full(pairs.hashes.size, point, np.int64))
         keys = np.concatenate(keys_parts)
-        lo, hi = self.starts[keys], self.starts[keys + 1]
-        counts = hi - lo
+        lo = self.starts[keys]
+        counts = self.starts[keys + 1] - lo
         # Hashes shared by many references say little and cost much: skip them.
         counts[counts > params.max_bucket] = 0
         total = int(counts.sum())
         if total == 0:
             return []
-        owner = np.repeat(np.arange(keys.size), counts)
-        entries = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + lo[owner]
-        query_frames = np.concatenate(frame_parts)[owner]
-        points = np.concatenate(grid_parts)[owner]
-        offset_bins = np.floor((self.entry_frames[entries] - query_frames) / 2.0).astype(np.int64)
-        slots = self.entry_slots[entries].astype(np.int64)
-        cells = ((points * len(self.ref_ids) + slots) << 26) | (offset_bins + _OFFSET_BIAS)
+        owner = np.repeat(np.arange(keys.size, dtype=np.int32), counts)
+        entries = np.arange(total, dtype=np.int64) + np.repeat(
+            lo - (np.cumsum(counts) - counts), counts
+        )
+        # Per query hash: its grid point and the frame it aligns from, folded into one base.
+        points = np.concatenate(grid_parts) * len(self.ref_ids)
+        query_frames = np.concatenate(frame_parts)
+        offset_bins = np.floor((self.entry_frames[entries] - query_frames[owner]) * 0.5)
+        rows = points[owner] + self.entry_slots[entries]
+        cells = (rows << 26) | (offset_bins.astype(np.int64) + _OFFSET_BIAS)
         # Votes go to hashed cells (a collision only adds noise votes): no sort needed.
         bins = _vote_bin(cells)
         votes = np.bincount(bins, minlength=1 << _VOTE_BITS)
         filled = np.flatnonzero(votes >= params.min_votes)
         keep = min(filled.size, 4 * params.candidates)
         top_bins = filled[np.argpartition(votes[filled], -keep)[-keep:]] if keep else filled
-        cell_of_bin = dict(zip(bins.tolist(), cells.tolist(), strict=False))
+        wanted = np.zeros(1 << _VOTE_BITS, bool)
+        wanted[top_bins] = True
+        found = np.flatnonzero(wanted[bins])
+        cell_of_bin = dict(zip(bins[found].tolist(), cells[found].tolist(), strict=False))
         scored: list[tuple[int, int]] = []
         for vote_bin in top_bins.tolist():
             cell = cell_of_bin[vote_bin]

@@ -63,13 +63,24 @@ def _log_spectrogram(pcm: FloatArray) -> FloatArray:
 
 
 def find_peaks(pcm: FloatArray, *, per_second: float) -> Peaks:
+    return peaks_of_spectrum(_log_spectrogram(pcm), per_second=per_second)
+
+
+def analyse(pcm: FloatArray, *, per_second: float) -> tuple[Peaks, NDArray[np.uint8]]:
+    """Peaks and band envelopes (see ``envelopes``) from one spectrogram."""
+    from swordnet.modalities.audio.envelopes import band_envelopes
+
+    spectrum = _log_spectrogram(pcm)
+    return peaks_of_spectrum(spectrum, per_second=per_second), band_envelopes(spectrum)
+
+
+def peaks_of_spectrum(spectrum: FloatArray, *, per_second: float) -> Peaks:
     """Pick the most prominent local maxima of the spectrogram, ``per_second`` on average.
 
     Prominence is height above the local mean, so loud passages do not take every slot and a
     quiet intro still gets landmarks; the budget is spent per one-second block for the same
     reason.
     """
-    spectrum = _log_spectrogram(pcm)
     low = int(np.ceil(PITCH_FLOOR_HZ * N_FFT / ANALYSIS_RATE))
     high = int(PITCH_CEILING_HZ * N_FFT / ANALYSIS_RATE)
     if spectrum.shape[0] < 3:

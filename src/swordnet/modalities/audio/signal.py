@@ -16,9 +16,10 @@ from swordnet.modalities.audio.decode import (
     decode_audio,
     write_audio,
 )
+from swordnet.modalities.audio.envelopes import BANDS
 from swordnet.modalities.audio.index import AudioIndex, AudioMatchParams
-from swordnet.modalities.audio.landmarks import Peaks, find_peaks
-from swordnet.modalities.audio.payload import encode_peaks
+from swordnet.modalities.audio.landmarks import Peaks, analyse
+from swordnet.modalities.audio.payload import encode_payload
 from swordnet.modalities.audio.synth import synthetic_music
 from swordnet.plugins.signals import (
     ConformanceSamples,
@@ -97,7 +98,9 @@ class AudioSignal(SignalType):
         density = (
             self.reference_peaks_per_second if role == "reference" else self.query_peaks_per_second
         )
-        peaks = find_peaks(pcm, per_second=density) if seconds >= MIN_SECONDS else Peaks.empty()
+        peaks, envelopes = Peaks.empty(), np.zeros((0, BANDS), np.uint8)
+        if seconds >= MIN_SECONDS:
+            peaks, envelopes = analyse(pcm, per_second=density)
         if role == "reference" and len(peaks) < self.params.min_matched:
             raise AudioTooShortError(
                 f"{name}: {seconds:.1f} s of audio with too little sound to fingerprint"
@@ -105,7 +108,7 @@ class AudioSignal(SignalType):
         return Fingerprint(
             signal=self.name,
             version=self.version,
-            payload=encode_peaks(peaks),
+            payload=encode_payload(peaks, envelopes),
             length=round(seconds, 3),
             unit="s",
             meta={"peaks": len(peaks), "role": role, "rate": ANALYSIS_RATE},

@@ -22,15 +22,19 @@ _NULL_SHIFTS = np.array(
     [-251, -197, -163, -131, -97, -71, -53, -37, 37, 53, 71, 97, 131, 163, 197, 251]
 )
 
+_NEAR_SHIFTS = np.array([-12, -8, -5, 5, 8, 12])
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     z: float
     matched: int
     null_mean: float
+    near_null: float
     query_start_frame: float
     query_end_frame: float
     offset: float
+    envelope_lift: float = 0.0
 
 
 def _count_hits(
@@ -64,21 +68,22 @@ def verify_alignment(
 ) -> Verdict:
     """Score the alignment ``ref_frame = offset + time_scale * query_frame`` (and pitch)."""
     if len(query) == 0 or len(reference) == 0:
-        return Verdict(0.0, 0, 0.0, 0.0, 0.0, offset)
+        return Verdict(0.0, 0, 0.0, 0.0, 0.0, 0.0, offset)
     frames = query.frames.astype(np.float64) * time_scale
     pitches = query.pitches.astype(np.float64) + pitch_shift
     # The vote quantised the offset; the best of the three nearest frames is the alignment.
     local = offset + np.array([0.0, -1.0, 1.0, -2.0, 2.0])
     counts, _ = _count_hits(frames, pitches, reference, local)
     best = float(local[int(np.argmax(counts))])
-    offsets = np.concatenate([[best], best + _NULL_SHIFTS])
+    offsets = np.concatenate([[best], best + _NULL_SHIFTS, best + _NEAR_SHIFTS])
     counts, hits = _count_hits(frames, pitches, reference, offsets)
     matched = int(counts[0])
     # The median ignores the few wrong offsets that land on a repeat of the same bar; the
     # spread is Poisson's, floored so that a near-empty null cannot make a few hits look huge.
-    null = float(np.median(counts[1:]))
+    null = float(np.median(counts[1 : 1 + _NULL_SHIFTS.size]))
+    near = float(np.mean(counts[1 + _NULL_SHIFTS.size :]))
     z = (matched - null) / max(float(np.sqrt(null)), 1.5)
     hit_frames = query.frames[hits]
     if hit_frames.size == 0:
-        return Verdict(z, matched, null, 0.0, 0.0, best)
-    return Verdict(z, matched, null, float(hit_frames.min()), float(hit_frames.max()), best)
+        return Verdict(z, matched, null, near, 0.0, 0.0, best)
+    return Verdict(z, matched, null, near, float(hit_frames.min()), float(hit_frames.max()), best)
