@@ -185,3 +185,17 @@ def test_empty_index_and_references_outside_the_basic_plane(signal: TextSignal) 
     index.remove(1)
     assert index.query(signal.fingerprint_text(rare)) == []
     assert TextIndex.deserialize(index.serialize()).ref_ids() == set()
+
+
+def test_a_saved_index_answers_with_the_current_quotation_limit() -> None:
+    rng = random.Random(11)
+    reference = chinese(rng, 2000)
+    saved = indexed(TextSignal(), {1: reference}).serialize()
+    query = chinese(rng, 500) + reference[300:420] + chinese(rng, 500)
+    lenient = TextSignal(TextIndexParams(min_copy_chars=100))
+    assert [h.ref_id for h in lenient.load_index(saved).query(lenient.fingerprint_text(query))] == [
+        1
+    ]
+    assert TextSignal().load_index(saved).query(TextSignal().fingerprint_text(query)) == []
+    with pytest.raises(ValueError, match="rebuild"):
+        TextSignal(TextIndexParams(gram_weight=12)).load_index(saved)

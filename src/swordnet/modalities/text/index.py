@@ -99,6 +99,18 @@ class TextIndex(SignalIndex):
         self._concatenated: Codes = np.empty(0, dtype=np.uint16)
         self._global_of = np.empty(0, dtype=np.int64)
 
+    def use_params(self, params: TextIndexParams) -> None:
+        """Answer queries with other settings; raise ``ValueError`` if the postings were
+        built with other grams, winnowing or LSH threshold (the index must be rebuilt)."""
+        built_with = (self.params.gram_weight, self.params.word_weight, self.params.w)
+        wanted = (params.gram_weight, params.word_weight, params.w)
+        if built_with != wanted or (
+            self.params.near_duplicate_threshold != params.near_duplicate_threshold
+        ):
+            raise ValueError(f"text index built with {self.params}, not {params}: rebuild it")
+        self.params = params
+        self._build_lookup()
+
     # -- building ---------------------------------------------------------------
     def add(self, ref_id: int, fingerprint: Fingerprint) -> None:
         self.add_many([(ref_id, fingerprint)])

@@ -126,3 +126,10 @@ class TextSignal(SignalType):
 
     def new_index(self) -> TextIndex:
         return TextIndex(self.params)
+
+    def load_index(self, data: bytes) -> TextIndex:
+        """A saved index, answering with the current settings (the quotation limit may
+        have changed since it was saved); one built with other grams cannot be used."""
+        index = TextIndex.deserialize(data)
+        index.use_params(self.params)
+        return index
