@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from swordnet.domain.enforcement import (
-    AuthorisationDecision,
     LicenseTerms,
     UseOfWork,
     WhiteListTerms,
@@ -67,12 +66,6 @@ def use_of(detection: models.Detection, seen_on: datetime) -> UseOfWork:
         account=str(account) if account else None,
         country=str(country) if country else None,
     )
-
-
-def decide(session: Session, detection: models.Detection) -> AuthorisationDecision:
-    licenses = [license_terms(r) for r in detection.work.licenses]
-    entries = [white_list_terms(r) for r in session.scalars(select(models.WhiteListEntry))]
-    return decide_authorisation(use_of(detection, detection.detected_at), licenses, entries)
 
 
 def authorise_new_detections(

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from swordnet.bootstrap import Container
-from swordnet.domain.enforcement import ItemCheck, judge_item, notice_verdict
+from swordnet.domain.enforcement import ItemCheck, ItemVerdict, judge_item, notice_verdict
 from swordnet.domain.errors import MediaError, NotFoundError, SwordNetError
 from swordnet.domain.kinds import NoticeItemStatus, NoticeStatus
 from swordnet.plugins.extractors import Page
@@ -74,9 +74,8 @@ def _page_text(result: FetchResult) -> str:
         return text
 
 
-def _still_matches(
-    container: Container, session: Session, detection: models.Detection, result: FetchResult
-) -> bool:
+def matched_work_ids(container: Container, session: Session, result: FetchResult) -> set[int]:
+    """Works the re-fetched content still copies (page text, or the media file itself)."""
     if result.media_type.startswith(_PAGE_TYPES):
         fingerprints = list(
             page_fingerprints(container, Page(result.final_url, result.media_type, result.body))
@@ -86,14 +85,12 @@ def _still_matches(
         try:
             fingerprints = list(fingerprint_media(container.signals, media, "query")[1])
         except (MediaError, SwordNetError):
-            return False
-    matches = find_matches(container, session, result.url, fingerprints)
-    return any(match.work_id == detection.work_id for match in matches)
+            return set()
+    return {match.work_id for match in find_matches(container, session, result.url, fingerprints)}
 
 
-def check_item(
-    container: Container, session: Session, item: models.NoticeItem, result: FetchResult
-) -> ItemCheck:
+def check_item(item: models.NoticeItem, result: FetchResult, still_copied: set[int]) -> ItemCheck:
+    """What the re-fetch shows for one item; ``still_copied``: works the content matches."""
     detection = item.detection
     if result.error is not None:
         return ItemCheck(status=None, error=result.error)
@@ -101,7 +98,7 @@ def check_item(
     return ItemCheck(
         status=result.status,
         page_text=_page_text(result) if ok else "",
-        still_matches=ok and _still_matches(container, session, detection, result),
+        still_matches=ok and detection.work_id in still_copied,
         body_sha256=hashlib.sha256(result.body).hexdigest(),
         captured_sha256=detection.capture.sha256 if detection.capture else None,
     )
@@ -132,15 +129,9 @@ def restore_due_counter_notices(session: Session, *, actor: str, now: datetime) 
     return len(due)
 
 
-def recheck_due(container: Container, *, now: datetime, actor: str = "system") -> ComplianceSummary:
-    """Re-check the items of every sent notice whose deadline has passed, and judge it.
-
-    An item the site could not be reached for stays pending and its notice stays sent, to be
-    checked again on the next run: only verified removals count as removed."""
-    summary = ComplianceSummary()
-    with container.sessions() as session, session.begin():
-        summary.items_restored = restore_due_counter_notices(session, actor=actor, now=now)
-        notices = session.scalars(
+def _due_notices(session: Session, now: datetime) -> list[models.Notice]:
+    return list(
+        session.scalars(
             select(models.Notice)
             .where(models.Notice.status == NoticeStatus.SENT, models.Notice.deadline_at <= now)
             .options(
@@ -149,36 +140,38 @@ def recheck_due(container: Container, *, now: datetime, actor: str = "system") -
                 .selectinload(models.Detection.capture)
             )
             .order_by(models.Notice.id)
-        ).all()
+        )
+    )
+
+
+def recheck_due(container: Container, *, now: datetime, actor: str = "system") -> ComplianceSummary:
+    """Re-check the items of every sent notice whose deadline has passed, and judge it.
+
+    An item the site could not be reached for stays pending and its notice stays sent, to be
+    checked again on the next run: only verified removals count as removed. Fetching happens
+    outside any transaction, so the crawler is not blocked meanwhile."""
+    summary = ComplianceSummary()
+    with container.sessions() as session, session.begin():
+        summary.items_restored = restore_due_counter_notices(session, actor=actor, now=now)
+    with container.sessions() as session:
+        notices = _due_notices(session, now)
         urls = sorted({i.url for n in notices for i in n.items if i.status in _JUDGED})
-        results = asyncio.run(_fetch_all(container, urls)) if urls else {}
-        for notice in notices:
+    results = asyncio.run(_fetch_all(container, urls)) if urls else {}
+    with container.sessions() as session, session.begin():
+        still_copied: dict[str, set[int]] = {}
+        for notice in _due_notices(session, now):
             summary.notices_checked += 1
             for item in notice.items:
-                if item.status not in _JUDGED:
+                if item.status not in _JUDGED or item.url not in results:
                     continue
-                verdict = judge_item(check_item(container, session, item, results[item.url]))
-                summary.items_checked += 1
-                item.status = verdict.status
-                item.check_detail = verdict.detail
-                item.checked_at = now
-                counter = {
-                    NoticeItemStatus.REMOVED: "items_removed",
-                    NoticeItemStatus.STILL_THERE: "items_still_there",
-                    NoticeItemStatus.CHANGED: "items_changed",
-                    NoticeItemStatus.PENDING: "items_unverified",
-                }[verdict.status]
-                setattr(summary, counter, getattr(summary, counter) + 1)
-                audit.record(
-                    session,
-                    actor,
-                    "notice_item.checked",
-                    "notice_item",
-                    item.id,
-                    url=item.url,
-                    status=verdict.status.value,
-                    detail=verdict.detail,
-                )
+                result = results[item.url]
+                if item.url not in still_copied:
+                    ok = result.error is None and 200 <= result.status < 300
+                    still_copied[item.url] = (
+                        matched_work_ids(container, session, result) if ok else set()
+                    )
+                verdict = judge_item(check_item(item, result, still_copied[item.url]))
+                _record_item(session, item, verdict, summary, actor=actor, now=now)
             notice.checked_at = now
             if any(i.status is NoticeItemStatus.PENDING for i in notice.items):
                 continue
@@ -194,6 +187,41 @@ def recheck_due(container: Container, *, now: datetime, actor: str = "system") -
                 items={i.url: i.status.value for i in notice.items},
             )
     return summary
+
+
+_COUNTERS = {
+    NoticeItemStatus.REMOVED: "items_removed",
+    NoticeItemStatus.STILL_THERE: "items_still_there",
+    NoticeItemStatus.CHANGED: "items_changed",
+    NoticeItemStatus.PENDING: "items_unverified",
+}
+
+
+def _record_item(
+    session: Session,
+    item: models.NoticeItem,
+    verdict: ItemVerdict,
+    summary: ComplianceSummary,
+    *,
+    actor: str,
+    now: datetime,
+) -> None:
+    summary.items_checked += 1
+    field_name = _COUNTERS[verdict.status]
+    setattr(summary, field_name, getattr(summary, field_name) + 1)
+    item.status = verdict.status
+    item.check_detail = verdict.detail
+    item.checked_at = now
+    audit.record(
+        session,
+        actor,
+        "notice_item.checked",
+        "notice_item",
+        item.id,
+        url=item.url,
+        status=verdict.status.value,
+        detail=verdict.detail,
+    )
 
 
 def add_counter_notice(

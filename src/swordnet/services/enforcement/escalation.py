@@ -94,10 +94,18 @@ def _already_escalated(session: Session, platform_id: int) -> bool:
     ) > 0
 
 
-def escalate(container: Container, *, now: datetime, actor: str = "system") -> EscalationSummary:
-    """Open a case and draft a shutdown request for every site the policy names, once."""
+def escalate(
+    container: Container,
+    *,
+    now: datetime,
+    actor: str = "system",
+    policy: RepeatInfringerPolicy | None = None,
+) -> EscalationSummary:
+    """Open a case and draft a shutdown request for every site the policy names, once.
+
+    ``policy`` defaults to the one in the settings (``enforcement.repeat_*``)."""
     settings = container.settings.enforcement
-    policy = policy_from(settings)
+    policy = policy or policy_from(settings)
     summary = EscalationSummary()
     with container.sessions() as session, session.begin():
         for platform in session.scalars(select(models.Platform).order_by(models.Platform.id)):
