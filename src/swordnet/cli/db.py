@@ -7,9 +7,6 @@ from typing import Annotated
 import typer
 
 from swordnet.cli.state import console, fail, state
-from swordnet.services.audit import verify_chain
-from swordnet.storage import db
-from swordnet.storage.db import make_engine, make_session_factory
 
 app = typer.Typer(help="Database schema and integrity.", no_args_is_help=True)
 
@@ -17,6 +14,9 @@ app = typer.Typer(help="Database schema and integrity.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade(ctx: typer.Context, revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Migrate the database up to REVISION (default: the newest)."""
+    from swordnet.storage import db
+    from swordnet.storage.db import make_engine
+
     settings = state(ctx).settings()
     settings.ensure_dirs()
     engine = make_engine(settings.resolved_database_url)
@@ -27,6 +27,9 @@ def upgrade(ctx: typer.Context, revision: Annotated[str, typer.Argument()] = "he
 @app.command("downgrade")
 def downgrade(ctx: typer.Context, revision: Annotated[str, typer.Argument()]) -> None:
     """Migrate the database down to REVISION ("base" removes every table)."""
+    from swordnet.storage import db
+    from swordnet.storage.db import make_engine
+
     engine = make_engine(state(ctx).settings().resolved_database_url)
     db.downgrade(engine, revision)
     console.print(f"database at revision {db.current_revision(engine)}")
@@ -35,6 +38,9 @@ def downgrade(ctx: typer.Context, revision: Annotated[str, typer.Argument()]) ->
 @app.command("current")
 def current(ctx: typer.Context) -> None:
     """Print the schema revision of the database and the newest one."""
+    from swordnet.storage import db
+    from swordnet.storage.db import make_engine
+
     engine = make_engine(state(ctx).settings().resolved_database_url)
     print(f"current: {db.current_revision(engine)}  head: {db.head_revision(engine)}")
 
@@ -42,6 +48,9 @@ def current(ctx: typer.Context) -> None:
 @app.command("verify-audit")
 def verify_audit(ctx: typer.Context) -> None:
     """Check that the audit trail's hash chain is intact."""
+    from swordnet.services.audit import verify_chain
+    from swordnet.storage.db import make_engine, make_session_factory
+
     settings = state(ctx).settings()
     engine = make_engine(settings.resolved_database_url)
     with make_session_factory(engine)() as session:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from swordnet.cli.state import state
-from swordnet.services.briefing import Briefing
-from swordnet.services.demo import DemoResult, run_demo
+
+if TYPE_CHECKING:
+    from swordnet.services.briefing import Briefing
 
 out = Console()
 
@@ -44,9 +45,9 @@ def demo(
 ) -> None:
     """Run a demonstration campaign on a simulated pirate web on 127.0.0.1 (nothing leaves
     this machine); its data goes to <home>/demo, wiped first."""
-    result: DemoResult = run_demo(
-        state(ctx).settings(), echo=lambda line: print(line, file=sys.stderr)
-    )
+    from swordnet.services.demo import run_demo
+
+    result = run_demo(state(ctx).settings(), echo=lambda line: print(line, file=sys.stderr))
     document = {
         "briefing": result.briefing.to_json(),
         "found": result.found,

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from swordnet.cli.state import console, container_or_fail
-from swordnet.crawler.engine import CrawlReport
-from swordnet.services.monitoring import (
-    TargetSpec,
-    add_target,
-    list_targets,
-    run_due,
-    run_forever,
-    run_target,
-)
+
+if TYPE_CHECKING:
+    from swordnet.crawler.engine import CrawlReport
 
 app = typer.Typer(
     help="Monitoring targets: seeds, schedules, budgets, crawls.", no_args_is_help=True
@@ -54,6 +48,8 @@ def add(
     platform: Annotated[str | None, typer.Option(help="Domain of the platform watched.")] = None,
 ) -> None:
     """Add a monitoring target."""
+    from swordnet.services.monitoring import TargetSpec, add_target
+
     spec = TargetSpec(
         name=name,
         seeds=list(seeds or []),
@@ -74,6 +70,8 @@ def add(
 @app.command("list")
 def list_(ctx: typer.Context) -> None:
     """List monitoring targets and when they run next."""
+    from swordnet.services.monitoring import list_targets
+
     table = Table("id", "name", "seeds", "every (s)", "budget", "robots", "last run", "next run")
     for target in list_targets(container_or_fail(ctx)):
         table.add_row(
@@ -99,6 +97,8 @@ def run(
     poll: Annotated[float, typer.Option(help="With --forever: seconds between checks.")] = 30.0,
 ) -> None:
     """Crawl a target now (resuming an interrupted run), or every due target."""
+    from swordnet.services.monitoring import run_due, run_forever, run_target
+
     container = container_or_fail(ctx)
     if forever:
         stop = threading.Event()

@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from swordnet.cli.state import console, container_or_fail
-from swordnet.services.scanning import scan_targets
 
 
 def scan(
@@ -21,6 +20,8 @@ def scan(
     ] = False,
 ) -> None:
     """Scan TARGETS and report matches. Exits 0 when it ran, matched or not."""
+    from swordnet.services.scanning import scan_targets
+
     container = container_or_fail(ctx)
     table = Table("query", "work", "modality", "score", "segments")
     matched = scanned = failed = 0

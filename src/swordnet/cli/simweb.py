@@ -9,9 +9,6 @@ from typing import Annotated
 import typer
 
 from swordnet.cli.state import console
-from swordnet.simweb.hostile import build_hostile_site
-from swordnet.simweb.server import SimWeb
-from swordnet.simweb.world import build_world
 
 
 def sim_web(
@@ -20,6 +17,10 @@ def sim_web(
     hostile: Annotated[bool, typer.Option(help="Also serve the hostile test site.")] = True,
 ) -> None:
     """Serve the deterministic simulated pirate web on 127.0.0.1 (Ctrl-C stops)."""
+    from swordnet.simweb.hostile import build_hostile_site
+    from swordnet.simweb.server import SimWeb
+    from swordnet.simweb.world import build_world
+
     world = build_world(seed)
     sites = world.sites + ([build_hostile_site()] if hostile else [])
     ports = (

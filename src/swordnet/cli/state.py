@@ -5,13 +5,16 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from swordnet.bootstrap import Container, bootstrap
 from swordnet.domain.errors import ConfigurationError
 from swordnet.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from swordnet.bootstrap import Container
 
 console = Console(stderr=True)
 
@@ -26,6 +29,8 @@ class CliState:
 
     def container(self) -> Container:
         if self._container is None:
+            from swordnet.bootstrap import bootstrap  # heavy: imported only when a command needs it
+
             self._container = bootstrap(self.settings())
         return self._container
 

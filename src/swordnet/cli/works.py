@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -13,14 +13,9 @@ from sqlalchemy import func, select
 
 from swordnet.cli.state import console, container_or_fail, fail
 from swordnet.domain.kinds import WorkKind
-from swordnet.services.catalogue import (
-    RegisterOutcome,
-    WorkSpec,
-    iter_media_files,
-    register_files,
-    remove_work,
-)
-from swordnet.storage import models
+
+if TYPE_CHECKING:
+    from swordnet.services.catalogue import RegisterOutcome, WorkSpec
 
 app = typer.Typer(help="Register works and their reference files.", no_args_is_help=True)
 
@@ -39,6 +34,8 @@ def _report(outcomes: list[RegisterOutcome]) -> None:
 
 
 def _register(ctx: typer.Context, files: list[Path], spec: WorkSpec, one_work: bool) -> None:
+    from swordnet.services.catalogue import register_files
+
     container = container_or_fail(ctx)
     progress = Progress(
         TextColumn("fingerprinting"),
@@ -73,6 +70,8 @@ def add(
     ] = False,
 ) -> None:
     """Register FILES. With --title they are the references of one work; otherwise one work each."""
+    from swordnet.services.catalogue import WorkSpec
+
     missing = [str(path) for path in files if not path.is_file()]
     for path in missing:
         print(f"swordnet: error: {path}: no such file", file=sys.stderr)
@@ -94,6 +93,8 @@ def import_(
 
     A sidecar FILE.json (title, kind, holder, aliases, key_work) overrides the defaults.
     """
+    from swordnet.services.catalogue import WorkSpec, iter_media_files
+
     if not directory.is_dir():
         fail(f"{directory}: not a folder")
     files = list(iter_media_files(directory))
@@ -105,6 +106,8 @@ def import_(
 @app.command("list")
 def list_(ctx: typer.Context) -> None:
     """List catalogued works."""
+    from swordnet.storage import models
+
     container = container_or_fail(ctx)
     table = Table("id", "title", "kind", "holder", "references")
     with container.sessions() as session:
@@ -123,5 +126,7 @@ def list_(ctx: typer.Context) -> None:
 @app.command("remove")
 def remove(ctx: typer.Context, work_id: Annotated[int, typer.Argument()]) -> None:
     """Remove a work, its references and their fingerprints."""
+    from swordnet.services.catalogue import remove_work
+
     remove_work(container_or_fail(ctx), work_id)
     console.print(f"removed work {work_id}")
