@@ -203,15 +203,17 @@ class TextIndex(SignalIndex):
     def _find(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
         """Position of each hash in the lookup table, or -1."""
         top = (hashes >> np.uint64(64 - _DIRECTORY_BITS)).astype(np.int64)
-        start, stop = self._directory[top], self._directory[top + 1]
+        probe = self._directory[top].astype(np.int64)
+        stop = self._directory[top + 1]
         found = np.full(len(hashes), -1, dtype=np.int64)
-        last = len(self._lookup_hashes) - 1
-        probe = start.copy()
-        for _ in range(int((stop - start).max(initial=0))):
-            inside = probe < stop
-            hit = inside & (self._lookup_hashes[np.minimum(probe, last)] == hashes)
-            found[hit] = probe[hit]
-            probe += 1
+        active = np.flatnonzero(probe < stop)  # most hashes meet an empty bucket
+        while len(active):
+            at = probe[active]
+            hit = self._lookup_hashes[at] == hashes[active]
+            found[active[hit]] = at[hit]
+            active = active[~hit]
+            probe[active] += 1
+            active = active[probe[active] < stop[active]]
         return found
 
     def _lay_out_references(self) -> None:
