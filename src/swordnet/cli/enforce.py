@@ -6,29 +6,19 @@ from __future__ import annotations
 
 import getpass
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from swordnet.cli.state import console, container_or_fail, fail
 from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import DetectionStatus
-from swordnet.services import audit
-from swordnet.services.enforcement.authorisation import authorise_new_detections
-from swordnet.services.enforcement.escalation import escalate
-from swordnet.services.enforcement.review import (
-    auto_confirm,
-    confirm,
-    dismiss,
-    mark_authorised,
-    review_queue,
-)
-from swordnet.services.platforms import site_key
-from swordnet.storage import models
+
+# Services, models and SQLAlchemy are imported inside the commands: starting the command
+# line stays fast when another command is run.
 
 out = Console()
 review_app = typer.Typer(
@@ -59,6 +49,11 @@ def _select_new(
     min_score: float | None,
 ) -> list[int]:
     """Bulk selection: explicit ids, or new detections filtered by site, work and score."""
+    from sqlalchemy import select
+
+    from swordnet.services.platforms import site_key
+    from swordnet.storage import models
+
     if ids:
         return list(ids)
     if site is None and work is None and min_score is None:
@@ -89,9 +84,11 @@ def review_list(
     status: Annotated[DetectionStatus, typer.Option(help="Which queue.")] = DetectionStatus.NEW,
 ) -> None:
     """The queue, most urgent first (pre-warned works, key works, score, reach)."""
+    from swordnet.services.enforcement.review import review_queue
+
     container = container_or_fail(ctx)
     with container.sessions() as session:
-        entries = review_queue(session, now=models.utcnow(), status=status, limit=limit)
+        entries = review_queue(session, now=datetime.now(UTC), status=status, limit=limit)
     table = Table("id", "work", "url", "modality", "score", "seen", "priority", "note")
     for e in entries:
         flag = "pre-warned" if e.prewarned else ("key work" if e.key_work else "")
@@ -111,8 +108,10 @@ def review_list(
 def _decide(
     ctx: typer.Context, action: str, ids: list[int], actor: str, reason: str | None
 ) -> None:
+    from swordnet.services.enforcement.review import confirm, dismiss, mark_authorised
+
     container = container_or_fail(ctx)
-    now = models.utcnow()
+    now = datetime.now(UTC)
     try:
         with container.sessions() as session, session.begin():
             if action == "confirm":
@@ -142,6 +141,8 @@ def review_confirm(
     as_: Actor = None,
 ) -> None:
     """Confirm detections as infringing, singly or in bulk."""
+    from swordnet.services.enforcement.review import auto_confirm
+
     if auto:
         container = container_or_fail(ctx)
         with container.sessions() as session, session.begin():
@@ -149,7 +150,7 @@ def review_confirm(
                 session,
                 container.settings.enforcement.auto_confirm,
                 actor=actor_name(as_),
-                now=models.utcnow(),
+                now=datetime.now(UTC),
             )
         console.print(f"auto-confirmed {len(changed)} detection(s)")
         return
@@ -185,10 +186,12 @@ def review_authorise(
     as_: Actor = None,
 ) -> None:
     """Mark uses authorised by hand, or let licenses and white lists decide (--check)."""
+    from swordnet.services.enforcement.authorisation import authorise_new_detections
+
     if check:
         container = container_or_fail(ctx)
         with container.sessions() as session, session.begin():
-            report = authorise_new_detections(session, actor=actor_name(as_), now=models.utcnow())
+            report = authorise_new_detections(session, actor=actor_name(as_), now=datetime.now(UTC))
         console.print(f"checked {report.checked}, authorised {len(report.authorised)}")
         return
     if not reason:
@@ -230,6 +233,9 @@ def licenses_add(
     as_: Actor = None,
 ) -> None:
     """Declare a license; detections it covers become authorised at the next check."""
+    from swordnet.services import audit
+    from swordnet.storage import models
+
     container = container_or_fail(ctx)
     with container.sessions() as session, session.begin():
         if session.get(models.Work, work) is None:
@@ -263,6 +269,10 @@ def licenses_add(
 
 @licenses_app.command("list")
 def licenses_list(ctx: typer.Context, work: WorkOpt = None) -> None:
+    from sqlalchemy import select
+
+    from swordnet.storage import models
+
     container = container_or_fail(ctx)
     table = Table("id", "work", "licensee", "where", "territory", "from", "until")
     with container.sessions() as session:
@@ -294,6 +304,9 @@ def whitelist_add(
     ends: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
     as_: Actor = None,
 ) -> None:
+    from swordnet.services import audit
+    from swordnet.storage import models
+
     container = container_or_fail(ctx)
     with container.sessions() as session, session.begin():
         entry = models.WhiteListEntry(
@@ -320,6 +333,10 @@ def whitelist_add(
 
 @whitelist_app.command("list")
 def whitelist_list(ctx: typer.Context) -> None:
+    from sqlalchemy import select
+
+    from swordnet.storage import models
+
     container = container_or_fail(ctx)
     table = Table("id", "domain", "name", "scope", "from", "until", "reason")
     with container.sessions() as session:
@@ -338,6 +355,10 @@ def whitelist_list(ctx: typer.Context) -> None:
 
 @cases_app.command("list")
 def cases_list(ctx: typer.Context) -> None:
+    from sqlalchemy import select
+
+    from swordnet.storage import models
+
     container = container_or_fail(ctx)
     table = Table("id", "title", "status", "opened", "detections", "shutdown requested", "notes")
     with container.sessions() as session:
@@ -357,8 +378,10 @@ def cases_list(ctx: typer.Context) -> None:
 @cases_app.command("escalate")
 def cases_escalate(ctx: typer.Context, as_: Actor = None) -> None:
     """Apply the repeat-infringer policy: open cases and draft shutdown requests."""
+    from swordnet.services.enforcement.escalation import escalate
+
     container = container_or_fail(ctx)
-    summary = escalate(container, now=models.utcnow(), actor=actor_name(as_))
+    summary = escalate(container, now=datetime.now(UTC), actor=actor_name(as_))
     console.print(
         f"{len(summary.cases_opened)} case(s) opened: {', '.join(summary.sites) or 'none'}"
     )

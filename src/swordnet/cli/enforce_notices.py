@@ -9,25 +9,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from swordnet import plugins
 from swordnet.cli.enforce import Actor, actor_name
 from swordnet.cli.state import console, container_or_fail, fail
 from swordnet.domain.errors import NotConfigured, SwordNetError
 from swordnet.domain.kinds import NoticeStatus
-from swordnet.services.enforcement.compliance import add_counter_notice, recheck_due
-from swordnet.services.enforcement.delivery import outgoing_notice, send_rendered
-from swordnet.services.enforcement.notices import draft_notices
-from swordnet.services.enforcement.prewarning import (
-    acknowledge,
-    deliver_list,
-    list_lists,
-    publish_list,
-)
-from swordnet.services.enforcement.rendering import render_pdf
-from swordnet.storage import models
+
+# Services and models are imported inside the commands (fast start-up, see cli.enforce).
 
 out = Console()
 notices_app = typer.Typer(help="Draft, send and inspect notices.", no_args_is_help=True)
@@ -38,7 +26,7 @@ prewarning_app = typer.Typer(help="Key-works pre-warning lists.", no_args_is_hel
 
 def _moment(value: str | None) -> datetime:
     if value is None:
-        return models.utcnow()
+        return datetime.now(UTC)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -56,6 +44,8 @@ def notices_draft(
     as_: Actor = None,
 ) -> None:
     """Render notices for confirmed detections not yet noticed, one per site and holder."""
+    from swordnet.services.enforcement.notices import draft_notices
+
     container = container_or_fail(ctx)
     try:
         with container.sessions() as session, session.begin():
@@ -63,7 +53,7 @@ def notices_draft(
                 session,
                 container.settings.enforcement,
                 actor=actor_name(as_),
-                now=models.utcnow(),
+                now=datetime.now(UTC),
                 channel=channel,
                 jurisdiction=jurisdiction,
                 language=language,
@@ -86,6 +76,9 @@ def notices_send(
     as_: Actor = None,
 ) -> None:
     """Send rendered notices, each exactly once (see docs/enforcement.md)."""
+    from swordnet import plugins
+    from swordnet.services.enforcement.delivery import send_rendered
+
     container = container_or_fail(ctx)
     name = channel or container.settings.enforcement.channel
     try:
@@ -97,7 +90,7 @@ def notices_send(
         container.sessions,
         notifier,
         actor=actor_name(as_),
-        now=models.utcnow(),
+        now=datetime.now(UTC),
         resend_in_doubt=resend_in_doubt or container.settings.enforcement.resend_in_doubt,
     )
     for key, error in report.failed:
@@ -117,6 +110,11 @@ def notices_list(
     ctx: typer.Context,
     status: Annotated[NoticeStatus | None, typer.Option(help="Only this status.")] = None,
 ) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from swordnet.storage import models
+
     container = container_or_fail(ctx)
     table = Table("id", "recipient", "jurisdiction", "status", "items", "sent", "deadline")
     with container.sessions() as session:
@@ -143,6 +141,10 @@ def notices_show(
     html: Annotated[bool, typer.Option("--html", help="Print the HTML version.")] = False,
     pdf: Annotated[Path | None, typer.Option(help="Write the PDF version to this file.")] = None,
 ) -> None:
+    from swordnet.services.enforcement.delivery import outgoing_notice
+    from swordnet.services.enforcement.rendering import render_pdf
+    from swordnet.storage import models
+
     container = container_or_fail(ctx)
     with container.sessions() as session:
         notice = session.get(models.Notice, notice_id)
@@ -170,6 +172,8 @@ def compliance_check(
     as_: Actor = None,
 ) -> None:
     """Re-fetch the items of notices whose deadline has passed and record compliance."""
+    from swordnet.services.enforcement.compliance import recheck_due
+
     container = container_or_fail(ctx)
     summary = recheck_due(container, now=_moment(at), actor=actor_name(as_))
     console.print(
@@ -194,6 +198,8 @@ def counter_add(
     ] = None,
     as_: Actor = None,
 ) -> None:
+    from swordnet.services.enforcement.compliance import add_counter_notice
+
     container = container_or_fail(ctx)
     days = restore_days or container.settings.enforcement.counter_notice_restore_days
     try:
@@ -206,7 +212,7 @@ def counter_add(
                 contact=contact,
                 restore_after=timedelta(days=days),
                 actor=actor_name(as_),
-                now=models.utcnow(),
+                now=datetime.now(UTC),
             )
             console.print(
                 f"counter-notice {counter.id}: the item is restored at "
@@ -228,9 +234,12 @@ def prewarning_publish(
     as_: Actor = None,
 ) -> None:
     """Publish a list: JSON feed under <home>/prewarning, and a notice to each platform."""
+    from swordnet import plugins
+    from swordnet.services.enforcement.prewarning import deliver_list, publish_list
+
     container = container_or_fail(ctx)
     settings = container.settings
-    now, actor = models.utcnow(), actor_name(as_)
+    now, actor = datetime.now(UTC), actor_name(as_)
     try:
         with container.sessions() as session, session.begin():
             published = publish_list(
@@ -274,6 +283,8 @@ def prewarning_ack(
     note: Annotated[str | None, typer.Option(help="Anything they said.")] = None,
     as_: Actor = None,
 ) -> None:
+    from swordnet.services.enforcement.prewarning import acknowledge
+
     container = container_or_fail(ctx)
     try:
         with container.sessions() as session, session.begin():
@@ -284,7 +295,7 @@ def prewarning_ack(
                 acknowledged_by=by,
                 note=note,
                 actor=actor_name(as_),
-                now=models.utcnow(),
+                now=datetime.now(UTC),
             )
     except SwordNetError as exc:
         fail(str(exc))
@@ -293,6 +304,8 @@ def prewarning_ack(
 
 @prewarning_app.command("list")
 def prewarning_list(ctx: typer.Context) -> None:
+    from swordnet.services.enforcement.prewarning import list_lists
+
     container = container_or_fail(ctx)
     table = Table("id", "title", "window", "works", "sent to", "acknowledged")
     with container.sessions() as session:
