@@ -19,7 +19,7 @@ from swordnet.adapters.notifiers.webhook import (
     WebhookNotifier,
     verify,
 )
-from swordnet.domain.errors import NotConfigured
+from swordnet.domain.errors import NotConfigured, UnsafeAddressError
 from swordnet.plugins.notifiers import OutgoingNotice
 from swordnet.services.enforcement.rendering import render, render_pdf
 from swordnet.settings import Settings
@@ -98,6 +98,14 @@ def test_webhook_raises_when_the_receiver_refuses() -> None:
         notifier.send(target)
     with pytest.raises(WebhookDeliveryError, match="not a webhook URL"):
         notifier.send(NOTICE)
+    notifier.close()
+
+
+def test_webhook_from_settings_refuses_private_addresses(tmp_path: Path) -> None:
+    notifier = WebhookNotifier.from_settings(Settings(home=tmp_path, secret_key=SECRET))
+    target = OutgoingNotice(**{**_fields(NOTICE), "recipient": "http://127.0.0.1:9/hook"})
+    with pytest.raises(UnsafeAddressError, match="loopback"):
+        notifier.send(target)
     notifier.close()
 
 

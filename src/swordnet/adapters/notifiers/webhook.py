@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from swordnet.adapters.fetchers.addresses import AddressPolicy
 from swordnet.domain.errors import NotConfigured, SwordNetError
 from swordnet.plugins.notifiers import DeliveryReceipt, Notifier, OutgoingNotice
 
@@ -56,21 +57,31 @@ class WebhookNotifier(Notifier):
         *,
         timeout_s: float = 10.0,
         transport: httpx.BaseTransport | None = None,
+        address_policy: AddressPolicy | None = None,
     ) -> None:
+        """``address_policy``: refuse webhook URLs on private or loopback addresses (a
+        platform must not make SwordNet post into the operator's own network)."""
         if len(secret) < MIN_SECRET_BYTES:
             raise NotConfigured("webhook notices need a secret_key of at least 32 characters")
         self._secret = secret
-        self._client = httpx.Client(timeout=timeout_s, transport=transport)
+        self._policy = address_policy
+        # no redirects: a webhook that redirects elsewhere is refused, not followed
+        self._client = httpx.Client(timeout=timeout_s, transport=transport, follow_redirects=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
         if settings.secret_key is None:
             raise NotConfigured("webhook notices need secret_key (no default secret exists)")
-        return cls(settings.secret_key.get_secret_value().encode("utf-8"))
+        return cls(
+            settings.secret_key.get_secret_value().encode("utf-8"),
+            address_policy=AddressPolicy(settings.crawler.allow_networks),
+        )
 
     def send(self, notice: OutgoingNotice) -> DeliveryReceipt:
         if urlsplit(notice.recipient).scheme not in ("http", "https"):
             raise WebhookDeliveryError(f"not a webhook URL: {notice.recipient!r}")
+        if self._policy is not None:
+            self._policy.check_url(notice.recipient)  # raises UnsafeAddressError
         body = json.dumps(
             {
                 "key": notice.key,
