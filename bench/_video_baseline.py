@@ -16,6 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import pdqhash
 
+from swordnet.modalities.video.decode import decode_tolerantly
+
 MAX_DISTANCE = 31
 MIN_QUALITY = 50
 
@@ -38,17 +40,20 @@ def hash_video(path: Path) -> FrameHashes:
         stream = container.streams.video[0]
         stream.codec_context.thread_count = 1
         start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
-        for frame in container.decode(stream):
-            if frame.pts is None:
-                continue
-            time_s = float(frame.pts * frame.time_base) - start
-            if time_s < next_time:
-                continue
-            next_time = max(next_time, time_s) + 1.0
-            bits, quality = pdqhash.compute(frame.to_ndarray(format="rgb24"))
-            if quality >= MIN_QUALITY:
-                times.append(time_s)
-                hashes.append(np.asarray(bits, dtype=np.uint8))
+        try:
+            for frame in decode_tolerantly(container, stream):
+                if frame.pts is None:
+                    continue
+                time_s = float(frame.pts * frame.time_base) - start
+                if time_s < next_time:
+                    continue
+                next_time = max(next_time, time_s) + 1.0
+                bits, quality = pdqhash.compute(frame.to_ndarray(format="rgb24"))
+                if quality >= MIN_QUALITY:
+                    times.append(time_s)
+                    hashes.append(np.asarray(bits, dtype=np.uint8))
+        except av.FFmpegError:
+            pass  # a damaged tail: keep the frames hashed so far, as our decoder does
     bits_array = np.stack(hashes) if hashes else np.zeros((0, 256), np.uint8)
     return FrameHashes(np.asarray(times), bits_array)
 

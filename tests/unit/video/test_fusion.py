@@ -41,14 +41,24 @@ def test_audio_does_not_extend_over_another_work() -> None:
     assert segment.query == (0.0, 10.0)
 
 
-def test_disagreeing_audio_is_a_separate_segment() -> None:
-    segments = fuse_audio(
+def test_a_weaker_reading_of_the_same_seconds_is_dropped() -> None:
+    (segment,) = fuse_audio(
         [_visual((0.0, 10.0), (30.0, 40.0))],
-        [_audio((0.0, 10.0), (0.0, 10.0))],
+        [_audio((0.0, 10.0), (0.0, 10.0))],  # a repeated tune, at another offset
         duration_s=60.0,
         occupied=[],
     )
-    assert len(segments) == 2
+    assert segment.reference == (30.0, 40.0)
+
+
+def test_audio_elsewhere_in_the_query_is_a_second_segment() -> None:
+    segments = fuse_audio(
+        [_visual((0.0, 10.0), (30.0, 40.0))],
+        [_audio((20.0, 30.0), (0.0, 10.0))],
+        duration_s=60.0,
+        occupied=[],
+    )
+    assert [s.query for s in segments] == [(0.0, 10.0), (20.0, 30.0)]
 
 
 def test_segments_are_clipped_to_the_reference() -> None:

@@ -1,7 +1,7 @@
 """Decode the frames worth fingerprinting: about two a second, plus the first of each shot.
 
 Decoding every frame of a 720p film costs more than everything else together, so the
-decoder skips what sampling does not need: frames no other frame refers to (B-frames)
+decoder skips what sampling does not need: B-frames (no I- or P-frame refers to them)
 and the in-loop deblocking filter, whose absence blurs nothing PDQ or ORB can see. A
 stream whose keyframes are dense enough (live streams and HLS put one every 1-2 s) is
 decoded keyframes only. Frames come out small (``side`` pixels on the long side): both
@@ -141,7 +141,9 @@ def _configure(stream: Any, keyframes_only: bool) -> None:
     stream.thread_type = "SLICE"
     context.thread_count = 1  # one core per file: files are fingerprinted in parallel
     context.options = {"skip_loop_filter": "all", "flags2": "+fast"}
-    context.skip_frame = "NONKEY" if keyframes_only else "NONREF"
+    # B-frames are never referenced by I- or P-frames, so skipping them all leaves the
+    # remaining frames intact, a P-frame every few frames: plenty at one sample a second.
+    context.skip_frame = "NONKEY" if keyframes_only else "BIDIR"
 
 
 def _iter_samples(
@@ -152,7 +154,7 @@ def _iter_samples(
     start: float | None = (
         float(stream.start_time * stream.time_base) if stream.start_time is not None else None
     )
-    for frame in container.decode(stream):
+    for frame in decode_tolerantly(container, stream):
         if frame.pts is None:
             continue
         time_s = float(frame.pts * frame.time_base)
@@ -170,6 +172,56 @@ def _iter_samples(
         rgb = frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="AREA")
         yield round(time_s, 3), np.ascontiguousarray(rgb, dtype=np.uint8), cut
         next_time = max(next_time, time_s) + params.interval_s
+
+
+def decode_tolerantly(container: Any, stream: Any, max_errors: int = 200) -> Iterator[Any]:
+    """Decoded frames, skipping packets the decoder refuses (FFmpeg's own tools do the same).
+
+    Real files carry the odd damaged packet; stopping at the first would lose the rest.
+    """
+    errors = 0
+    for packet in container.demux(stream):
+        try:
+            frames = stream.decode(packet)
+        except av.FFmpegError:
+            errors += 1
+            if errors > max_errors:
+                raise
+            continue
+        yield from frames
+
+
+def decode_audio_tolerantly(
+    source: Path | bytes, *, name: str, max_seconds: float = DEFAULT_MAX_SECONDS
+) -> npt.NDArray[np.float32]:
+    """Mono PCM at the audio tier's rate, skipping packets the decoder refuses.
+
+    The audio modality's decoder gives up on a file whose first audio packet is damaged
+    (some AVI soundtracks); a soundtrack is worth keeping around a bad packet or two.
+    """
+    from swordnet.modalities.audio import ANALYSIS_RATE
+
+    with open_container(source, name) as container:
+        if not container.streams.audio:
+            raise CorruptMediaError(f"{name}: the file holds no audio stream")
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=ANALYSIS_RATE)
+        chunks: list[npt.NDArray[np.float32]] = []
+        total = 0
+        try:
+            for frame in decode_tolerantly(container, stream):
+                for out in resampler.resample(frame):
+                    chunk = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+                    chunks.append(chunk)
+                    total += chunk.size
+                if total > max_seconds * ANALYSIS_RATE:
+                    raise MediaTooLargeError(f"{name}: more than {max_seconds:.0f} s of audio")
+        except (av.FFmpegError, ValueError) as error:
+            if not chunks:
+                raise CorruptMediaError(f"{name}: no audio could be decoded ({error})") from None
+    if not chunks:
+        raise CorruptMediaError(f"{name}: no audio could be decoded")
+    return np.nan_to_num(np.concatenate(chunks), nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def _luma_thumbnail(frame: Any) -> npt.NDArray[np.float32]:

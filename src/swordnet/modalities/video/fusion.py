@@ -58,7 +58,16 @@ def fuse_audio(
                 ),
                 score=round(1.0 - (1.0 - seen.score) * (1.0 - heard.score), 6),
             )
-    return [_clip(segment, duration_s) for segment in sorted(fused, key=lambda s: -s.score)]
+    kept: list[AlignedSegment] = []
+    for candidate in sorted(fused, key=lambda s: -s.score):
+        length = max(candidate.query[1] - candidate.query[0], 1e-6)
+        covered = sum(
+            max(0.0, min(candidate.query[1], k.query[1]) - max(candidate.query[0], k.query[0]))
+            for k in kept
+        )
+        if covered < 0.5 * length:  # a weaker reading of seconds already explained
+            kept.append(_clip(candidate, duration_s))
+    return kept
 
 
 def _agreeing(segments: list[AlignedSegment], heard: AlignedSegment) -> int | None:

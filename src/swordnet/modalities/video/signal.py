@@ -13,7 +13,12 @@ from swordnet.domain.errors import CorruptMediaError, MediaError, UnsupportedMed
 from swordnet.domain.kinds import Modality
 from swordnet.modalities.audio import ANALYSIS_RATE, AudioSignal, decode_audio
 from swordnet.modalities.image import FeatureParams, ImageSignal
-from swordnet.modalities.video.decode import DEFAULT_MAX_SECONDS, SamplingParams, sample_frames
+from swordnet.modalities.video.decode import (
+    DEFAULT_MAX_SECONDS,
+    SamplingParams,
+    decode_audio_tolerantly,
+    sample_frames,
+)
 from swordnet.modalities.video.hls import FetchedVideo
 from swordnet.modalities.video.index import VideoIndex, VideoIndexParams
 from swordnet.modalities.video.payload import VideoFeatures
@@ -109,7 +114,10 @@ class VideoSignal(SignalType):
 
     def _soundtrack(self, source: Path | bytes, name: str, role: Role) -> bytes:
         try:
-            pcm = decode_audio(source, name=name, max_seconds=self.max_seconds)
+            try:
+                pcm = decode_audio(source, name=name, max_seconds=self.max_seconds)
+            except CorruptMediaError:
+                pcm = decode_audio_tolerantly(source, name=name, max_seconds=self.max_seconds)
             return self.audio.fingerprint_pcm(pcm, ANALYSIS_RATE, role=role, name=name).payload
         except MediaError:
             return b""  # no soundtrack, or too quiet to identify: the picture still counts
