@@ -44,7 +44,10 @@ def run_scale_check(entries: int, queries: int = 100, seed: int = 0) -> list[Sca
         probes.append(variants)
     results = []
     for layout, flat_limit in (("flat (exact)", entries + 1), ("inverted lists", 0)):
-        params = GlobalParams(codes=BinaryIndexParams(flat_limit=flat_limit))
+        defaults = GlobalParams().codes
+        params = GlobalParams(
+            codes=BinaryIndexParams(flat_limit=flat_limit, nprobe=defaults.nprobe)
+        )
         index = GlobalIndex(params)
         started = time.perf_counter()
         index.codes = BinaryCodeIndex(params.codes)

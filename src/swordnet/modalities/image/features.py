@@ -39,6 +39,8 @@ class FeatureParams:
     pdq_side: int = 512  # PDQ downsamples to 64x64 internally; more pixels only cost time
     reference_side: int = 768
     query_side: int = 1024  # the work may fill only a small part of a query
+    reference_small_side: int = 384
+    reference_small_keypoints: int = 250
     reference_keypoints: int = 500
     query_keypoints: int = 1500
     orb_fast_threshold: int = 12  # lower than OpenCV's 20 so blurred copies keep corners
@@ -109,6 +111,15 @@ def extract_features(
     else:
         side, count, pool = params.query_side, params.query_keypoints, params.query_pool
     keypoints, descriptors, poses = _orb(rgb, side, count, pool, params)
+    if role == "reference" and params.reference_small_keypoints > 0:
+        # The same reference seen small: a work pasted at a third of a query's width sits
+        # beyond the reach of ORB's pyramid from the full-size corners alone.
+        extra = _orb(
+            rgb, params.reference_small_side, params.reference_small_keypoints, pool, params
+        )
+        keypoints = np.concatenate([keypoints, extra[0]])
+        descriptors = np.concatenate([descriptors, extra[1]])
+        poses = np.concatenate([poses, extra[2]])
     content = (
         round(x0 * box_to_original),
         round(y0 * box_to_original),
