@@ -276,7 +276,7 @@ def print_report(
         )
     print(
         f"\nreferences {ref_mb:.2f} MB, queries {query_mb:.2f} MB (UTF-8; pages as HTML);"
-        " throughput per core = MB per CPU-second of one process"
+        " throughput per core = MB per CPU-second of one process, best of the timed runs"
     )
     for run in runs:
         total = ref_mb + query_mb
@@ -308,6 +308,9 @@ def main() -> None:
         help="source chapters per transform (default 100; at most 12 with --small)",
     )
     parser.add_argument("--limit-refs", type=int, default=0, help="index at most N references")
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="timed runs per method, best kept (default 2)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if args.small:
@@ -327,10 +330,17 @@ def main() -> None:
         f"{len(references)} references, {len(distractors)} distractor documents, "
         f"{len(queries)} queries ({per_transform} sources per transform)"
     )
-    runs = [
-        run_forked("ours (text signal)", run_ours, references, queries),
-        run_forked("MinHash LSH 128/0.5", run_minhash, references, queries),
-    ]
+    methods = (("ours (text signal)", run_ours), ("MinHash LSH 128/0.5", run_minhash))
+    runs = [run_forked(name, method, references, queries) for name, method in methods]
+    # The machine is shared: repeat, alternating the methods, and keep each one's
+    # fastest CPU times (figures of merit from the first run; they do not change).
+    for _ in range(args.repeat - 1):
+        for position, (name, method) in enumerate(methods):
+            again = run_forked(name, method, references, queries)
+            first = runs[position]
+            first.ingest_seconds = min(first.ingest_seconds, again.ingest_seconds)
+            first.query_seconds = min(first.query_seconds, again.query_seconds)
+            first.wall_seconds = min(first.wall_seconds, again.wall_seconds)
     by_id = {doc.ref_id: doc for doc in references}
     tables = [score(run, queries, by_id) for run in runs]
     print_report(runs, tables, ref_mb, query_mb)
