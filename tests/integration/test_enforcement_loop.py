@@ -306,3 +306,54 @@ def test_prewarned_works_jump_the_queue_and_get_the_short_deadline(
             )
     finally:
         container.close()
+
+
+def test_listings_images_and_share_links_are_judged_by_what_found_them(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Listings were matched by title and images by fingerprint: a re-check must use the
+    same means, or an untouched listing would look removed. Share links point off the
+    simulated web: the filter keeps the re-check on loopback and they stay unverified."""
+    container = enforcement_container(settings, auto_confirm={"text": 0.5, "image": 0.5})
+    world = build_world()
+    world.sites = [site for site in world.sites if site.key in ("shop", "gallery", "forum")]
+    sites = {site.key: site for site in world.sites}
+    try:
+        with SimWeb(world.sites) as web, LoopbackSmtpSink() as sink:
+            crawl_world(container, world, web, tmp_path)
+            now = models.utcnow()
+            run_enforcement_cycle(container, smtp_host=sink.host, smtp_port=sink.port, now=now)
+            del sites["shop"].routes["/item/2.html"]
+            gallery_images = sorted(p for p in sites["gallery"].routes if p.endswith(".jpg"))
+            with container.sessions() as session:
+                noticed = set(session.scalars(select(models.NoticeItem.url)))
+            removed_image = next(
+                p for p in gallery_images if base_of(web, "gallery") + p in noticed
+            )
+            del sites["gallery"].routes[removed_image]
+            summary = recheck_due(
+                container,
+                now=now + timedelta(days=20),
+                url_filter=lambda url: url.startswith("http://127.0.0.1:"),
+            )
+        with container.sessions() as session:
+            by_url: dict[str, set[NoticeItemStatus]] = {}
+            for item in session.scalars(select(models.NoticeItem)):
+                by_url.setdefault(item.url, set()).add(item.status)
+        shop, gallery = base_of(web, "shop"), base_of(web, "gallery")
+        assert by_url[shop + "/item/2.html"] == {NoticeItemStatus.REMOVED}
+        assert by_url[shop + "/item/1.html"] == {NoticeItemStatus.STILL_THERE}
+        assert by_url[gallery + removed_image] == {NoticeItemStatus.REMOVED}
+        other_images = {u for u in by_url if u.startswith(gallery) and u != gallery + removed_image}
+        assert other_images and all(
+            by_url[u] == {NoticeItemStatus.STILL_THERE} for u in other_images
+        )
+        share_links = [u for u in by_url if not u.startswith("http://127.0.0.1:")]
+        assert share_links and all(by_url[u] == {NoticeItemStatus.PENDING} for u in share_links)
+        assert summary.items_unverified >= len(share_links)
+    finally:
+        container.close()
+
+
+def base_of(web: SimWeb, key: str) -> str:
+    return web.base_urls[key]

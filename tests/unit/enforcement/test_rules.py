@@ -134,6 +134,9 @@ def test_notice_keys_are_stable_and_order_free() -> None:
     [
         "该内容已被删除",
         "抱歉，资源已下架",
+        "啊哦，你来晚了，分享的文件已经被删除了",
+        "分享已取消",
+        "链接不存在",
         "This content has been removed",
         "Video removed due to a copyright claim",
     ],

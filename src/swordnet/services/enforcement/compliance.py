@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,9 +25,12 @@ from swordnet.services import audit
 from swordnet.services.fingerprinting import fingerprint_media
 from swordnet.services.matching import find_matches
 from swordnet.services.scanning import page_fingerprints
+from swordnet.services.titles_catalogue import CatalogueTitles
 from swordnet.storage import models
 
 _PAGE_TYPES = ("text/html", "application/xhtml+xml")
+# what the crawler matches to works by title rather than by fingerprint (crawler.store)
+TITLED_KINDS = frozenset({"listing", "share_link", "torrent", "app"})
 _JUDGED = {NoticeItemStatus.PENDING}
 
 
@@ -74,19 +78,41 @@ def _page_text(result: FetchResult) -> str:
         return text
 
 
-def matched_work_ids(container: Container, session: Session, result: FetchResult) -> set[int]:
-    """Works the re-fetched content still copies (page text, or the media file itself)."""
-    if result.media_type.startswith(_PAGE_TYPES):
-        fingerprints = list(
-            page_fingerprints(container, Page(result.final_url, result.media_type, result.body))
-        )
-    else:
-        media = MediaInput(name=result.url, data=result.body, media_type=result.media_type or None)
-        try:
-            fingerprints = list(fingerprint_media(container.signals, media, "query")[1])
-        except (MediaError, SwordNetError):
-            return set()
-    return {match.work_id for match in find_matches(container, session, result.url, fingerprints)}
+class StillCopied:
+    """Which works re-fetched content still copies: by fingerprints (text, media), and by
+    title for what the crawler matched by title (listings, share links, torrents, apps)."""
+
+    def __init__(self, container: Container, session: Session) -> None:
+        self.container, self.session = container, session
+        self._titles: CatalogueTitles | None = None
+
+    def titles(self) -> CatalogueTitles:
+        if self._titles is None:
+            self._titles = CatalogueTitles.load(self.session)
+        return self._titles
+
+    def work_ids(self, result: FetchResult) -> set[int]:
+        container, session = self.container, self.session
+        if not result.media_type.startswith(_PAGE_TYPES):
+            media = MediaInput(
+                name=result.url, data=result.body, media_type=result.media_type or None
+            )
+            try:
+                fingerprints = list(fingerprint_media(container.signals, media, "query")[1])
+            except (MediaError, SwordNetError):
+                return set()
+            return {m.work_id for m in find_matches(container, session, result.url, fingerprints)}
+        page = Page(result.final_url, result.media_type, result.body)
+        fingerprints = list(page_fingerprints(container, page))
+        found = {m.work_id for m in find_matches(container, session, result.url, fingerprints)}
+        for extractor in container.extractors:
+            if not extractor.accepts(page):
+                continue
+            for item in extractor.extract(page):
+                if item.kind in TITLED_KINDS and item.text:
+                    matches = self.titles().find(session, result.url, item.text, item.kind)
+                    found.update(m.work_id for m in matches)
+        return found
 
 
 def check_item(item: models.NoticeItem, result: FetchResult, still_copied: set[int]) -> ItemCheck:
@@ -144,32 +170,48 @@ def _due_notices(session: Session, now: datetime) -> list[models.Notice]:
     )
 
 
-def recheck_due(container: Container, *, now: datetime, actor: str = "system") -> ComplianceSummary:
+def recheck_due(
+    container: Container,
+    *,
+    now: datetime,
+    actor: str = "system",
+    url_filter: Callable[[str], bool] | None = None,
+) -> ComplianceSummary:
     """Re-check the items of every sent notice whose deadline has passed, and judge it.
 
     An item the site could not be reached for stays pending and its notice stays sent, to be
     checked again on the next run: only verified removals count as removed. Fetching happens
-    outside any transaction, so the crawler is not blocked meanwhile."""
+    outside any transaction, so the crawler is not blocked meanwhile. ``url_filter`` limits
+    which URLs are fetched (the demo keeps to loopback); the others stay pending."""
     summary = ComplianceSummary()
     with container.sessions() as session, session.begin():
         summary.items_restored = restore_due_counter_notices(session, actor=actor, now=now)
     with container.sessions() as session:
         notices = _due_notices(session, now)
-        urls = sorted({i.url for n in notices for i in n.items if i.status in _JUDGED})
+        urls = sorted(
+            {
+                i.url
+                for n in notices
+                for i in n.items
+                if i.status in _JUDGED and (url_filter is None or url_filter(i.url))
+            }
+        )
     results = asyncio.run(_fetch_all(container, urls)) if urls else {}
     with container.sessions() as session, session.begin():
         still_copied: dict[str, set[int]] = {}
+        matcher = StillCopied(container, session)
         for notice in _due_notices(session, now):
             summary.notices_checked += 1
             for item in notice.items:
-                if item.status not in _JUDGED or item.url not in results:
+                if item.status not in _JUDGED:
+                    continue
+                if item.url not in results:  # left out by the filter: not verified
+                    summary.items_unverified += 1
                     continue
                 result = results[item.url]
                 if item.url not in still_copied:
                     ok = result.error is None and 200 <= result.status < 300
-                    still_copied[item.url] = (
-                        matched_work_ids(container, session, result) if ok else set()
-                    )
+                    still_copied[item.url] = matcher.work_ids(result) if ok else set()
                 verdict = judge_item(check_item(item, result, still_copied[item.url]))
                 _record_item(session, item, verdict, summary, actor=actor, now=now)
             notice.checked_at = now
