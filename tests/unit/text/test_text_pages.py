@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
+from swordnet.domain.errors import CorruptMediaError
 from swordnet.modalities.text import TextSignal, piracy
 from swordnet.modalities.text.pages import main_text
+from swordnet.modalities.text.payload import decode_payload
 from swordnet.modalities.text.piracy import Derived
 from swordnet.plugins.signals import MediaInput
 
@@ -54,3 +58,13 @@ def test_copy_embedded_in_a_page_is_found_by_the_signal() -> None:
     start = int(excerpt.source_pos[0])
     assert abs(segment.reference[0] - start) <= 8
     assert abs(segment.reference[1] - (start + 1000)) <= 8
+
+
+def test_bad_pages_and_payloads_raise_media_errors() -> None:
+    signal = TextSignal()
+    for data in (b"", b"   ", b"\x00\x01binary<html>"):
+        media = MediaInput(name="bad.html", data=data, media_type="text/html")
+        with pytest.raises(CorruptMediaError, match="bad.html"):
+            signal.fingerprint(media)
+    with pytest.raises(CorruptMediaError):
+        decode_payload(b"not a text fingerprint")

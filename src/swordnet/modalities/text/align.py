@@ -87,6 +87,13 @@ def _walk_arrays(
     while offset < n:
         stop_at = min(n, offset + chunk)
         equal = a[offset:stop_at] == b[offset:stop_at]
+        if walk.score == walk.best and equal.all():  # an exact stretch: every step is a best
+            walk.score += stop_at - offset
+            walk.equal += stop_at - offset
+            walk.best, walk.best_length, walk.best_equal = walk.score, stop_at, walk.equal
+            offset = stop_at
+            chunk *= 4
+            continue
         steps = np.where(equal, 1, -params.mismatch).astype(np.int64)
         scores = walk.score + np.cumsum(steps)
         running_best = np.maximum(walk.best, np.maximum.accumulate(scores))
