@@ -64,3 +64,8 @@ def test_audio_elsewhere_in_the_query_is_a_second_segment() -> None:
 def test_segments_are_clipped_to_the_reference() -> None:
     (segment,) = fuse_audio([_visual((0.0, 12.0), (50.0, 62.0))], [], duration_s=60.0, occupied=[])
     assert segment.reference == (50.0, 60.0) and segment.query == (0.0, 10.0)
+
+
+def test_audio_alone_at_an_implausible_speed_is_dropped() -> None:
+    slow = IndexHit(1, 0.6, (Segment((0.0, 10.0), (0.0, 6.0), "s"),), {"z": 11.0})
+    assert fuse_audio([], [slow], duration_s=60.0, occupied=[]) == []

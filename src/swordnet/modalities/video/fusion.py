@@ -15,6 +15,9 @@ from swordnet.domain.matching import IndexHit
 from swordnet.modalities.video.align import AlignedSegment
 
 AGREEMENT_S = 2.5  # offsets of the two modalities this close describe one copy
+# Speeds a pirated video plausibly plays at; the audio tier also searches wider time
+# scales (for music), whose chance alignments must not stand alone as video copies.
+MIN_SPEED, MAX_SPEED = 0.75, 1.35
 
 
 def fuse_audio(
@@ -41,7 +44,8 @@ def fuse_audio(
             )
             partner = _agreeing(fused, heard)
             if partner is None:
-                fused.append(heard)
+                if MIN_SPEED <= speed <= MAX_SPEED:  # a re-timed copy, not a chance alignment
+                    fused.append(heard)
                 continue
             seen = fused[partner]
             # Audio windows are coarse: they may run on into the next work of a compilation.
