@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from swordnet.domain.enforcement import notice_deadline, notice_key, notice_type
 from swordnet.domain.kinds import DetectionStatus, NoticeStatus
 from swordnet.services import audit
-from swordnet.services.enforcement.prewarning import prewarned_work_ids
+from swordnet.services.enforcement.prewarning import ProtectionWindows
 from swordnet.services.enforcement.rendering import recipient_address, render, sha256_text
 from swordnet.settings import EnforcementSettings
 from swordnet.storage import models
@@ -163,7 +163,7 @@ def draft_notices(
     groups: dict[tuple[int | None, int | None], list[models.Detection]] = defaultdict(list)
     for detection in session.scalars(query):
         groups[(detection.platform_id, detection.work.holder_id)].append(detection)
-    prewarned = prewarned_work_ids(session, now)
+    windows = ProtectionWindows.load(session)
     drafted: list[models.Notice] = []
     for (platform_id, holder_id), detections in groups.items():
         platform = detections[0].platform
@@ -174,7 +174,9 @@ def draft_notices(
             else recipient_address(platform, detections[0].url)
         )
         key = notice_key(recipient, jurisdiction, (d.id for d in detections))
-        urgent = any(d.work.key_work or d.work_id in prewarned for d in detections)
+        urgent = any(
+            d.work.key_work or windows.covers(d.work_id, d.detected_at) for d in detections
+        )
         kind = notice_type(
             key_work_or_prewarned=urgent,
             platform_category=str(platform.category.value) if platform else None,

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from swordnet.domain.enforcement import in_window
 from swordnet.domain.errors import NotFoundError, SwordNetError
 from swordnet.plugins.notifiers import Notifier, OutgoingNotice
 from swordnet.services import audit
@@ -19,15 +20,27 @@ from swordnet.services.enforcement.rendering import recipient_address, render, s
 from swordnet.storage import models
 
 
-def prewarned_work_ids(session: Session, at: datetime) -> set[int]:
-    """Works on a pre-warning list whose protection window contains ``at``."""
-    return set(
-        session.scalars(
-            select(models.PrewarningEntry.work_id)
-            .join(models.PrewarningList)
-            .where(models.PrewarningList.starts_at <= at, models.PrewarningList.ends_at >= at)
-        )
-    )
+class ProtectionWindows:
+    """When each listed work is protected: a detection made inside a window is pre-warned."""
+
+    def __init__(self, windows: dict[int, list[tuple[datetime, datetime]]]) -> None:
+        self.windows = windows
+
+    @classmethod
+    def load(cls, session: Session) -> ProtectionWindows:
+        windows: dict[int, list[tuple[datetime, datetime]]] = {}
+        for work_id, starts_at, ends_at in session.execute(
+            select(
+                models.PrewarningEntry.work_id,
+                models.PrewarningList.starts_at,
+                models.PrewarningList.ends_at,
+            ).join(models.PrewarningList)
+        ):
+            windows.setdefault(work_id, []).append((starts_at, ends_at))
+        return cls(windows)
+
+    def covers(self, work_id: int, moment: datetime) -> bool:
+        return any(in_window(moment, start, end) for start, end in self.windows.get(work_id, ()))
 
 
 def feed_document(prewarning: models.PrewarningList) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from swordnet.domain.enforcement import review_priority, should_auto_confirm
 from swordnet.domain.errors import NotFoundError, SwordNetError
 from swordnet.domain.kinds import DetectionStatus
 from swordnet.services import audit
-from swordnet.services.enforcement.prewarning import prewarned_work_ids
+from swordnet.services.enforcement.prewarning import ProtectionWindows
 from swordnet.storage import models
 
 
@@ -38,13 +38,15 @@ class QueueEntry:
 def review_queue(
     session: Session,
     *,
-    now: datetime,
+    now: datetime | None = None,
     status: DetectionStatus = DetectionStatus.NEW,
     limit: int | None = None,
 ) -> list[QueueEntry]:
-    """Detections waiting for a decision, most urgent first: works on a pre-warning list in
-    its window, then key works, then by score and reach (sightings)."""
-    prewarned = prewarned_work_ids(session, now)
+    """Detections waiting for a decision, most urgent first: works found during the
+    protection window of a pre-warning list, then key works, then by score and reach
+    (sightings). A work counts as pre-warned when it was detected inside a protection
+    window, or when one is open at ``now``."""
+    windows = ProtectionWindows.load(session)
     detections = session.scalars(
         select(models.Detection)
         .where(models.Detection.status == status)
@@ -59,7 +61,8 @@ def review_queue(
             score=d.score,
             reach=d.sightings,
             key_work=d.work.key_work,
-            prewarned=d.work_id in prewarned,
+            prewarned=windows.covers(d.work_id, d.detected_at)
+            or (now is not None and windows.covers(d.work_id, now)),
             reason=d.status_reason,
         )
         for d in detections
