@@ -187,3 +187,18 @@ def test_pdf_is_a_pdf_with_chinese_text() -> None:
     pdf = render_pdf("通知", "侵权通知\n" + "http://pirate.example/" + "a" * 300)
     assert pdf.startswith(b"%PDF")
     assert len(pdf) > 1000
+
+
+def test_html_notice_escapes_what_pirates_control() -> None:
+    context = _context()
+    context["items"][0]["url"] = 'http://pirate.example/"><script>alert(1)</script>'
+    html = render(
+        "notices/layout.html.j2",
+        language="en",
+        subject="Notice <b>",
+        paragraphs=[["<img src=x onerror=alert(1)>"]],
+        items=context["items"],
+        labels=["#", "Work", "Address", "Hash", "Passages"],
+    )
+    assert "<script>" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;" in html

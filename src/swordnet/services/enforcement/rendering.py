@@ -25,7 +25,7 @@ _CJK_FONTS = (
 def environment() -> Environment:
     return Environment(
         loader=PackageLoader("swordnet", "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
         undefined=StrictUndefined,  # a template asking for a missing field is a bug, not a gap
         trim_blocks=True,
         lstrip_blocks=True,
