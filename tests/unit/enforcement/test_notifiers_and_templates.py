@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from swordnet import plugins
-from swordnet.adapters.notifiers.exports import lumen_document
+from swordnet.adapters.notifiers.exports import CsvExportNotifier, lumen_document
 from swordnet.adapters.notifiers.smtp import SmtpNotifier
 from swordnet.adapters.notifiers.webhook import (
     SIGNATURE_HEADER,
@@ -202,3 +202,12 @@ def test_html_notice_escapes_what_pirates_control() -> None:
     )
     assert "<script>" not in html and "<img" not in html and "<b>" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_csv_export_defuses_spreadsheet_formulas(tmp_path: Path) -> None:
+    data = {**NOTICE.data, "items": [{"work_title": "=HYPERLINK(1)", "url": "http://p/1"}]}
+    notifier = CsvExportNotifier(tmp_path)
+    notifier.send(OutgoingNotice(**{**_fields(NOTICE), "data": data}))
+    row = (tmp_path / "abc123.csv").read_text(encoding="utf-8").splitlines()[1]
+    assert ",'=HYPERLINK(1)," in row
+    assert notifier.was_delivered("abc123") and not notifier.was_delivered("other")

@@ -30,6 +30,12 @@ CSV_COLUMNS = (
 )
 
 
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
@@ -65,7 +71,8 @@ class CsvExportNotifier(_FileExport):
         holder = notice.data.get("holder", {}).get("name", "")
         for item in notice.data.get("items", []):
             writer.writerow(
-                [
+                _cell(value)
+                for value in [
                     notice.key,
                     notice.recipient,
                     notice.data.get("jurisdiction", ""),
