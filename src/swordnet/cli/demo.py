@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,6 +26,11 @@ def print_briefing(briefing: Briefing) -> None:
         f"checked, {briefing.fetch_failures} fetch failures; {briefing.detections} detections of "
         f"{briefing.works_catalogued} catalogued works at {briefing.infringing_urls} URLs on "
         f"{briefing.sites_with_detections} sites"
+    )
+    out.print(
+        f"Enforcement: {briefing.notices_sent} notices sent, {briefing.notices_complied} complied; "
+        f"{briefing.links_verified_deleted} links verified deleted; "
+        f"{briefing.sites_escalated} sites escalated, {briefing.cases_opened} cases opened"
     )
     works = Table("work", "infringing URLs", "sites", title="Infringing items per work")
     for row in briefing.per_work:
@@ -54,6 +60,7 @@ def demo(
         "missed": result.missed,
         "unexpected": result.unexpected,
         "home": str(result.home),
+        "enforcement": asdict(result.enforcement) if result.enforcement else None,
     }
     if report is not None:
         report.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")

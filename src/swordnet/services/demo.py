@@ -15,6 +15,7 @@ from swordnet.domain.kinds import PlatformCategory
 from swordnet.services.briefing import Briefing, build_briefing
 from swordnet.services.catalogue import register_files
 from swordnet.services.crawling import CrawlPolicy, crawl
+from swordnet.services.demo_enforcement import DemoEnforcement, enforce
 from swordnet.services.monitoring import take_screenshots
 from swordnet.services.platforms import get_or_create_platform, site_key
 from swordnet.settings import CrawlerSettings, Settings
@@ -33,6 +34,7 @@ class DemoResult:
     missed: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     crawl_errors: list[str] = field(default_factory=list)
+    enforcement: DemoEnforcement | None = None
 
 
 def demo_settings(base: Settings) -> Settings:
@@ -70,14 +72,14 @@ def run_demo(base: Settings, echo: Echo = print) -> DemoResult:
     try:
         world = build_world()
         holders = len({entry.holder for entry in world.catalogue})
-        echo(f"1/4 registering {len(world.catalogue)} works from {holders} rights holders")
+        echo(f"1/6 registering {len(world.catalogue)} works from {holders} rights holders")
         outcomes = register_files(container, write_catalogue(world, settings.home / "catalogue"))
         failed = [outcome.error for outcome in outcomes if outcome.error]
         if failed:
             raise RuntimeError(f"demo catalogue failed to register: {failed}")
         with SimWeb(world.sites) as web:
             echo(
-                "2/4 simulated pirate web up: "
+                "2/6 simulated pirate web up: "
                 + ", ".join(f"{s.name} {web.base_urls[s.key]}" for s in world.sites)
             )
             with container.sessions() as session, session.begin():
@@ -97,14 +99,16 @@ def run_demo(base: Settings, echo: Echo = print) -> DemoResult:
                 take_screenshots(container, report)
                 errors.extend(report.errors)
                 echo(
-                    f"3/4 crawled {site.name}: {report.pages} pages, "
+                    f"3/6 crawled {site.name}: {report.pages} pages, "
                     f"{report.new_detections} detections, {report.screenshots} screenshots"
                 )
+            skipped = [error for error in errors if error.startswith("screenshots skipped")]
+            echo(f"4/6 evidence: WARC captures{'' if skipped else ' and screenshots'} stored")
+            if skipped:
+                echo(f"    {skipped[0]}")
+            enforcement = enforce(container, world, web, echo)
             result = _evaluate(container, world, web, settings.home, errors)
-        skipped = [error for error in errors if error.startswith("screenshots skipped")]
-        if skipped:
-            echo(f"    {skipped[0]}")
-        echo("4/4 briefing")
+            result.enforcement = enforcement
         return result
     finally:
         container.close()
