@@ -29,19 +29,20 @@ from swordnet.modalities.text.align import (
     Extent,
     Texts,
     align_seeds,
-    window_extensions,
 )
 from swordnet.modalities.text.neardup import NearDuplicateIndex, sketch, sketch_from_bytes
 from swordnet.modalities.text.normalize import NormalisedText, original_span
 from swordnet.modalities.text.payload import TextPayload, decode_payload
+from swordnet.modalities.text.seeds import (
+    WINDOW,
+    HashLookup,
+    Postings,
+    ScreenParams,
+    screened_seeds,
+)
 from swordnet.modalities.text.winnow import Grams, token_grams, winnow
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
-_WINDOW = 32  # seeds are first extended this far in bulk; texts are padded by as much
-_DIRECTORY_BITS = 20
-_GLANCE = 8  # characters compared on each side of a seed at first
-_SEED_SPACING = 128  # at most one seed per diagonal and stretch of this many characters
-_QUERY_PAD = np.uint32(0xFFFFFFF0)
 # References are laid out in 16 bits when they allow it (nearly always): half the memory.
 # Normalised text never holds U+FFF0..U+FFF8 (unassigned, dropped), so they can pad.
 _REFERENCE_PAD_16 = 0xFFF1
@@ -59,7 +60,7 @@ class TextIndexParams:
     query_w: int = 4
     min_copy_chars: int = 150  # shorter overlaps are quotation (normalised characters)
     max_postings: int = 8  # grams shared by more references are boilerplate
-    glance_min_equal: int = 5  # of the 2 * _GLANCE characters beside a seed
+    glance_min_equal: int = 5  # of the 2 * GLANCE characters beside a seed
     min_seed_extent: int = 40  # shorter matches around a seed are common phrases
     near_duplicate_threshold: float = 0.5
     align: AlignParams = field(default_factory=AlignParams)
@@ -86,10 +87,7 @@ class TextIndex(SignalIndex):
         self._ref_of = np.empty(0, dtype=np.int64)
         self._pos_of = np.empty(0, dtype=np.int32)
         self._len_of = np.empty(0, dtype=np.int32)
-        self._lookup_hashes = np.empty(0, dtype=np.uint64)
-        self._lookup_first = np.empty(0, dtype=np.int64)
-        self._lookup_count = np.empty(0, dtype=np.int64)
-        self._directory = np.zeros((1 << _DIRECTORY_BITS) + 1, dtype=np.int64)
+        self._lookup = HashLookup.empty()
         self._pending: list[tuple[int, Grams]] = []
         self._removed: set[int] = set()
         self._near = NearDuplicateIndex(self.params.near_duplicate_threshold)
@@ -182,39 +180,7 @@ class TextIndex(SignalIndex):
         self._build_lookup()
 
     def _build_lookup(self) -> None:
-        """Distinct hashes with where their postings start; boilerplate hashes left out."""
-        hashes = self._hashes  # sorted: runs of equal hashes are the posting lists
-        starts_run = np.ones(len(hashes), dtype=np.bool_)
-        starts_run[1:] = hashes[1:] != hashes[:-1]
-        first = np.flatnonzero(starts_run)
-        count = np.diff(np.append(first, len(hashes)))
-        distinct = hashes[first]
-        useful = count <= self.params.max_postings
-        self._lookup_hashes = distinct[useful]
-        self._lookup_first = first[useful].astype(np.int64)
-        self._lookup_count = count[useful].astype(np.int32)
-        # Where each value of the top bits starts: a lookup is then one or two probes
-        # instead of a twenty-step binary search with a cache miss at every step.
-        top = (self._lookup_hashes >> np.uint64(64 - _DIRECTORY_BITS)).astype(np.int64)
-        self._directory = np.searchsorted(top, np.arange((1 << _DIRECTORY_BITS) + 1)).astype(
-            np.int32 if len(top) < 2**31 else np.int64
-        )
-
-    def _find(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
-        """Position of each hash in the lookup table, or -1."""
-        top = (hashes >> np.uint64(64 - _DIRECTORY_BITS)).astype(np.int64)
-        probe = self._directory[top].astype(np.int64)
-        stop = self._directory[top + 1]
-        found = np.full(len(hashes), -1, dtype=np.int64)
-        active = np.flatnonzero(probe < stop)  # most hashes meet an empty bucket
-        while len(active):
-            at = probe[active]
-            hit = self._lookup_hashes[at] == hashes[active]
-            found[active[hit]] = at[hit]
-            active = active[~hit]
-            probe[active] += 1
-            active = active[probe[active] < stop[active]]
-        return found
+        self._lookup = HashLookup.build(self._hashes, self.params.max_postings)
 
     def _lay_out_references(self) -> None:
         """All reference texts end to end, padded, so seeds can be screened in bulk.
@@ -223,9 +189,9 @@ class TextIndex(SignalIndex):
         """
         self._sorted_ids = np.array(sorted(self._refs), dtype=np.int64)
         sizes = [len(self._refs[i].codes) for i in self._sorted_ids.tolist()]
-        starts = np.concatenate(([0], np.cumsum(np.array(sizes, dtype=np.int64) + _WINDOW)))
-        bases = _WINDOW + starts[: len(sizes)]  # no references: no bases
-        total = _WINDOW + sum(sizes) + _WINDOW * len(sizes)
+        starts = np.concatenate(([0], np.cumsum(np.array(sizes, dtype=np.int64) + WINDOW)))
+        bases = WINDOW + starts[: len(sizes)]  # no references: no bases
+        total = WINDOW + sum(sizes) + WINDOW * len(sizes)
         narrow = all(
             len(r.codes) == 0 or int(r.codes.max()) < _REFERENCE_PAD_16 for r in self._refs.values()
         )
@@ -272,7 +238,11 @@ class TextIndex(SignalIndex):
         grams = token_grams(query, self.params.gram_weight, self.params.word_weight)
         if self.params.query_w > 1:
             grams = winnow(grams, self.params.query_w)
-        seeds = self._screened_seeds(codes, grams)
+        postings = Postings(self._lookup, self._ref_of, self._pos_of, self._global_of, self._len_of)
+        screen = ScreenParams(
+            self.params.glance_min_equal, self.params.min_seed_extent, self.params.align
+        )
+        seeds = screened_seeds(codes, grams, postings, self._concatenated, screen)
         if len(seeds) == 0:
             return []
         hits = []
@@ -290,98 +260,6 @@ class TextIndex(SignalIndex):
                 hits.append(hit)
         hits.sort(key=lambda hit: hit.score, reverse=True)
         return hits
-
-    def _screened_seeds(self, codes: npt.NDArray[np.uint32], grams: Grams) -> npt.NDArray[np.int64]:
-        """Rows worth aligning: query start, reference start, length, window extensions
-        (see ``align_seeds``), reference id."""
-        lookup = self._lookup_hashes
-        if len(lookup) == 0:
-            return np.empty((0, 10), dtype=np.int64)
-        found = self._find(grams.hashes)
-        useful = found >= 0
-        left = self._lookup_first[found[useful]]
-        counts = self._lookup_count[found[useful]]
-        total = int(counts.sum())
-        if total == 0:
-            return np.empty((0, 10), dtype=np.int64)
-        group_start = np.cumsum(counts) - counts
-        postings = np.arange(total) - np.repeat(group_start - left, counts)
-        q_start = np.repeat(grams.starts[useful].astype(np.int64), counts)
-        q_length = np.repeat((grams.ends - grams.starts)[useful].astype(np.int64), counts)
-        same_length = self._len_of[postings] == q_length
-        postings = postings[same_length]
-        q_start, q_length = q_start[same_length], q_length[same_length]
-
-        width = _WINDOW
-        padded_query = np.concatenate(
-            (np.full(width, _QUERY_PAD, np.uint32), codes, np.full(width, _QUERY_PAD, np.uint32))
-        )
-        r_global = self._global_of[postings]
-        q_padded = q_start + width
-        ref_of = self._ref_of[postings]
-        r_start = self._pos_of[postings].astype(np.int64)
-        # A glance at a few characters either side drops most common phrases.
-        near = np.concatenate((np.arange(-_GLANCE, 0), np.arange(_GLANCE)))
-        after = (near >= 0) * q_length[:, None]
-        glance_q = q_padded[:, None] + near + after
-        glance_r = r_global[:, None] + near + after
-        glance_equal = (padded_query[glance_q] == self._concatenated[glance_r]).sum(axis=1)
-        passed = np.flatnonzero(glance_equal >= self.params.glance_min_equal)
-        # Seeds on one diagonal a few characters apart say the same thing: keep the one
-        # with the best glance per stretch of _SEED_SPACING characters, so a whole copied
-        # chapter costs a few hundred extensions, not tens of thousands.
-        diagonal = r_global[passed] - q_start[passed]
-        bucket = q_start[passed] // _SEED_SPACING
-        order = np.lexsort((-glance_equal[passed], bucket, diagonal))
-        first = np.ones(len(order), dtype=np.bool_)
-        first[1:] = (diagonal[order][1:] != diagonal[order][:-1]) | (
-            bucket[order][1:] != bucket[order][:-1]
-        )
-        keep = passed[order[first]]
-        # Seeds that match all around are copies beyond doubt: they go straight to the
-        # one-by-one extension, where all but the first of a copied stretch are skipped
-        # as covered. The others are extended in bulk within a window first.
-        certain = glance_equal[keep] == 2 * _GLANCE
-        sure = keep[certain]
-        zeros = np.zeros(len(sure), dtype=np.int64)
-        ones = np.ones(len(sure), dtype=np.int64)
-        rows = [
-            np.stack(
-                (q_start[sure], r_start[sure], q_length[sure],
-                 zeros, zeros, zeros, zeros, ones, ones, ref_of[sure]),
-                axis=1,
-            )
-        ]  # fmt: skip
-        keep = keep[~certain]
-        for chunk in np.array_split(keep, max(1, len(keep) // 8192)):
-            extensions = window_extensions(
-                padded_query,
-                self._concatenated,
-                (q_padded[chunk], r_global[chunk], q_length[chunk]),
-                width,
-                self.params.align,
-            )
-            extent = extensions.left + extensions.right + q_length[chunk]
-            long_enough = extent >= self.params.min_seed_extent
-            chosen = chunk[long_enough]
-            rows.append(
-                np.stack(
-                    (
-                        q_start[chosen],
-                        r_start[chosen],
-                        q_length[chosen],
-                        extensions.left[long_enough],
-                        extensions.right[long_enough],
-                        extensions.left_equal[long_enough],
-                        extensions.right_equal[long_enough],
-                        extensions.left_open[long_enough],
-                        extensions.right_open[long_enough],
-                        ref_of[chosen],
-                    ),
-                    axis=1,
-                )
-            )
-        return np.concatenate(rows) if rows else np.empty((0, 10), dtype=np.int64)
 
     def _hit(
         self, query: NormalisedText, ref_id: int, reference: _Reference, extents: list[Extent]
