@@ -25,6 +25,7 @@ from swordnet.modalities.audio.verify import Verdict, verify_alignment
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
 _OFFSET_BIAS = 1 << 24  # offset bins: 12 days of reference either side of zero
+_PEAKS_ONLY_Z = 10.0
 _ENVELOPE_NULL_SHIFTS = np.array([-251.0, -163.0, -97.0, -53.0, 53.0, 97.0, 163.0, 251.0])
 _VOTE_BITS = 22  # vote cells are hashed into 4M counters
 
@@ -47,11 +48,13 @@ class AudioMatchParams:
     pitch_shifts: list[float] = field(default_factory=_default_pitch_shifts)
     min_votes: int = 2
     candidates: int = 12
-    min_z: float = 10.0  # verification threshold (score 0.5); set on negatives, see docs/audio.md
+    min_z: float = 6.0  # peaks must beat chance by this much before envelopes are asked
+    # Decision: evidence = z * envelope lift**2 >= min_evidence (score 0.5 there); set on
+    # corpus negatives, see docs/audio.md. Payloads without envelopes fall back to z >= 10.
+    min_evidence: float = 4.5
     min_matched: int = 10
-    sure_z: float = 20.0  # a first-pass match this strong skips the scale/pitch grid
+    sure_evidence: float = 12.0  # a first-pass match this strong skips the scale/pitch grid
     window_seconds: float = 30.0  # long queries are matched window by window
-    min_envelope_lift: float = -1.0
     max_bucket: int = 200  # hashes held this often are skipped at query time
     full_grid: bool = False  # every (time scale, pitch shift) pair, not only the three axes
 
@@ -155,9 +158,9 @@ class AudioIndex(SignalIndex):
         for start in range(0, max(1, last - window // 3), window // 2):
             chunk = _slice(peaks, start, start + window)
             for hit in self._query_window(chunk, envelopes):
-                if hit.ref_id not in best or hit.details["z"] > best[hit.ref_id].details["z"]:
+                if hit.ref_id not in best or hit.score > best[hit.ref_id].score:
                     best[hit.ref_id] = hit
-        return sorted(best.values(), key=lambda hit: -float(hit.details["z"]))
+        return sorted(best.values(), key=lambda hit: -hit.score)
 
     def _query_window(self, peaks: Peaks, envelopes: Envelopes) -> list[IndexHit]:
         if len(peaks) < self.params.min_matched:
@@ -165,7 +168,7 @@ class AudioIndex(SignalIndex):
         self._query_peak_count = len(peaks)
         table = self._hash_table()
         plain = self._verified(peaks, envelopes, table.vote(peaks, [(1.0, 0.0)], self.params))
-        if plain and max(v.z for _, v in plain) >= self.params.sure_z:
+        if plain and max(v.evidence for _, v in plain) >= self.params.sure_evidence:
             return self._hits(plain)
         grid = scale_grid(self.params)
         scaled = self._verified(peaks, envelopes, table.vote(peaks, grid, self.params))
@@ -189,7 +192,10 @@ class AudioIndex(SignalIndex):
             if verdict.z < self.params.min_z or verdict.matched < self.params.min_matched:
                 continue
             if envelopes.shape[0] == 0 or self._envelopes[ref_id].shape[0] == 0:
-                accepted.append((candidate, verdict))  # peaks-only payloads: no second witness
+                # Peaks-only payloads have no second witness: a stricter z stands in for it.
+                evidence = verdict.z * self.params.min_evidence / _PEAKS_ONLY_Z
+                if evidence >= self.params.min_evidence:
+                    accepted.append((candidate, replace(verdict, evidence=evidence)))
                 continue
             # A second, independent witness: do the band envelopes follow the reference?
             offsets = verdict.offset + np.concatenate([[0.0], _ENVELOPE_NULL_SHIFTS])
@@ -205,8 +211,11 @@ class AudioIndex(SignalIndex):
                 pitch_shift=candidate.pitch_shift,
             )
             lift = float(agreement[0] - np.median(agreement[1:]))
-            if lift >= self.params.min_envelope_lift:
-                accepted.append((candidate, replace(verdict, envelope_lift=lift)))
+            evidence = verdict.z * max(lift, 0.0) ** 2
+            if evidence >= self.params.min_evidence:
+                accepted.append(
+                    (candidate, replace(verdict, envelope_lift=lift, evidence=evidence))
+                )
         return accepted
 
     def _hits(self, verified: list[tuple[_Candidate, Verdict]]) -> list[IndexHit]:
@@ -214,8 +223,8 @@ class AudioIndex(SignalIndex):
         best: dict[int, IndexHit] = {}
         for candidate, verdict in verified:
             ref_id = table.ref_ids[candidate.ref_slot]
-            score = verdict.z / (verdict.z + self.params.min_z)
-            if ref_id in best and best[ref_id].details["z"] >= verdict.z:
+            score = verdict.evidence / (verdict.evidence + self.params.min_evidence)
+            if ref_id in best and best[ref_id].score >= score:
                 continue
             q0, q1 = verdict.query_start_frame, verdict.query_end_frame + 1
             r0 = verdict.offset + candidate.time_scale * q0
@@ -230,6 +239,7 @@ class AudioIndex(SignalIndex):
                 score=round(score, 6),
                 segments=(segment,),
                 details={
+                    "evidence": round(verdict.evidence, 2),
                     "z": round(verdict.z, 2),
                     "matched_peaks": verdict.matched,
                     "query_peaks": int(self._query_peak_count),

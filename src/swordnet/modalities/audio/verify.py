@@ -35,6 +35,7 @@ class Verdict:
     query_end_frame: float
     offset: float
     envelope_lift: float = 0.0
+    evidence: float = 0.0  # z * envelope_lift**2, set by the index
 
 
 def _count_hits(
