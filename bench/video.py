@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _video_baseline as vpdq
 from _video_data import Query, corpus_sources, duration_of, generated_sources, make_queries
 from _video_metrics import Box, localise, segment_micro_ap
-from swordnet.modalities.video import VideoSignal
+from swordnet.modalities.video import VideoSignal, transforms
 from swordnet.modalities.video.synth import synthetic_video
 from swordnet.plugins.signals import MediaInput
 
@@ -41,6 +41,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="at most this many references")
     parser.add_argument("--per-transform", type=int, default=None)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--long-minutes",
+        type=float,
+        default=0.0,
+        help="add a query: a 10 s excerpt inside this many minutes of unrelated video",
+    )
     parser.add_argument("--verbose", action="store_true", help="print every query's segments")
     parser.add_argument("--keep", type=Path, default=None, help="keep (and reuse) media here")
     args = parser.parse_args()
@@ -71,6 +77,8 @@ def main() -> None:
         queries = make_queries(
             references, distractors, backdrops, workdir, per_transform=per_transform, seed=args.seed
         )
+        if args.long_minutes > 0:
+            queries.append(long_query(references[0], workdir, args.long_minutes))
         print(
             f"{len(references)} references ({sum(map(duration_of, references)) / 60:.1f} min), "
             f"{len(distractors)} distractors, {len(queries)} queries, "
@@ -78,6 +86,17 @@ def main() -> None:
         )
         cached.write_bytes(pickle.dumps((references, queries, speed_clips)))
         run(references, queries, speed_clips, verbose=args.verbose)
+
+
+def long_query(reference: Path, workdir: Path, minutes: float) -> Query:
+    """10 s of ``reference`` two thirds of the way into ``minutes`` of unrelated video."""
+    seconds = minutes * 60
+    filler = synthetic_video(workdir / "long-filler.mp4", 960, seconds, fps=5)
+    at = round(seconds * 2 / 3, 2)
+    out = workdir / "q-embedded_long-0.mp4"
+    parts = [(filler, 0.0, at), (reference, 2.0, 10.0), (filler, at, seconds - at)]
+    placements = transforms.concatenate(parts, out)[1:2]
+    return Query(out.stem, out, "embedded_long", placements)
 
 
 def run(

@@ -135,7 +135,9 @@ def _refit(q: FloatArray, r: FloatArray, w: FloatArray, speed: float) -> tuple[f
                 break
             offset = float(np.median(offsets[near]))
         closeness = np.clip(1.0 - np.abs(offsets - offset) / _TIGHT_S, 0.0, None)
-        support = float((w * closeness).sum())
+        # The same mild prior for untouched speed as in the vote: few, scattered points
+        # (sparse local matches of a crop) must not tilt the line on their own.
+        support = float((w * closeness).sum()) * (1.0 - abs(candidate - 1.0))
         if support > best[0] + 1e-9:
             best = (support, candidate, offset)
     return best[1], best[2]
