@@ -42,3 +42,16 @@ def test_garbage_and_audio_only_are_refused(tmp_path: Path) -> None:
         sample_frames(garbage, name="x.mp4")
     with pytest.raises(CorruptMediaError, match="video"):
         sample_frames(b"", name="empty.mp4")
+
+
+def test_playlists_in_disguise_are_not_decoded(tmp_path: Path) -> None:
+    from swordnet.domain.errors import UnsupportedMediaError
+    from swordnet.modalities.video import VideoSignal
+    from swordnet.plugins.signals import MediaInput
+
+    disguised = tmp_path / "movie.mp4"
+    disguised.write_bytes(b"#EXTM3U\n#EXTINF:2,\nhttp://127.0.0.1:9/seg.ts\n#EXT-X-ENDLIST\n")
+    with pytest.raises(UnsupportedMediaError, match="HLS"):
+        VideoSignal().fingerprint(MediaInput.from_path(disguised))
+    with pytest.raises(UnsupportedMediaError, match="HLS"):
+        VideoSignal().fingerprint(MediaInput(name="x.ts", data=disguised.read_bytes()))

@@ -1,4 +1,4 @@
-"""Decode the frames worth fingerprinting: about two a second, plus the first of each shot.
+"""Decode the frames worth fingerprinting: about one a second, plus the first of each shot.
 
 Decoding every frame of a 720p film costs more than everything else together, so the
 decoder skips what sampling does not need: B-frames (no I- or P-frame refers to them)
@@ -55,10 +55,19 @@ class VideoInfo:
 
 
 def open_container(source: Path | bytes, name: str) -> Any:
-    """Open a local file or bytes with PyAV; network URLs are never handed to FFmpeg."""
-    opened: str | BinaryIO = str(source) if isinstance(source, Path) else io.BytesIO(source)
+    """Open a local file or bytes with PyAV; FFmpeg may open no other file or URL.
+
+    A path goes through the ``file:`` protocol (a name like ``http:x`` is not a URL), and
+    the protocol whitelist stops demuxers that follow references (HLS, concat lists) from
+    reaching the network behind the address policy's back.
+    """
+    opened: str | BinaryIO
+    if isinstance(source, Path):
+        opened, allowed = f"file:{source.resolve()}", "file"
+    else:
+        opened, allowed = io.BytesIO(source), "pipe"
     try:
-        return av.open(opened, mode="r")
+        return av.open(opened, mode="r", options={"protocol_whitelist": allowed})
     except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError) as error:
         raise CorruptMediaError(f"{name}: not a readable video file ({error})") from None
 

@@ -168,5 +168,12 @@ def _is_playlist(media: MediaInput, source: Path | bytes) -> bool:
         return True
     if media.media_type and media.media_type.split(";")[0].strip().lower() in PLAYLIST_TYPES:
         return True
-    head = source[:7] if isinstance(source, bytes) else b""
-    return head == b"#EXTM3U"
+    if isinstance(source, bytes):
+        head = source[:16]
+    else:
+        try:
+            with source.open("rb") as file:
+                head = file.read(16)
+        except OSError:
+            return False  # decoding then says what is wrong with the file
+    return head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"#EXTM3U")
