@@ -1,9 +1,11 @@
-"""Copy-detection metrics as in the DISC21 benchmark, plus recall at a precision floor.
+"""Copy-detection metrics as in the DISC21 benchmark, plus recall at an operating point.
 
 Every method hands in predictions ``(query number, reference name, score)``. A prediction
 is correct when the query was made from that reference. The micro-average precision
 (muAP) ranks all predictions of all queries together by score; queries made from
 distractors have no correct answer, so any prediction for them only costs precision.
+The operating threshold is the lowest score that keeps precision >= 0.99 over all
+predictions and leaves every distractor copy unmatched.
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ def evaluate(
     correct_flags = [truths[p.query].reference == p.reference for p in ranked]
     muap = _micro_average_precision(correct_flags, positives)
     threshold = _threshold_for_precision(ranked, correct_flags, min_precision)
+    # The operating point must also keep every distractor copy unmatched: raise the
+    # threshold above the best-scored match made for a distractor, if need be.
+    distractor_scores = [p.score for p in ranked if truths[p.query].reference is None]
+    if threshold is not None and distractor_scores and max(distractor_scores) >= threshold:
+        above = [p.score for p in ranked if p.score > max(distractor_scores)]
+        threshold = min(above) if above else None
     return _report_at(ranked, correct_flags, truths, threshold, muap)
 
 
