@@ -24,17 +24,18 @@ def test_demo_finds_every_planted_copy_and_prints_a_briefing(run_cli: Run, tmp_p
     names = {row["name"] for row in briefing["per_site"]}
     assert {"Free Novel Pavilion", "HD Wallpapers Free", "Free MP3 Download"} <= names
     assert {"Cheap eBook Mall", "Resource Sharing Forum"} <= names
-    # enforcement: every platform with unlicensed copies got one notice by e-mail, the
-    # licensed reprint was set aside, removals were verified, the ignoring site escalated
+    # enforcement: one notice by e-mail per platform and rights holder (the shop carries a
+    # novel publisher's titles and a photo agency's picture: two), the licensed reprint set
+    # aside, removals verified, the ignoring site escalated
     enforcement = report["enforcement"]
     assert enforcement["authorised"] == 1
     assert (
         enforcement["notices_sent"]
         == enforcement["emails_received"]
         == briefing["notices_sent"]
-        == 6
+        == 7
     )
-    # removed by the simulated platforms: 3 chapters, 4 pictures, 1 track, 1 listing
-    assert briefing["links_verified_deleted"] == 9
+    # removed by the simulated platforms: 3 chapters, 4 pictures, 1 track, 1 listing, 1 cover
+    assert briefing["links_verified_deleted"] == 10
     assert briefing["sites_escalated"] == 1 and briefing["cases_opened"] == 1
     assert "Enforcement:" in result.stdout

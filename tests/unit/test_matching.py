@@ -33,4 +33,5 @@ def test_match_json_has_the_cli_contract_fields() -> None:
         "modality": "text",
         "score": 0.912346,
         "segments": [{"query": [0, 5], "reference": [10, 15], "unit": "char"}],
+        "details": {},
     }

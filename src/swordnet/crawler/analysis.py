@@ -122,6 +122,10 @@ def analyse_response(job: ResponseJob) -> Analysis:
                 if any(signal.accepts(probe) for signal in signals.values()):
                     analysis.links.append((content.url, content.kind))
                     continue
+            if content.kind == "listing":
+                # listing pictures are matched by the image signal: fetch them as media
+                images = content.data.get("images") or []
+                analysis.links.extend((str(url), "image") for url in images if isinstance(url, str))
             found: tuple[tuple[str, IndexHit], ...] = ()
             error = None
             if content.text is not None and content.kind == "text":

@@ -68,4 +68,6 @@ class Match:
             "modality": self.modality.value,
             "score": round(float(self.score), 6),
             "segments": [segment.to_json() for segment in self.segments],
+            # the signal's proof: shares of reference and query copied, tier, inliers...
+            "details": dict(self.details),
         }

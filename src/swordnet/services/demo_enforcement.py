@@ -26,14 +26,14 @@ from swordnet.storage import models
 
 Echo = Callable[[str], None]
 
-# How each simulated platform answers its notice: which of its infringing items it takes
-# down (and how), by position in the list of what was planted there.
-_RESPONSES: dict[str, tuple[str, int]] = {
-    "novels": ("placeholder", 3),  # three chapters replaced by a "removed" page
-    "gallery": ("404", 4),  # every picture deleted
-    "music": ("410", 1),  # one track gone
-    "shop": ("placeholder", 1),  # one listing taken down
-    "reprints": ("ignore", 0),  # ignores the notice: escalated
+# How each simulated platform answers its notice: how it takes items down, how many of
+# what was planted there (in path order), and of which kind of copy (None: any).
+_RESPONSES: dict[str, tuple[str, int, str | None]] = {
+    "novels": ("placeholder", 3, None),  # three chapters replaced by a "removed" page
+    "gallery": ("404", 4, None),  # every picture deleted
+    "music": ("410", 1, None),  # one track gone
+    "shop": ("placeholder", 2, None),  # the pirated cover and one of two listings
+    "reprints": ("ignore", 0, None),  # ignores the notice: escalated
 }
 _REMOVED_PAGE = (
     "<html><head><meta charset='utf-8'></head><body><h1>该内容已被删除</h1>"
@@ -86,8 +86,14 @@ def _prepare(container: Container, world: World, web: SimWeb) -> None:
 
 def _platforms_respond(world: World, web: SimWeb) -> None:
     sites = {site.key: site for site in world.sites}
-    for site_key_name, (how, count) in _RESPONSES.items():
-        planted = sorted({item.path for item in world.expected if item.site == site_key_name})
+    for site_key_name, (how, count, kind) in _RESPONSES.items():
+        planted = sorted(
+            {
+                item.path
+                for item in world.expected
+                if item.site == site_key_name and kind in (None, item.transform)
+            }
+        )
         for path in planted[:count]:
             routes = sites[site_key_name].routes
             if how == "placeholder":

@@ -14,7 +14,7 @@ from functools import lru_cache
 import av
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from swordnet.modalities.audio import transforms as audio_transforms
 from swordnet.modalities.audio.synth import synthetic_music
@@ -28,6 +28,17 @@ MUSIC_RATE = 22050
 def photo(seed: int) -> Image.Image:
     """A generated photo; cached, so treat it as read-only (transforms return copies)."""
     return synthetic_picture(seed, (800, 600))
+
+
+def book_cover(title: str, seed: int) -> Image.Image:
+    """A plain typographic cover: a colour field, a frame and the title."""
+    rng = random.Random(seed)
+    background = tuple(rng.randrange(40, 200) for _ in range(3))
+    image = Image.new("RGB", (400, 600), background)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 380, 580), outline=(245, 240, 230), width=6)
+    draw.text((60, 260), title.encode("ascii", "replace").decode(), fill=(250, 250, 250))
+    return image
 
 
 def jpeg_bytes(image: Image.Image, quality: int = 90) -> bytes:

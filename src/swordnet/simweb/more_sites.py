@@ -86,13 +86,27 @@ def build_music_site(tracks: dict[str, int], rng: random.Random) -> tuple[Site, 
     return site, planted
 
 
-def build_shop(books: dict[str, str]) -> tuple[Site, list[tuple[str, str]]]:
-    """books: book title -> listing title. Listings carry schema.org Product JSON-LD."""
+def build_shop(
+    books: dict[str, str], cover_photo: tuple[str, int], rng: random.Random
+) -> tuple[Site, list[tuple[str, str]], Planted]:
+    """books: book title -> listing title. Listings carry schema.org Product JSON-LD; the
+    first listing's cover is a re-compressed copy of a catalogued photo (``cover_photo``:
+    work key, seed), the others are the shop's own pictures."""
     site = Site(key="shop", name="Cheap eBook Mall", category="ecommerce")
     listed: list[tuple[str, str]] = []
+    covers: Planted = []
     links = []
     products = [*books.items(), ("", "《山海奇谈》精装典藏版 实体书")]
     for number, (book, listing_title) in enumerate(products, start=1):
+        cover = f"/cover/{number}.jpg"
+        if number == 1:
+            picture = media.PHOTO_COPIES["recompressed and resized"](
+                media.photo(cover_photo[1]), rng
+            )
+            covers.append((cover, cover_photo[0], "listing picture"))
+        else:
+            picture = media.book_cover(f"Book {number}", 8000 + number)
+        site.routes[cover] = Response(media.jpeg_bytes(picture, quality=75), "image/jpeg")
         path = f"/item/{number}.html"
         product = {
             "@context": "https://schema.org",
@@ -115,7 +129,7 @@ def build_shop(books: dict[str, str]) -> tuple[Site, list[tuple[str, str]]]:
         if book:
             listed.append((path, book))
     _index(site, links)
-    return site, listed
+    return site, listed, covers
 
 
 def build_forum(shares: list[tuple[str, str, str]]) -> tuple[Site, list[tuple[str, str]]]:

@@ -274,9 +274,15 @@ def _add_media_and_commerce(world: World, rng: random.Random) -> None:
         book: [entry.key for entry in world.catalogue if entry.title.startswith(book)]
         for book in ("剑影江湖", "长河落日")
     }
-    shop, listed = build_shop(
-        {"剑影江湖": "《剑影江湖》全集 TXT电子书 精校版", "长河落日": "长河落日 全本 无删减 电子书"}
+    shop, listed, covers = build_shop(
+        {
+            "剑影江湖": "《剑影江湖》全集 TXT电子书 精校版",
+            "长河落日": "长河落日 全本 无删减 电子书",
+        },
+        ("photo-1", photos["photo-1"]),
+        rng,
     )
+    world.expected += [Expected("shop", p, k, t) for p, k, t in covers]
     baidu, quark = "https://pan.baidu.com/s/", "https://pan.quark.cn/s/"
     forum, posted = build_forum(
         [
