@@ -19,11 +19,11 @@ def test_demo_finds_every_planted_copy_and_prints_a_briefing(run_cli: Run, tmp_p
     report = json.loads(report_file.read_text(encoding="utf-8"))
     assert report["missed"] == [] and report["unexpected"] == []
     briefing = report["briefing"]
-    assert len(report["found"]) == briefing["detections"] >= 30
-    assert briefing["sites_checked"] >= 7 and briefing["fetch_failures"] == 0
+    assert len(report["found"]) == briefing["detections"] >= 32
+    assert briefing["sites_checked"] >= 8 and briefing["fetch_failures"] == 0
     names = {row["name"] for row in briefing["per_site"]}
     assert {"Free Novel Pavilion", "HD Wallpapers Free", "Free MP3 Download"} <= names
-    assert {"Cheap eBook Mall", "Resource Sharing Forum"} <= names
+    assert {"Cheap eBook Mall", "Resource Sharing Forum", "Free Movies Online"} <= names
     # enforcement: one notice by e-mail per platform and rights holder (the shop carries a
     # novel publisher's titles and a photo agency's picture: two), the licensed reprint set
     # aside, removals verified, the ignoring site escalated
@@ -33,9 +33,11 @@ def test_demo_finds_every_planted_copy_and_prints_a_briefing(run_cli: Run, tmp_p
         enforcement["notices_sent"]
         == enforcement["emails_received"]
         == briefing["notices_sent"]
-        == 7
+        == 8
     )
-    # removed by the simulated platforms: 3 chapters, 4 pictures, 1 track, 1 listing, 1 cover
+    # removed by the simulated platforms: 3 chapters, 4 pictures, 1 track, 1 listing, 1 cover;
+    # the live HLS restream is judged by its stream, not its playlist: still there
     assert briefing["links_verified_deleted"] == 10
-    assert briefing["sites_escalated"] == 1 and briefing["cases_opened"] == 1
+    # the reprint site and the streaming site ignored their notices
+    assert briefing["sites_escalated"] == 2 and briefing["cases_opened"] == 2
     assert "Enforcement:" in result.stdout

@@ -21,7 +21,7 @@ from swordnet.plugins.signals import MediaInput, SignalIndex, SignalType
 from swordnet.settings import Settings
 
 _PAGE_TYPES = ("text/html", "application/xhtml+xml")
-_FOLLOWED_MEDIA = {"image", "audio", "video"}
+_FOLLOWED_MEDIA = {"image", "audio", "video", "hls"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,7 @@ class ResponseJob:
     body: bytes
     media_kind: str | None  # set when the URL was found as a media file on a page
     settings_json: str
+    name: str | None = None  # what to call the media when it is not the URL (an HLS stream)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,7 @@ def _match(
 def analyse_response(job: ResponseJob) -> Analysis:
     signals, extractors, index_dir = _plugins(job.settings_json)
     if job.media_kind is not None or not job.media_type.startswith(_PAGE_TYPES):
-        media = MediaInput(name=job.url, data=job.body, media_type=job.media_type)
+        media = MediaInput(name=job.name or job.url, data=job.body, media_type=job.media_type)
         hits, error = _match(signals, media, index_dir)
         kind = job.media_kind or job.media_type.split("/", 1)[0] or "file"
         item = AnalysedItem(

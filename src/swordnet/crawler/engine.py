@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -23,7 +23,9 @@ from swordnet.crawler.analysis import Analysis, ResponseJob, analyse_response
 from swordnet.crawler.politeness import HostPacer, RobotsCache
 from swordnet.crawler.sniff import sniff_media_type
 from swordnet.crawler.store import PageStore
+from swordnet.crawler.streams import HLS_TYPES, assemble_stream
 from swordnet.crawler.urls import TrapGuard, canonical_url
+from swordnet.modalities.video.hls import StreamBudget
 from swordnet.plugins.fetchers import Fetcher, FetchResult
 from swordnet.services.platforms import site_key
 from swordnet.settings import CrawlerSettings
@@ -196,9 +198,18 @@ class CrawlEngine:
             return
         analysis: Analysis | None = None
         media_type = sniff_media_type(response.media_type, response.body) if response.ok else ""
+        name = None
+        if response.ok and media_type in HLS_TYPES:
+            budget = StreamBudget(
+                max_bytes=min(self.policy.max_bytes, 256 * 1024 * 1024),
+                max_wall_s=min(self.policy.max_seconds, 300.0),
+            )
+            response = await assemble_stream(response, fetcher, budget)
+            media_type, name = response.media_type, response.final_url
+            response = replace(response, final_url=entry.url)  # captured under its own URL
         if response.ok and response.body:
             job = ResponseJob(
-                response.final_url, media_type, response.body, None, self._settings_json
+                response.final_url, media_type, response.body, None, self._settings_json, name
             )
             started = time.perf_counter()
             try:

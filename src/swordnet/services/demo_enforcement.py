@@ -34,6 +34,7 @@ _RESPONSES: dict[str, tuple[str, int, str | None]] = {
     "music": ("410", 1, None),  # one track gone
     "shop": ("placeholder", 2, None),  # the pirated cover and one of two listings
     "reprints": ("ignore", 0, None),  # ignores the notice: escalated
+    "video": ("ignore", 0, None),  # keeps restreaming: escalated
 }
 _REMOVED_PAGE = (
     "<html><head><meta charset='utf-8'></head><body><h1>该内容已被删除</h1>"

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import io
 import random
+import subprocess
+import tempfile
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
 import av
 import numpy as np
@@ -117,3 +120,51 @@ MUSIC_COPIES: dict[str, AudioTransform] = {
         10.0,
     ).astype(np.float32),
 }
+
+
+@lru_cache(maxsize=4)
+def video(seed: int, seconds: float = 40.0) -> bytes:
+    """A generated film (moving shots of generated pictures, with a generated score), MP4."""
+    from swordnet.modalities.video.synth import synthetic_video
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = synthetic_video(Path(directory) / "film.mp4", seed, seconds)
+        return path.read_bytes()
+
+
+@lru_cache(maxsize=4)
+def hls_restream(seed: int, start: float = 5.0, seconds: float = 25.0) -> dict[str, bytes]:
+    """A mirrored excerpt of ``video(seed)`` cut into an HLS stream: file name -> bytes
+    (``index.m3u8`` and its ``.ts`` segments)."""
+    from swordnet.modalities.video import transforms as video_transforms
+
+    with tempfile.TemporaryDirectory() as directory:
+        folder = Path(directory)
+        source = folder / "film.mp4"
+        source.write_bytes(video(seed))
+        excerpt = folder / "excerpt.mp4"
+        video_transforms.simple("flip", source, excerpt, start, seconds, random.Random(seed))
+        stream = folder / "stream"
+        stream.mkdir()
+        command = [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(excerpt),
+            "-c",
+            "copy",
+            "-f",
+            "hls",
+            "-hls_time",
+            "5",
+            "-hls_playlist_type",
+            "vod",
+            "-hls_segment_filename",
+            str(stream / "seg%03d.ts"),
+            str(stream / "index.m3u8"),
+        ]
+        subprocess.run(command, check=True, capture_output=True)
+        return {path.name: path.read_bytes() for path in sorted(stream.iterdir())}

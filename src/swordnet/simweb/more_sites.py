@@ -146,3 +146,23 @@ def build_forum(shares: list[tuple[str, str, str]]) -> tuple[Site, list[tuple[st
             posted.append((line.split("链接: ", 1)[1].split()[0], book))
     _index(site, links)
     return site, posted
+
+
+def build_video_site(film_key: str, seed: int) -> tuple[Site, Planted]:
+    """A streaming site: a mirrored excerpt of a catalogued film restreamed over HLS behind
+    a JavaScript player, and a video of its own as a plain file."""
+    site = Site(key="video", name="Free Movies Online", category="video")
+    stream = media.hls_restream(seed)
+    for name, data in stream.items():
+        kind = "application/vnd.apple.mpegurl" if name.endswith(".m3u8") else "video/mp2t"
+        site.routes[f"/live/1/{name}"] = Response(data, kind)
+    player = (
+        '<div id="player"></div><script>var hls = new Hls();'
+        'hls.loadSource("/live/1/index.m3u8"); hls.attachMedia(video);</script>'
+    )
+    site.add_page("/watch/1.html", _page(site.name, "Watch online, HD, free", player))
+    site.routes["/files/own.mp4"] = Response(media.video(seed + 500, 12.0), "video/mp4")
+    own = '<video controls src="/files/own.mp4"></video>'
+    site.add_page("/watch/2.html", _page(site.name, "Our channel trailer", own))
+    _index(site, [("/watch/1.html", "Watch online"), ("/watch/2.html", "Trailer")])
+    return site, [("/live/1/index.m3u8", film_key, "mirrored excerpt restreamed over HLS")]

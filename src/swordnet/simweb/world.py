@@ -14,13 +14,20 @@ import opencc
 
 from swordnet.simweb import media
 from swordnet.simweb.content import chinese_chapter, english_article
-from swordnet.simweb.more_sites import build_forum, build_gallery, build_music_site, build_shop
+from swordnet.simweb.more_sites import (
+    build_forum,
+    build_gallery,
+    build_music_site,
+    build_shop,
+    build_video_site,
+)
 from swordnet.simweb.server import Response, Site
 
 NOVEL_HOLDER = "Qingyun Literature Press"
 NEWS_HOLDER = "Harbour Daily News"
 PHOTO_HOLDER = "Lens and Light Photo Agency"
 MUSIC_HOLDER = "Harbour Records"
+FILM_HOLDER = "Bright Harbour Pictures"
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +272,18 @@ def _add_media_and_commerce(world: World, rng: random.Random) -> None:
                 suffix=".mp3",
             )
         )
+    world.catalogue.append(
+        CatalogueEntry(
+            key="film-1",
+            title="The Lighthouse Keeper",
+            kind="film",
+            holder=FILM_HOLDER,
+            data=media.video(301),
+            suffix=".mp4",
+        )
+    )
+    video_site, planted_video = build_video_site("film-1", 301)
+    world.expected += [Expected("video", p, k, t) for p, k, t in planted_video]
     gallery, planted_photos = build_gallery(photos, rng)
     music_site, planted_tracks = build_music_site(tracks, rng)
     world.expected += [Expected("gallery", p, k, t) for p, k, t in planted_photos]
@@ -298,4 +317,4 @@ def _add_media_and_commerce(world: World, rng: random.Random) -> None:
     for site_key, found in (("shop", listed), ("forum", posted)):
         for path, book in found:
             world.expected += [Expected(site_key, path, key, "title") for key in chapters[book]]
-    world.sites += [gallery, music_site, shop, forum]
+    world.sites += [gallery, music_site, video_site, shop, forum]

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from swordnet.bootstrap import Container
+from swordnet.crawler.streams import assemble_stream, is_hls
 from swordnet.domain.enforcement import ItemCheck, ItemVerdict, judge_item, notice_verdict
 from swordnet.domain.errors import MediaError, NotFoundError, SwordNetError
 from swordnet.domain.kinds import NoticeItemStatus, NoticeStatus
@@ -52,7 +53,10 @@ async def _fetch_all(container: Container, urls: list[str]) -> dict[str, FetchRe
 
     async def one(url: str) -> tuple[str, FetchResult]:
         async with limit:
-            return url, await fetcher.fetch(url)
+            result = await fetcher.fetch(url)
+            if result.ok and is_hls(result):  # judge the stream, not its playlist's text
+                result = await assemble_stream(result, fetcher)
+            return url, result
 
     try:
         return dict(await asyncio.gather(*(one(url) for url in urls)))
@@ -95,7 +99,7 @@ class StillCopied:
         container, session = self.container, self.session
         if not result.media_type.startswith(_PAGE_TYPES):
             media = MediaInput(
-                name=result.url, data=result.body, media_type=result.media_type or None
+                name=result.final_url, data=result.body, media_type=result.media_type or None
             )
             try:
                 fingerprints = list(fingerprint_media(container.signals, media, "query")[1])
