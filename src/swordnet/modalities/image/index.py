@@ -1,9 +1,10 @@
 """The image index: the global PDQ tier first, the local ORB tier for what it misses.
 
 Scores from both tiers share one scale so that one operating threshold serves the whole
-suite: a tier's own acceptance limit maps to 0.5 and certainty to 1.0. The global tier
-scores ``1 - d / 64`` for a PDQ distance ``d`` <= 31; the local tier rises from 0.5 at
-its minimum inlier count towards 1.0 as inliers accumulate (see ``docs/image.md``).
+suite. A PDQ match within distance 31 is rarely wrong, so the global tier scores
+``1 - d / 128`` (0.76 at d = 31); the local tier rises from 0.5 at its minimum inlier
+count towards 1.0 as inliers accumulate, and weak local evidence ranks below any global
+match (see ``docs/image.md``).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class ImageIndex(SignalIndex):
             shape = self._shapes[match.ref_id]
             hits[match.ref_id] = IndexHit(
                 ref_id=match.ref_id,
-                score=round(1.0 - match.distance / (2 * (max_distance + 1)), 6),
+                score=round(1.0 - match.distance / (4 * (max_distance + 1)), 6),
                 segments=(_box_segment(features.content, shape.content),),
                 details={"tier": "global", "pdq_distance": match.distance, "turn": match.variant},
             )
