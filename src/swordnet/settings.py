@@ -109,6 +109,13 @@ class Settings(BaseSettings):
         default=150,
         description="Shorter overlaps count as quotation, not copying (normalised characters).",
     )
+    min_match_score: dict[str, float] = Field(
+        default_factory=lambda: {"image": 0.665},
+        description=(
+            "Per signal, the lowest score reported as a match. image: the operating point of "
+            "bench/image.py on the corpus (precision >= 0.99, no distractor matched)."
+        ),
+    )
     workers: int = Field(default=0, description="Worker processes; 0 = number of cores.")
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     enforcement: EnforcementSettings = Field(default_factory=EnforcementSettings)

@@ -100,3 +100,18 @@ def test_index_survives_restart_and_rebuilds_when_damaged(
     third = bootstrap(settings)
     assert len(next(iter(scan_targets(third, [str(query)]))).matches) == 1
     third.close()
+
+
+def test_hits_below_a_signals_operating_point_are_not_matches(
+    settings: Settings, tmp_path: Path
+) -> None:
+    text = chinese_chapter(random.Random(8), 1200)
+    reference = _write(tmp_path / "ref.txt", text)
+    query = _write(tmp_path / "q.txt", text[:800])
+    strict = bootstrap(settings.model_copy(update={"min_match_score": {"text": 1.01}}))
+    register_files(strict, [reference])
+    assert next(iter(scan_targets(strict, [str(query)]))).matches == []
+    strict.close()
+    lenient = bootstrap(settings)
+    assert len(next(iter(scan_targets(lenient, [str(query)]))).matches) == 1
+    lenient.close()

@@ -41,11 +41,14 @@ def resolve_hits(
         )
     }
     found: dict[int, Match] = {}
+    floors = container.settings.min_match_score
     for signal_name, hit in hits:
         reference = references.get(hit.ref_id)
         signal = container.signals.get(signal_name)
         if reference is None or signal is None:
             continue  # removed from the catalogue since the index was loaded
+        if hit.score < floors.get(signal_name, 0.0):
+            continue  # below the signal's operating point: a candidate, not a match
         previous = found.get(hit.ref_id)
         if previous is not None and previous.score >= hit.score:
             continue
