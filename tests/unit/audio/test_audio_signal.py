@@ -134,6 +134,27 @@ def test_files_in_containers_decode_including_a_long_file_limit(
         AudioSignal(max_seconds=2.0).fingerprint(MediaInput.from_path(path))
 
 
+def test_an_undecodable_first_packet_is_skipped_not_fatal(songs: dict[int, np.ndarray]) -> None:
+    import io
+
+    import av
+
+    data = bytearray(
+        encode_audio(
+            songs[22][: RATE * 6], RATE, container_format="matroska", codec="ac3", codec_rate=48000
+        )
+    )
+    with av.open(io.BytesIO(bytes(data))) as container:
+        first = next(p for p in container.demux(container.streams.audio[0]) if p.size)
+        assert first.pos is not None
+        position, size = first.pos, first.size
+    # Keep the AC3 sync word, scramble the rest: the decoder rejects this packet outright.
+    noise = np.random.default_rng(1).integers(0, 256, size - 5, np.uint8)
+    data[position + 5 : position + size] = noise.tobytes()
+    pcm = decode_audio(bytes(data), name="damaged.mka")
+    assert pcm.size / RATE == pytest.approx(6.0, abs=0.1)
+
+
 @pytest.mark.parametrize(
     "payload",
     [b"", b"ID3" + b"\x00" * 50, b"OggS" + bytes(range(200)), b"RIFF\x10\x00\x00\x00WAVEfmt "],

@@ -62,11 +62,18 @@ def _decode_stream(
     total = 0
     failure: Exception | None = None
     try:
-        for frame in container.decode(stream):
-            for out in resampler.resample(frame):
-                chunk = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-                chunks.append(chunk)
-                total += chunk.size
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except (av.FFmpegError, ValueError) as error:
+                # One bad packet (a damaged AC3 frame in an old AVI) must not lose the rest.
+                failure = error
+                continue
+            for frame in frames:
+                for out in resampler.resample(frame):
+                    chunk = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+                    chunks.append(chunk)
+                    total += chunk.size
             if total > max_samples:
                 raise MediaTooLargeError(
                     f"{name}: more than {max_seconds:.0f} s of audio, over the limit"
@@ -76,7 +83,8 @@ def _decode_stream(
     except MediaTooLargeError:
         raise
     except (av.FFmpegError, ValueError, OSError) as error:
-        # A damaged tail still leaves usable audio; only an undecodable file is an error.
+        # A damaged container tail still leaves usable audio; only an undecodable file is
+        # an error.
         failure = error
     if not chunks:
         reason = f" ({failure})" if failure is not None else ""
