@@ -1,9 +1,12 @@
 """The CPU-heavy stage of a crawl: extract what a response offers and fingerprint it.
 
-``analyse_response`` is a top-level function over picklable values so that it runs in a
-worker process; the crawl loop keeps fetching meanwhile. Workers query the indexes as the
-catalogue last saved them (the crawl saves them when it starts); the crawl loop resolves
-the hits to works and stores everything.
+``analyse_batch`` is a top-level function over picklable values so that it runs in a
+worker process; the crawl loop keeps fetching meanwhile and hands pages over in batches
+(one round trip per batch, the settings sent once per batch). A worker also encodes each
+response as a WARC record and makes the links it found canonical, so that the crawl
+loop's single thread only fetches and stores. Workers query the indexes as the catalogue
+last saved them (the crawl saves them when it starts); the store resolves the hits to
+works and stores everything.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from swordnet.crawler.capture import EncodedRecord, encode_response
+from swordnet.crawler.urls import canonical_url
 from swordnet.domain.errors import MediaError
 from swordnet.domain.matching import IndexHit
 from swordnet.plugins.extractors import Extractor, Page
@@ -26,12 +31,28 @@ _FOLLOWED_MEDIA = {"image", "audio", "video", "hls"}
 
 @dataclass(frozen=True, slots=True)
 class ResponseJob:
-    url: str
+    url: str  # where the response was captured (the final URL after redirects)
+    status: int
+    headers: dict[str, str]
     media_type: str
     body: bytes
-    media_kind: str | None  # set when the URL was found as a media file on a page
-    settings_json: str
+    media_kind: str | None = None  # set when the URL was found as a media file on a page
     name: str | None = None  # what to call the media when it is not the URL (an HLS stream)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisBatch:
+    settings_json: str
+    jobs: list[ResponseJob]
+
+
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """One response after a worker: its evidence record and what it offers."""
+
+    record: EncodedRecord
+    analysis: Analysis
+    error: str | None = None  # the analysis failed: the page is stored without items
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +69,7 @@ class AnalysedItem:
 @dataclass(frozen=True, slots=True)
 class Analysis:
     items: list[AnalysedItem] = field(default_factory=list)
-    links: list[tuple[str, str | None]] = field(default_factory=list)  # (url, media kind)
+    links: list[tuple[str, str | None]] = field(default_factory=list)  # (canonical url, media kind)
 
 
 @lru_cache(maxsize=4)
@@ -97,8 +118,29 @@ def _match(
     return tuple(hits), None
 
 
-def analyse_response(job: ResponseJob) -> Analysis:
-    signals, extractors, index_dir = _plugins(job.settings_json)
+def _add_link(linked: dict[str, str | None], url: str, media_kind: str | None) -> None:
+    """Note a link once; a link also found as a media file keeps its media kind."""
+    try:
+        canonical = canonical_url(url)
+    except ValueError:
+        return  # a malformed URL (a bad port): nothing to fetch
+    if linked.get(canonical) is None:
+        linked[canonical] = media_kind
+
+
+def analyse_batch(batch: AnalysisBatch) -> list[Analysed]:
+    results: list[Analysed] = []
+    for job in batch.jobs:
+        record = encode_response(job.url, job.status, job.headers, job.body)
+        try:
+            results.append(Analysed(record, analyse_response(job, batch.settings_json)))
+        except Exception as exc:  # one hostile page must not sink its batch
+            results.append(Analysed(record, Analysis(), f"{type(exc).__name__}: {exc}"))
+    return results
+
+
+def analyse_response(job: ResponseJob, settings_json: str) -> Analysis:
+    signals, extractors, index_dir = _plugins(settings_json)
     if job.media_kind is not None or not job.media_type.startswith(_PAGE_TYPES):
         media = MediaInput(name=job.name or job.url, data=job.body, media_type=job.media_type)
         hits, error = _match(signals, media, index_dir)
@@ -109,24 +151,26 @@ def analyse_response(job: ResponseJob) -> Analysis:
         return Analysis(items=[item])
     page = Page(job.url, job.media_type, job.body)
     analysis = Analysis()
+    linked: dict[str, str | None] = {}
     for extractor in extractors:
         if not extractor.accepts(page):
             continue
         for content in extractor.extract(page):
             if content.kind == "link" and content.url:
-                analysis.links.append((content.url, None))
+                _add_link(linked, content.url, None)
                 continue
             if content.kind in _FOLLOWED_MEDIA and content.url and content.text is None:
                 probe = MediaInput(
                     name=content.url, media_type=mimetypes.guess_type(content.url)[0]
                 )
                 if any(signal.accepts(probe) for signal in signals.values()):
-                    analysis.links.append((content.url, content.kind))
+                    _add_link(linked, content.url, content.kind)
                     continue
             if content.kind == "listing":
                 # listing pictures are matched by the image signal: fetch them as media
-                images = content.data.get("images") or []
-                analysis.links.extend((str(url), "image") for url in images if isinstance(url, str))
+                for url in content.data.get("images") or []:
+                    if isinstance(url, str):
+                        _add_link(linked, url, "image")
             found: tuple[tuple[str, IndexHit], ...] = ()
             error = None
             if content.text is not None and content.kind == "text":
@@ -147,4 +191,5 @@ def analyse_response(job: ResponseJob) -> Analysis:
                     error,
                 )
             )
+    analysis.links.extend(linked.items())
     return analysis

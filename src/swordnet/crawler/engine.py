@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from swordnet.adapters.warc import WarcRecorder
 from swordnet.bootstrap import Container
 from swordnet.crawler import frontier
-from swordnet.crawler.analysis import Analysis, ResponseJob, analyse_response
+from swordnet.crawler.analysis import Analysed, Analysis, ResponseJob
+from swordnet.crawler.capture import WarcFile
+from swordnet.crawler.feed import AnalysisFeed
 from swordnet.crawler.politeness import HostPacer, RobotsCache
 from swordnet.crawler.sniff import sniff_media_type
-from swordnet.crawler.store import PageStore
+from swordnet.crawler.store import PageStore, Visited
 from swordnet.crawler.streams import HLS_TYPES, assemble_stream
-from swordnet.crawler.urls import TrapGuard, canonical_url
+from swordnet.crawler.urls import LinkFilter
+from swordnet.crawler.writer import StoreWriter
 from swordnet.modalities.video.hls import StreamBudget
 from swordnet.plugins.fetchers import Fetcher, FetchResult
 from swordnet.services.platforms import site_key
@@ -34,6 +39,8 @@ from swordnet.storage import models
 log = logging.getLogger(__name__)
 _TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 _MAX_RETRY_DELAY_S = 30.0
+_DRY_RECHECK_S = 0.1  # how often to look again at a frontier with nothing due
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +91,15 @@ class CrawlReport:
 
 
 class CrawlEngine:
+    """Fetch lanes on the event loop, analysis in worker processes, storage in a thread.
+
+    ``concurrency`` lanes each fetch one URL at a time from a queue of due frontier
+    entries; a fetched page goes to the analysis workers (``crawler.feed``) and then to the
+    store's thread (``crawler.writer``) while its lane fetches the next URL. An entry is
+    *busy* from the moment it is handed out until its outcome is committed, so it is never
+    handed out twice and the page budget counts it.
+    """
+
     def __init__(
         self,
         container: Container,
@@ -98,10 +114,14 @@ class CrawlEngine:
         self.run_id = run_id
         self.policy = policy
         self.scope = scope
-        self.traps = TrapGuard()
-        self.store = PageStore(container, run_id, campaign_id=campaign_id, platform_id=platform_id)
+        self.links = LinkFilter(scope, policy.max_depth, policy.media_off_site)
+        self.store = PageStore(
+            container, run_id, self.links, campaign_id=campaign_id, platform_id=platform_id
+        )
         self.report = self.store.report_so_far()
         self._settings_json = container.settings.model_dump_json()
+        self._busy: set[int] = set()
+        self._settled_since_query = True
 
     async def run(self) -> CrawlReport:
         with self.container.sessions() as session:
@@ -109,60 +129,95 @@ class CrawlEngine:
         fetcher = self.container.fetcher()
         robots = RobotsCache(fetcher, self.container.settings.crawler.user_agent)
         pacer = HostPacer(self.policy.per_host_concurrency, self.policy.per_host_delay_s)
-        recorder = WarcRecorder(self.container.settings.warc_dir / f"run-{self.run_id:06d}.warc.gz")
-        self.store.recorder = recorder
-        deadline = time.monotonic() + self.policy.max_seconds
-        in_flight: dict[int, asyncio.Task[None]] = {}
+        warc = WarcFile(self.container.settings.warc_dir / f"run-{self.run_id:06d}.warc.gz")
+        self.store.warc = warc
+        self._ready: asyncio.Queue[frontier.FrontierEntry] = asyncio.Queue()
+        self._wake = asyncio.Event()
+        self._writer = StoreWriter(
+            self.store, self.report, asyncio.get_running_loop(), self._settled
+        )
+        self._feed = AnalysisFeed(
+            self.container.executor,
+            self._settings_json,
+            self._analysed,
+            workers=self.container.settings.workers or os.cpu_count() or 1,
+        )
+        lanes = [
+            asyncio.create_task(self._lane(fetcher, robots, pacer))
+            for _ in range(max(1, self.policy.concurrency))
+        ]
         try:
-            while True:
-                self.store.flush_if_due(self.report)
-                if not in_flight:
-                    self.store.flush(self.report)  # nothing else to wait for: store now
-                busy = set(in_flight) | self.store.pending_ids
-                reason = self._budget_spent(deadline)
-                if reason:
-                    self.report.stopped_because = reason
-                    break
-                room = min(
-                    self.policy.concurrency - len(in_flight),
-                    self.policy.max_pages - self.report.pages - self.report.failures - len(busy),
-                )
-                if in_flight and room < max(1, self.policy.concurrency // 4):
-                    room = 0  # refill in bulk: one frontier query per several pages
-                with self.container.sessions() as session:
-                    batch = frontier.next_batch(session, self.run_id, room, busy, _now())
-                    for entry in batch:
-                        task = asyncio.create_task(self._visit(entry, fetcher, robots, pacer))
-                        in_flight[entry.id] = task
-                    if not in_flight:
-                        if frontier.queued_count(session, self.run_id) == 0:
-                            self.report.stopped_because = "frontier empty"
-                            break
-                        retry_at = frontier.earliest_retry(session, self.run_id)
-                        wait = (retry_at - _now()).total_seconds() if retry_at else 0.1
-                        await asyncio.sleep(min(max(wait, 0.01), 1.0))
-                        continue
-                done, _ = await asyncio.wait(
-                    in_flight.values(),
-                    timeout=self.store.flush_interval_s,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                for entry_id, task in list(in_flight.items()):
-                    if task in done:
-                        del in_flight[entry_id]
-                        error = task.exception()
-                        if error is not None:
-                            # settle the URL, or the loop would pick it up again forever
-                            log.error("crawl of frontier entry %s failed", entry_id, exc_info=error)
-                            self.store.record_crash(self.report, entry_id, error)
+            await self._coordinate(time.monotonic() + self.policy.max_seconds)
         finally:
-            for task in in_flight.values():
-                task.cancel()  # still queued in the frontier: a resumed run fetches them
-            await asyncio.gather(*in_flight.values(), return_exceptions=True)
+            for lane in lanes:
+                lane.cancel()  # what they hold is still queued: a resumed run fetches it
+            await asyncio.gather(*lanes, return_exceptions=True)
+            self._feed.cancel()
             await fetcher.aclose()
-            recorder.close()
+            await self._writer.close()  # stores what is complete
+            warc.close()
+        self._writer.raise_failure()
+        self.report.add_time("analyse", self._feed.busy_seconds)
         self.store.close_run(self.report)
         return self.report
+
+    async def _coordinate(self, deadline: float) -> None:
+        """Keep the lanes' queue filled from the frontier until a budget is spent."""
+        dry_since: float | None = None  # the frontier had nothing more due
+        while True:
+            self._writer.raise_failure()
+            reason = self._budget_spent(deadline)
+            if reason:
+                self.report.stopped_because = reason
+                return
+            if self._ready.qsize() < self.policy.concurrency and (
+                dry_since is None
+                or self._settled_since_query
+                or time.monotonic() - dry_since > _DRY_RECHECK_S
+            ):
+                want = await self._refill()
+                dry_since = time.monotonic() if want else None
+                if want:
+                    self._writer.flush_soon()  # the links the lanes need may wait in a batch
+            if not self._busy and dry_since is not None and not self._settled_since_query:
+                queued = await self._writer.query(
+                    lambda: _with_session(self.container, frontier.queued_count, self.run_id)
+                )
+                if queued == 0:
+                    self.report.stopped_because = "frontier empty"
+                    return
+            self._wake.clear()
+            try:
+                async with asyncio.timeout(_DRY_RECHECK_S):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+
+    async def _refill(self) -> int:
+        """Hand out due entries; returns how many more could have been taken (0: enough)."""
+        processed = self.report.pages + self.report.failures
+        room = self.policy.max_pages - processed - len(self._busy)
+        want = min(room, 2 * self.policy.concurrency - self._ready.qsize())
+        if want <= 0:
+            return 0
+        exclude = set(self._busy)
+        self._settled_since_query = False
+        batch = await self._writer.query(
+            lambda: _with_session(
+                self.container, frontier.next_batch, self.run_id, want, exclude, _now()
+            )
+        )
+        for entry in batch:
+            if entry.id not in self._busy:
+                self._busy.add(entry.id)
+                self._ready.put_nowait(entry)
+        return want - len(batch)
+
+    def _settled(self, entry_ids: list[int]) -> None:
+        """Called on the loop once the store committed these entries' outcomes."""
+        self._busy.difference_update(entry_ids)
+        self._settled_since_query = True
+        self._wake.set()
 
     def _budget_spent(self, deadline: float) -> str:
         """Why to stop now, counting what is stored (in-flight pages may still finish)."""
@@ -175,12 +230,26 @@ class CrawlEngine:
             return f"time budget of {self.policy.max_seconds:g} s reached"
         return ""
 
+    async def _lane(self, fetcher: Fetcher, robots: RobotsCache, pacer: HostPacer) -> None:
+        while True:
+            entry = await self._ready.get()
+            if self._ready.qsize() < self.policy.concurrency:
+                self._wake.set()
+            try:
+                await self._visit(entry, fetcher, robots, pacer)
+            except Exception as error:
+                # settle the URL, or the loop would pick it up again forever
+                log.error("crawl of frontier entry %s failed", entry.id, exc_info=error)
+                message = f"internal error: {type(error).__name__}: {error}"
+                self._writer.settle(entry.id, frontier.FAILED, message, refused=False)
+
     async def _visit(
         self, entry: frontier.FrontierEntry, fetcher: Fetcher, robots: RobotsCache, pacer: HostPacer
     ) -> None:
         url = entry.url
         if self.policy.obey_robots and not await robots.allowed(url):
-            self.store.record_refusal(self.report, entry, "robots.txt disallows this URL")
+            message = f"{url}: robots.txt disallows this URL"
+            self._writer.settle(entry.id, frontier.REFUSED, message, refused=True)
             return
         host = site_key(url)
         delay = await robots.crawl_delay(url) if self.policy.obey_robots else 0.0
@@ -192,11 +261,11 @@ class CrawlEngine:
             pacer.release(host)
             self.report.add_time("fetch", time.perf_counter() - started)
         if self._should_retry(response, entry):
-            self.store.record_retry(
-                entry, self._retry_delay(response, entry), _describe(response), _now()
+            delay_s, error = self._retry_delay(response, entry), _describe(response)
+            self._writer.call(
+                lambda: self.store.record_retry(entry, delay_s, error, _now()), [entry.id]
             )
             return
-        analysis: Analysis | None = None
         media_type = sniff_media_type(response.media_type, response.body) if response.ok else ""
         name = None
         if response.ok and media_type in HLS_TYPES:
@@ -209,20 +278,27 @@ class CrawlEngine:
             response = replace(response, final_url=entry.url)  # captured under its own URL
         if response.ok and response.body:
             job = ResponseJob(
-                response.final_url, media_type, response.body, None, self._settings_json, name
+                response.final_url,
+                response.status,
+                response.headers,
+                media_type,
+                response.body,
+                None,
+                name,
             )
-            started = time.perf_counter()
-            try:
-                analysis = await self.container.executor.run(analyse_response, job)
-                self.report.add_time("analyse", time.perf_counter() - started)
-            except Exception as exc:  # a worker crash on one hostile page must not stop the run
-                log.exception("analysis of %s failed", url)
-                analysis = Analysis()
-                self.report.errors.append(f"{url}: analysis failed: {type(exc).__name__}: {exc}")
-        links = self._links_to_follow(entry, analysis) if analysis is not None else ([], [])
-        started = time.perf_counter()
-        self.store.record_response(self.report, entry, response, media_type, analysis, links)
-        self.report.add_time("store", time.perf_counter() - started)
+            await self._feed.submit(job, (entry, response, media_type))
+        else:
+            self._writer.store_page(Visited(entry, response, media_type, None))
+
+    def _analysed(self, context: Any, result: Analysed | None, error: str | None) -> None:
+        entry, response, media_type = context
+        if result is None:  # no record either: the store encodes it
+            visited = Visited(entry, response, media_type, Analysis(), None, error)
+        else:
+            visited = Visited(
+                entry, response, media_type, result.analysis, result.record, result.error
+            )
+        self._writer.store_page(visited)
 
     def _should_retry(self, response: FetchResult, entry: frontier.FrontierEntry) -> bool:
         if response.refused or entry.attempts + 1 >= self.policy.max_attempts:
@@ -236,28 +312,10 @@ class CrawlEngine:
         backoff: float = self.policy.retry_base_s * 2.0**entry.attempts
         return min(backoff, _MAX_RETRY_DELAY_S)
 
-    def _links_to_follow(
-        self, entry: frontier.FrontierEntry, analysis: Analysis
-    ) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
-        """(URLs to queue with depth, URLs skipped with the reason)."""
-        follow: list[tuple[str, int]] = []
-        skipped: list[tuple[str, str]] = []
-        depth = entry.depth + 1
-        if depth > self.policy.max_depth:
-            return follow, skipped
-        for raw, media_kind in analysis.links:
-            url = canonical_url(raw)
-            in_scope = site_key(url) in self.scope or (
-                media_kind is not None and self.policy.media_off_site
-            )
-            if not in_scope:
-                continue
-            reason = self.traps.reason_to_skip(url)
-            if reason:
-                skipped.append((url, reason))
-            else:
-                follow.append((url, depth))
-        return follow, skipped
+
+def _with_session(container: Container, query: Callable[..., T], *args: Any) -> T:
+    with container.sessions() as session:
+        return query(session, *args)
 
 
 def _describe(response: FetchResult) -> str:

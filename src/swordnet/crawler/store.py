@@ -1,28 +1,35 @@
 """Storing what a crawl saw: captures, extracted items, detections, frontier states.
 
-Pages are written in batches: everything about a batch of URLs (captures, items,
-detections, the URLs they lead to, their frontier states and the run's counters) is one
-transaction, so a resumed run starts from exactly what was stored. A URL still in the
-buffer when the process dies is still ``queued`` in the database and is fetched again.
+Pages are written in batches: everything about a batch of URLs (WARC records, captures,
+items, detections, the URLs they lead to, their frontier states and the run's counters)
+is one transaction, so a resumed run starts from exactly what was stored. A URL still in
+the buffer when the process dies is still ``queued`` in the database and is fetched
+again. The WARC records of a batch reach the operating system before its commit.
+
+Only the store's thread (``crawler.writer``) calls these methods. Captures, items and
+frontier rows are written with SQLAlchemy Core statements (one cached statement, many
+rows); the ORM is used only for the few items that match a work, because recording a
+detection and its audit entry goes through the detection service.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from swordnet.adapters.warc import WarcLocation, WarcRecorder
 from swordnet.bootstrap import Container
 from swordnet.crawler import frontier
 from swordnet.crawler.analysis import AnalysedItem, Analysis
+from swordnet.crawler.capture import EncodedRecord, WarcFile, encode_response
+from swordnet.crawler.urls import LinkFilter
 from swordnet.domain.kinds import CaptureOutcome
+from swordnet.domain.matching import Match
 from swordnet.plugins.fetchers import FetchResult
 from swordnet.services import audit
 from swordnet.services.detections import record_detection
@@ -37,17 +44,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _MAX_ERRORS_KEPT = 200
 _TITLED_KINDS = {"listing", "share_link", "torrent", "app"}  # matched to works by their titles
-Links = tuple[list[tuple[str, int]], list[tuple[str, str]]]
+_CAPTURES = cast(Table, models.Capture.__table__)
+_ITEMS = cast(Table, models.ExtractedItem.__table__)
+_RUNS = cast(Table, models.CrawlRun.__table__)
 
 
 @dataclass(frozen=True, slots=True)
-class _Visited:
+class Visited:
+    """A settled fetch on its way to the database."""
+
     entry: frontier.FrontierEntry
     response: FetchResult
     media_type: str
     analysis: Analysis | None
-    links: Links
-    location: WarcLocation | None
+    record: EncodedRecord | None = None  # encoded by a worker; else encoded here
+    analysis_error: str | None = None
 
 
 class PageStore:
@@ -55,22 +66,18 @@ class PageStore:
         self,
         container: Container,
         run_id: int,
+        links: LinkFilter,
         *,
         campaign_id: int | None,
         platform_id: int | None,
-        batch_size: int = 32,
-        flush_interval_s: float = 0.2,
     ) -> None:
         self.container = container
         self.run_id = run_id
+        self.links = links
         self.campaign_id = campaign_id
         self.platform_id = platform_id
-        self.batch_size = batch_size
-        self.flush_interval_s = flush_interval_s
-        self.recorder: WarcRecorder | None = None
+        self.warc: WarcFile | None = None
         self._title_index: CatalogueTitles | None = None
-        self._pending: list[_Visited] = []
-        self._oldest_pending = 0.0
         self._platforms: dict[str, int] = {}
         with container.sessions() as session:
             self._seen_bodies = set(
@@ -96,40 +103,9 @@ class PageStore:
                 new_detections=0,
             )
 
-    @property
-    def pending_ids(self) -> set[int]:
-        """URLs fetched but not stored yet: not to be handed out again."""
-        return {visited.entry.id for visited in self._pending}
-
     # -- writing ------------------------------------------------------------------
-    def record_response(
-        self,
-        report: CrawlReport,
-        entry: frontier.FrontierEntry,
-        response: FetchResult,
-        media_type: str,
-        analysis: Analysis | None,
-        links: Links,
-    ) -> None:
-        location = None
-        if response.status and self.recorder is not None:
-            location = self.recorder.record_response(
-                response.final_url, response.status, response.headers, response.body
-            )
-        if not self._pending:
-            self._oldest_pending = time.monotonic()
-        self._pending.append(_Visited(entry, response, media_type, analysis, links, location))
-        if len(self._pending) >= self.batch_size:
-            self.flush(report)
-
-    def flush_if_due(self, report: CrawlReport) -> None:
-        if self._pending and time.monotonic() - self._oldest_pending >= self.flush_interval_s:
-            self.flush(report)
-
-    def flush(self, report: CrawlReport) -> None:
-        batch, self._pending = self._pending, []
-        if not batch:
-            return
+    def write(self, report: CrawlReport, batch: list[Visited]) -> None:
+        """Store a batch in one transaction; a batch that fails is stored page by page."""
         try:
             self._write(report, batch)
         except Exception:
@@ -141,20 +117,38 @@ class PageStore:
                 except Exception as exc:
                     self.record_crash(report, visited.entry.id, exc)
 
-    def _write(self, report: CrawlReport, batch: list[_Visited]) -> None:
+    def _write(self, report: CrawlReport, batch: list[Visited]) -> None:
         counters = _Counters()
+        follow: dict[str, int] = {}
+        skipped: dict[str, tuple[int, str]] = {}
+        finished: dict[tuple[str, str | None], list[int]] = defaultdict(list)
         with self.container.sessions() as session, session.begin():
-            follow: dict[str, int] = {}
-            skipped: dict[str, tuple[int, str]] = {}
-            finished: dict[tuple[str, str | None], list[int]] = defaultdict(list)
-            for visited in batch:
-                state, error = self._store_visit(session, visited, counters)
-                finished[(state, error)].append(visited.entry.id)
-                if state == frontier.DONE and not counters.last_was_duplicate:
-                    for url, depth in visited.links[0]:
-                        follow.setdefault(url, depth)
-                    for url, reason in visited.links[1]:
-                        skipped.setdefault(url, (visited.entry.depth + 1, reason))
+            rows = [self._capture_row(session, visited, counters) for visited in batch]
+            if self.warc is not None:
+                self.warc.flush()  # the records reach the OS before the rows naming them
+            result = session.connection().execute(
+                insert(_CAPTURES).returning(_CAPTURES.c.id, sort_by_parameter_order=True),
+                [row for row, _, _ in rows],
+            )
+            capture_ids = list(result.scalars())
+            for visited, (row, state, duplicate), capture_id in zip(
+                batch, rows, capture_ids, strict=True
+            ):
+                finished[(state, row["error"] if state != frontier.DONE else None)].append(
+                    visited.entry.id
+                )
+                if state != frontier.DONE:
+                    continue
+                items = visited.analysis.items if visited.analysis else []
+                if items:
+                    self._store_items(session, capture_id, row, items, counters)
+                if not duplicate and visited.analysis is not None:
+                    depth = visited.entry.depth + 1
+                    to_follow, to_skip = self.links.split(visited.analysis.links, depth)
+                    for url, link_depth in to_follow:
+                        follow.setdefault(url, link_depth)
+                    for url, reason in to_skip:
+                        skipped.setdefault(url, (depth, reason))
             frontier.enqueue(session, self.run_id, follow.items())
             frontier.enqueue(
                 session,
@@ -165,13 +159,19 @@ class PageStore:
             )
             for (state, error), ids in finished.items():
                 frontier.finish_many(session, ids, state, error)
-            run = session.get_one(models.CrawlRun, self.run_id)
-            run.pages = report.pages + counters.pages
-            run.failures = report.failures + counters.failures
-            run.refused = report.refused + counters.refused
-            run.bytes = report.bytes + counters.bytes
-            run.detections += counters.detections
-        # committed: now the in-memory report may move on
+            session.connection().execute(
+                update(_RUNS)
+                .where(_RUNS.c.id == self.run_id)
+                .values(
+                    pages=report.pages + counters.pages,
+                    failures=report.failures + counters.failures,
+                    refused=report.refused + counters.refused,
+                    bytes=report.bytes + counters.bytes,
+                    detections=_RUNS.c.detections + counters.detections,
+                )
+            )
+        # committed: now the in-memory state may move on
+        self.links.remember([*follow, *skipped])
         report.pages += counters.pages
         report.failures += counters.failures
         report.refused += counters.refused
@@ -182,45 +182,55 @@ class PageStore:
         self._seen_bodies |= counters.bodies
         self._platforms.update(counters.platforms)
 
-    def _store_visit(
-        self, session: Session, visited: _Visited, counters: _Counters
-    ) -> tuple[str, str | None]:
-        entry, response, location = visited.entry, visited.response, visited.location
-        counters.last_was_duplicate = False
-        capture = models.Capture(
-            run_id=self.run_id,
-            platform_id=self._platform(session, entry.url, counters),
-            url=entry.url,
-            final_url=response.final_url,
-            host=site_key(response.final_url),
-            outcome=CaptureOutcome.OK,
-            status_code=response.status or None,
-            media_type=visited.media_type or response.media_type or None,
-            size_bytes=len(response.body),
-        )
-        if location is not None:
-            capture.sha256, capture.warc_file = location.sha256, location.file
-            capture.warc_offset, capture.warc_record_id = location.offset, location.record_id
-        if response.truncated:
-            capture.error = "body truncated at the size limit"
-        session.add(capture)
+    def _capture_row(
+        self, session: Session, visited: Visited, counters: _Counters
+    ) -> tuple[dict[str, Any], str, bool]:
+        """The capture's row (its WARC record appended), the URL's frontier state and
+        whether the body repeats an earlier page's."""
+        entry, response = visited.entry, visited.response
+        row: dict[str, Any] = {
+            "run_id": self.run_id,
+            "platform_id": self._platform(session, entry.url, counters),
+            "url": entry.url,
+            "final_url": response.final_url,
+            "host": site_key(response.final_url),
+            "outcome": CaptureOutcome.OK,
+            "status_code": response.status or None,
+            "media_type": visited.media_type or response.media_type or None,
+            "size_bytes": len(response.body),
+            "sha256": None,
+            "warc_file": None,
+            "warc_offset": None,
+            "warc_record_id": None,
+            "error": "body truncated at the size limit" if response.truncated else None,
+        }
+        record = visited.record
+        if record is None and response.status:
+            record = encode_response(
+                response.final_url, response.status, response.headers, response.body
+            )
+        if record is not None and self.warc is not None:
+            location = self.warc.append(record)
+            row["sha256"], row["warc_file"] = location.sha256, location.file
+            row["warc_offset"], row["warc_record_id"] = location.offset, location.record_id
+        if visited.analysis_error:
+            counters.errors.append(f"{entry.url}: analysis failed: {visited.analysis_error}")
         if response.error is not None or response.status >= 400:
-            capture.outcome = CaptureOutcome.REFUSED if response.refused else CaptureOutcome.FAILED
-            capture.error = response.error or f"HTTP {response.status}"
+            row["outcome"] = CaptureOutcome.REFUSED if response.refused else CaptureOutcome.FAILED
+            row["error"] = response.error or f"HTTP {response.status}"
             counters.failures += 1
             counters.refused += int(response.refused)
-            counters.errors.append(f"{entry.url}: {capture.error}")
-            return (frontier.REFUSED if response.refused else frontier.FAILED), capture.error
+            counters.errors.append(f"{entry.url}: {row['error']}")
+            return row, (frontier.REFUSED if response.refused else frontier.FAILED), False
         counters.pages += 1
         counters.bytes += len(response.body)
-        if capture.sha256:
-            if capture.sha256 in self._seen_bodies or capture.sha256 in counters.bodies:
-                counters.last_was_duplicate = True
-                capture.error = "same content as an earlier page of this run: links not followed"
-            counters.bodies.add(capture.sha256)
-        for item in visited.analysis.items if visited.analysis else []:
-            counters.detections += self._store_item(session, capture, item)
-        return frontier.DONE, None
+        sha256, duplicate = row["sha256"], False
+        if sha256:
+            if sha256 in self._seen_bodies or sha256 in counters.bodies:
+                row["error"] = "same content as an earlier page of this run: links not followed"
+                duplicate = True
+            counters.bodies.add(sha256)
+        return row, frontier.DONE, duplicate
 
     def _platform(self, session: Session, url: str, counters: _Counters) -> int:
         key = site_key(url)
@@ -230,28 +240,55 @@ class PageStore:
             counters.platforms[key] = known  # kept only once the batch commits
         return known
 
-    def _store_item(self, session: Session, capture: models.Capture, item: AnalysedItem) -> int:
-        data = dict(item.data)
-        if item.error:
-            data["error"] = item.error
-        row = models.ExtractedItem(
-            capture=capture,
-            kind=item.kind,
-            extractor=item.extractor,
-            url=item.url,
-            text=item.text,
-            data=data,
-        )
-        session.add(row)
-        url = item.url or capture.final_url or capture.url
+    def _store_items(
+        self,
+        session: Session,
+        capture_id: int,
+        capture: dict[str, Any],
+        items: list[AnalysedItem],
+        counters: _Counters,
+    ) -> None:
+        plain: list[dict[str, Any]] = []
+        for item in items:
+            data = dict(item.data)
+            if item.error:
+                data["error"] = item.error
+            row = {
+                "capture_id": capture_id,
+                "kind": item.kind,
+                "extractor": item.extractor,
+                "url": item.url,
+                "text": item.text,
+                "sha256": None,
+                "data": data,
+            }
+            url = item.url or capture["final_url"] or capture["url"]
+            matches = self._matches(session, url, item)
+            if matches:
+                counters.detections += self._record(session, capture_id, row, url, matches)
+            else:
+                plain.append(row)
+        if plain:
+            session.connection().execute(insert(_ITEMS), plain)
+
+    def _matches(self, session: Session, url: str, item: AnalysedItem) -> list[Match]:
         if item.hits:
-            matches = resolve_hits(self.container, session, url, item.hits)
-        elif item.kind in _TITLED_KINDS and item.text:
-            matches = self._titles(session).find(session, url, item.text, item.kind)
-        else:
-            return 0
-        if not matches:
-            return 0
+            return resolve_hits(self.container, session, url, item.hits)
+        if item.kind in _TITLED_KINDS and item.text:
+            return self._titles(session).find(session, url, item.text, item.kind)
+        return []
+
+    def _record(
+        self,
+        session: Session,
+        capture_id: int,
+        row: dict[str, Any],
+        url: str,
+        matches: list[Match],
+    ) -> int:
+        capture = session.get_one(models.Capture, capture_id)
+        item = models.ExtractedItem(**row)
+        session.add(item)
         session.flush()
         created = 0
         for match in matches:
@@ -260,7 +297,7 @@ class PageStore:
                 match,
                 url=url,
                 capture=capture,
-                item=row,
+                item=item,
                 platform_id=self.platform_id or capture.platform_id,
                 campaign_id=self.campaign_id,
             )
@@ -272,32 +309,29 @@ class PageStore:
             self._title_index = CatalogueTitles.load(session)
         return self._title_index
 
-    # -- outcomes that skip the buffer ------------------------------------------------
+    # -- outcomes that skip the batch ---------------------------------------------------
     @staticmethod
     def _note_error(report: CrawlReport, message: str) -> None:
         if len(report.errors) < _MAX_ERRORS_KEPT:
             report.errors.append(message)
 
-    def _settle(
+    def settle(
         self, report: CrawlReport, entry_id: int, state: str, message: str, refused: bool
     ) -> None:
         with self.container.sessions() as session, session.begin():
             frontier.finish_many(session, [entry_id], state, message)
-            run = session.get_one(models.CrawlRun, self.run_id)
-            run.failures = report.failures + 1
-            run.refused = report.refused + int(refused)
+            session.connection().execute(
+                update(_RUNS)
+                .where(_RUNS.c.id == self.run_id)
+                .values(failures=report.failures + 1, refused=report.refused + int(refused))
+            )
         report.failures += 1
         report.refused += int(refused)
         self._note_error(report, message)
 
-    def record_refusal(
-        self, report: CrawlReport, entry: frontier.FrontierEntry, reason: str
-    ) -> None:
-        self._settle(report, entry.id, frontier.REFUSED, f"{entry.url}: {reason}", refused=True)
-
     def record_crash(self, report: CrawlReport, entry_id: int, error: BaseException) -> None:
         message = f"internal error: {type(error).__name__}: {error}"
-        self._settle(report, entry_id, frontier.FAILED, message, refused=False)
+        self.settle(report, entry_id, frontier.FAILED, message, refused=False)
 
     def record_retry(
         self, entry: frontier.FrontierEntry, delay_s: float, error: str, now: datetime
@@ -308,7 +342,6 @@ class PageStore:
             )
 
     def close_run(self, report: CrawlReport) -> None:
-        self.flush(report)
         with self.container.sessions() as session, session.begin():
             run = session.get_one(models.CrawlRun, self.run_id)
             left = frontier.queued_count(session, self.run_id)
@@ -337,4 +370,3 @@ class _Counters:
         self.errors: list[str] = []
         self.bodies: set[str] = set()
         self.platforms: dict[str, int] = {}
-        self.last_was_duplicate = False

@@ -53,3 +53,51 @@ class TrapGuard:
             if self._variants[key] > self.max_query_variants:
                 return f"more than {self.max_query_variants} query variants of {parts.path}"
         return None
+
+
+Links = tuple[list[tuple[str, int]], list[tuple[str, str]]]  # (url, depth), (url, reason)
+
+
+@dataclass
+class LinkFilter:
+    """Decides which of a page's (canonical) links enter the frontier, and why not.
+
+    ``known`` remembers URLs already committed to this run's frontier, so that the links
+    every page repeats (home, menus, the next chapter) are not sent to the database again
+    and again; the database still refuses duplicates, so forgetting is always safe.
+    """
+
+    scope: set[str]
+    max_depth: int
+    media_off_site: bool = True  # pirate pages keep their images and videos on CDNs
+    traps: TrapGuard = field(default_factory=TrapGuard)
+    max_known: int = 500_000
+    _known: set[str] = field(default_factory=set)
+
+    def split(self, links: list[tuple[str, str | None]], depth: int) -> Links:
+        """(URLs to queue at ``depth``, URLs skipped with the reason)."""
+        follow: list[tuple[str, int]] = []
+        skipped: list[tuple[str, str]] = []
+        if depth > self.max_depth:
+            return follow, skipped
+        known = self._known
+        for url, media_kind in links:
+            if url in known:
+                continue
+            in_scope = site_key(url) in self.scope or (
+                media_kind is not None and self.media_off_site
+            )
+            if not in_scope:
+                continue
+            reason = self.traps.reason_to_skip(url)
+            if reason:
+                skipped.append((url, reason))
+            else:
+                follow.append((url, depth))
+        return follow, skipped
+
+    def remember(self, urls: list[str]) -> None:
+        """URLs now committed to the frontier."""
+        if len(self._known) + len(urls) > self.max_known:
+            self._known.clear()
+        self._known.update(urls)

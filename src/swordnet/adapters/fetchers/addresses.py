@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from swordnet.domain.errors import UnsafeAddressError
@@ -45,6 +46,14 @@ def refusal_reason(address: IPAddress) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def _literal(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
 class AddressPolicy:
     """Resolves hosts and refuses non-public addresses outside the allow-list."""
 
@@ -58,12 +67,18 @@ class AddressPolicy:
             return True
         return refusal_reason(address) is None
 
-    def resolve(self, host: str, port: int) -> list[IPAddress]:
+    def needs_lookup(self, url: str) -> bool:
+        """Whether checking ``url`` resolves a name (slow, blocking) rather than reading
+        a literal address."""
         try:
-            literal = ipaddress.ip_address(host.strip("[]"))
+            host = urlsplit(url).hostname
         except ValueError:
-            pass
-        else:
+            return False  # check_url refuses it without resolving anything
+        return bool(host) and _literal(host) is None
+
+    def resolve(self, host: str, port: int) -> list[IPAddress]:
+        literal = _literal(host)
+        if literal is not None:
             return [literal]
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
