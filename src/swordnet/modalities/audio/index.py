@@ -345,7 +345,13 @@ class _HashTable:
         wanted = np.zeros(1 << _VOTE_BITS, bool)
         wanted[top_bins] = True
         found = np.flatnonzero(wanted[bins])
-        cell_of_bin = dict(zip(bins[found].tolist(), cells[found].tolist(), strict=False))
+        # A counter can also hold a stray vote of another cell: name it after its majority.
+        pairs, pair_votes = np.unique(
+            np.stack([bins[found], cells[found]], axis=1), axis=0, return_counts=True
+        )
+        order = np.lexsort((-pair_votes, pairs[:, 0]))
+        first = np.concatenate([[True], pairs[order[1:], 0] != pairs[order[:-1], 0]])
+        cell_of_bin: dict[int, int] = dict(pairs[order[first]].tolist())
         scored: list[tuple[int, int]] = []
         for vote_bin in top_bins.tolist():
             cell = cell_of_bin[vote_bin]

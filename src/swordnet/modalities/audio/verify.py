@@ -44,24 +44,28 @@ def _count_hits(
     reference: Peaks,
     offsets: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """For each offset: how many query peaks hit a reference peak, and which (for offset 0)."""
+    """For each offset: how many query peaks hit a reference peak, and which (for offset 0).
+
+    Sparse: each shifted query peak only meets the few reference peaks within one frame of
+    it (found by binary search), never the whole reference.
+    """
     lo = float(query_frames.min() + offsets.min() - 2)
     hi = float(query_frames.max() + offsets.max() + 2)
     start, stop = np.searchsorted(reference.frames, [lo, hi])
     ref_frames = reference.frames[start:stop].astype(np.float64)
     ref_pitches = reference.pitches[start:stop].astype(np.float64)
-    if ref_frames.size == 0:
-        return np.zeros(offsets.size, np.int64), np.zeros(query_frames.size, bool)
-    pitch_close = np.abs(query_pitches[:, None] - ref_pitches[None, :]) <= PITCH_TOLERANCE
-    counts = np.zeros(offsets.size, np.int64)
-    first_hits = np.zeros(query_frames.size, bool)
-    for index, offset in enumerate(offsets):
-        time_close = np.abs(query_frames[:, None] + offset - ref_frames[None, :]) <= TIME_TOLERANCE
-        hits = np.any(time_close & pitch_close, axis=1)
-        counts[index] = int(hits.sum())
-        if index == 0:
-            first_hits = hits
-    return counts, first_hits
+    shifted = (offsets[:, None] + query_frames[None, :]).ravel()
+    first = np.searchsorted(ref_frames, shifted - TIME_TOLERANCE, side="left")
+    last = np.searchsorted(ref_frames, shifted + TIME_TOLERANCE, side="right")
+    counts = last - first
+    owner = np.repeat(np.arange(shifted.size), counts)
+    entries = np.arange(int(counts.sum())) + np.repeat(first - (np.cumsum(counts) - counts), counts)
+    pitches = np.tile(query_pitches, offsets.size)
+    close = np.abs(ref_pitches[entries] - pitches[owner]) <= PITCH_TOLERANCE
+    hits = np.zeros(shifted.size, bool)
+    hits[owner[close]] = True
+    hits = hits.reshape(offsets.size, query_frames.size)
+    return hits.sum(axis=1).astype(np.int64), hits[0]
 
 
 def verify_alignment(
