@@ -35,6 +35,14 @@ class _Hostile(BaseHTTPRequestHandler):
             self._redirect("http://169.254.169.254/latest/meta-data/")
         elif self.path == "/hop":
             self._redirect("/ok")
+        elif self.path == "/set-cookie":
+            self.send_response(200)
+            self.send_header("Set-Cookie", "visitor=42; Path=/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/echo-cookie":
+            time.sleep(0.05)  # keep the fetches overlapping
+            self._send(200, (self.headers.get("Cookie") or "none").encode())
         elif self.path == "/drip":
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
@@ -139,3 +147,16 @@ def test_connection_refused_is_recorded_not_raised() -> None:
         port = probe.getsockname()[1]
     result = _fetch(f"http://127.0.0.1:{port}/", allow=["127.0.0.1/32"])
     assert not result.ok and result.error
+
+
+def test_a_cookie_set_once_is_sent_by_every_later_fetch_even_concurrent_ones(server: str) -> None:
+    async def run() -> list[FetchResult]:
+        fetcher = HttpFetcher(AddressPolicy(["127.0.0.1/32"]))
+        try:
+            await fetcher.fetch(f"{server}/set-cookie")
+            return await asyncio.gather(*(fetcher.fetch(f"{server}/echo-cookie") for _ in range(6)))
+        finally:
+            await fetcher.aclose()
+
+    results = asyncio.run(run())
+    assert [result.body for result in results] == [b"visitor=42"] * 6

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from http.cookiejar import CookieJar
 from typing import TYPE_CHECKING, ClassVar, Self
 from urllib.parse import urljoin, urlsplit
 
@@ -55,6 +56,7 @@ class HttpFetcher(Fetcher):
             "follow_redirects": False,  # each hop is checked against the address policy
             "trust_env": False,
         }
+        self._cookies = CookieJar()  # one jar for all clients: a site sees one visitor
         self._tls: ssl.SSLContext | None = None
         self._idle: dict[str, list[httpx.AsyncClient]] = {}
         self._clients: list[httpx.AsyncClient] = []
@@ -92,6 +94,7 @@ class HttpFetcher(Fetcher):
         client = httpx.AsyncClient(
             **self._client_options,  # type: ignore[arg-type]
             verify=self._tls,
+            cookies=self._cookies,
             transport=self._transport,
             limits=httpx.Limits(max_keepalive_connections=_IDLE_CONNECTIONS_PER_CLIENT),
         )
