@@ -9,7 +9,8 @@ prefix sums (the base is odd, hence invertible), then spread with SplitMix64's f
 
 Winnowing (Schleimer, Wilkerson and Aiken, 2003) keeps the smallest hash of every window
 of ``w`` consecutive grams: any shared run of at least ``w`` grams shares a kept hash.
-References are winnowed; queries look up every gram, which finds strictly more seeds.
+References are winnowed with window ``w``; queries with a window no larger (any such
+window keeps, inside a shared run, every hash the reference kept).
 """
 
 from __future__ import annotations
