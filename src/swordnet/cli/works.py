@@ -130,3 +130,30 @@ def remove(ctx: typer.Context, work_id: Annotated[int, typer.Argument()]) -> Non
 
     remove_work(container_or_fail(ctx), work_id)
     console.print(f"removed work {work_id}")
+
+
+@app.command("refingerprint")
+def refingerprint(
+    ctx: typer.Context,
+    everything: Annotated[
+        bool,
+        typer.Option("--all", help="Redo every reference, not only outdated fingerprints."),
+    ] = False,
+) -> None:
+    """Fingerprint references again whose fingerprints a newer signal version replaced."""
+    from swordnet.services.refingerprint import refingerprint as redo
+
+    outcomes = redo(container_or_fail(ctx), everything=everything)
+    done = failed = 0
+    for outcome in outcomes:
+        if outcome.error is not None:
+            failed += 1
+            print(
+                f"swordnet: error: reference {outcome.reference_id}: {outcome.error}",
+                file=sys.stderr,
+            )
+        elif outcome.updated:
+            done += 1
+    console.print(f"checked {len(outcomes)} reference(s): {done} refingerprinted, {failed} failed")
+    if failed:
+        raise typer.Exit(1)

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from swordnet.plugins.signals import Fingerprint, SignalIndex, SignalType
@@ -95,6 +95,19 @@ class IndexStore:
                 )
             )
         )
+        outdated = session.scalar(
+            select(func.count())
+            .select_from(models.Fingerprint)
+            .where(models.Fingerprint.signal == signal, models.Fingerprint.version != version)
+        )
+        if outdated:
+            log.warning(
+                "%d reference(s) have %s fingerprints of another version than %d and are not "
+                "matched until `swordnet works refingerprint` redoes them",
+                outdated,
+                signal,
+                version,
+            )
         held = index.ref_ids()
         for ref_id in held - stored:
             index.remove(ref_id)
