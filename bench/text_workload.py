@@ -197,6 +197,8 @@ class _Transform:
             yield piracy.full_width(whole, rng), False
         elif recipe == "ads":
             yield piracy.insert_ads(whole, rng), False
+        elif recipe == "disguise":
+            yield piracy.disguise(whole, rng), False
         elif recipe.startswith("substitute"):
             yield piracy.substitute(whole, rng, int(recipe.split()[-1]) / 100), False
         elif recipe.startswith("excerpt"):
@@ -220,7 +222,7 @@ class _Transform:
 
 
 TRANSFORMS = (
-    "exact", "traditional", "full-width", "ads", "substitute 5", "substitute 10",
+    "exact", "traditional", "full-width", "disguise", "ads", "substitute 5", "substitute 10",
     "excerpt 300", "excerpt 1000", "excerpt 3000", "page 300", "page 1000", "page 3000",
     "merge", "split", "combined",
 )  # fmt: skip

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+
+from swordnet.modalities.text import piracy
 from swordnet.modalities.text.normalize import normalise, to_simplified
 
 
@@ -51,3 +54,23 @@ def test_characters_outside_the_basic_plane_survive() -> None:
 def test_empty_and_punctuation_only_text() -> None:
     assert normalise("").text == ""
     assert normalise("，。！？...---").text == ""
+
+
+def test_latin_look_alikes_fold_to_the_letters_they_imitate() -> None:
+    disguised = "Ηаrrу Роttеr аnd thе Рhіlоѕорhеr'ѕ Ѕtоnе"  # Cyrillic and Greek letters
+    assert normalise(disguised).text == normalise("Harry Potter and the Philosopher's Stone").text
+    assert normalise("Ι Ν Υ").text == "iny"  # capitals: "I", not Unicode's "l"; "N", not "v"
+    assert normalise("数字二〇二六").text == "数字二o二六"  # the ideographic zero looks like "o"
+
+
+def test_genuine_cyrillic_and_cjk_text_is_kept_apart_from_latin_text() -> None:
+    assert normalise("мир").text != normalise("mnp").text  # only drawn-alike letters fold
+    assert normalise("盗版小说").text == "盗版小说"
+
+
+def test_disguised_copies_normalise_like_their_source() -> None:
+    rng = random.Random(3)
+    source = "The quick brown fox jumps over the lazy dog. 天下大势，分久必合，合久必分。"
+    disguised = piracy.disguise(piracy.Derived.of_reference(0, source), rng, share=1.0)
+    assert disguised.text != source
+    assert normalise(disguised.text).text == normalise(source).text

@@ -2,10 +2,12 @@
 
 Pirate copies differ from the original in ways that carry no meaning: full-width forms,
 traditional instead of simplified characters, case, spacing, punctuation, zero-width
-characters. Normalising removes them; ``offsets[i]`` is the index in the original text
-of normalised character ``i``, so that spans found on normalised text can be reported
-in the coordinates a person reads. ``word_starts`` marks where a new token begins, so
-Latin-script text can be cut into words although spaces are dropped.
+characters, and letters of other scripts that look like Latin ones (Cyrillic "а" for
+"a", Greek "Ο" for "O") to slip past keyword filters. Normalising removes them;
+``offsets[i]`` is the index in the original text of normalised character ``i``, so
+that spans found on normalised text can be reported in the coordinates a person reads.
+``word_starts`` marks where a new token begins, so Latin-script text can be cut into
+words although spaces are dropped.
 
 The per-character work (NFKC, case folding, dropping punctuation) is precomputed once
 into a table over the Basic Multilingual Plane and applied with numpy: a Python loop
@@ -45,13 +47,55 @@ def _simplified_char(char: str) -> str:
     return converted if len(converted) == 1 else char
 
 
+@lru_cache(maxsize=1)
+def _latin_lookalikes() -> dict[str, str]:
+    """Characters of other scripts confusable with one ASCII letter or digit, to it.
+
+    From Unicode's confusables data (the ``confusable-homoglyphs`` package ships it).
+    """
+    from confusable_homoglyphs.confusables import (  # type: ignore[import-untyped]
+        confusables_data,
+    )
+
+    lookalikes = {}
+    for char, entries in confusables_data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        targets = {e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii()}
+        targets = {t for t in targets if t.isalnum()}
+        if len(targets) == 1:
+            lookalikes[char] = targets.pop()
+    return lookalikes
+
+
+def _unconfused(char: str) -> str:
+    """The ASCII letter or digit a non-ASCII character is drawn like, case folded.
+
+    Unicode's data draws every capital I-like letter as "l" (its prototype for "I" too);
+    a capital one is taken for "I" here, since case folding turns a Latin "I" into "i".
+    A letter is looked up as it is before its lower-case form: Greek capital nu is drawn
+    like "N", its small form like "v". So some Greek and Cyrillic capitals no longer
+    fold to their own small letters; the same text still folds the same way on both sides.
+    """
+    if char.isascii():
+        return char.casefold()
+    lookalikes = _latin_lookalikes()
+    target = lookalikes.get(char)
+    if target is None:
+        return "".join(lookalikes.get(c, c).casefold() for c in char.casefold())
+    if target == "l" and char != char.casefold():
+        return "i"
+    return target.casefold()
+
+
 def _fold_char(char: str) -> str:
-    """NFKC, case folding, dropping, then traditional to simplified, for one character.
+    """NFKC, Latin look-alikes, case folding, dropping, then traditional to simplified,
+    for one character.
 
     Character by character, not phrase by phrase: matching needs one canonical form on
     both sides, and a context-free mapping gives the same form to the same character.
     """
-    folded = unicodedata.normalize("NFKC", char).casefold()
+    folded = "".join(_unconfused(c) for c in unicodedata.normalize("NFKC", char))
     return "".join(
         _simplified_char(c)
         for c in folded

@@ -117,6 +117,40 @@ def substitute(derived: Derived, rng: random.Random, share: float) -> Derived:
     return derived.with_text(_text(codes))
 
 
+# Latin letters and the Cyrillic or Greek letters drawn like them.
+_LOOK_ALIKES = {
+    "a": "\u0430", "c": "\u0441", "e": "\u0435", "i": "\u0456", "j": "\u0458",
+    "o": "\u043e", "p": "\u0440", "s": "\u0455", "x": "\u0445", "y": "\u0443",
+    "A": "\u0391", "B": "\u0392", "C": "\u0421", "E": "\u0395", "H": "\u0397",
+    "I": "\u0399", "K": "\u039a", "M": "\u039c", "N": "\u039d", "O": "\u039f",
+    "P": "\u03a1", "T": "\u03a4", "X": "\u03a7", "Y": "\u03a5", "Z": "\u0396",
+}  # fmt: skip
+_CJK_NOISE = ("\u200b", "\u200b", "\u00b7", "\u2605", "*", "\u3000")  # zero-width space, dot, star
+
+
+def disguise(derived: Derived, rng: random.Random, share: float = 0.5) -> Derived:
+    """What pirates do to slip past keyword filters without changing what a reader sees.
+
+    A share of the Latin letters that have a Cyrillic or Greek double become it; after a
+    fifth of the CJK characters, a zero-width space or a decorative symbol is inserted.
+    """
+    pieces: list[Derived] = []
+    chars = list(derived.text)
+    start = 0
+    for position, char in enumerate(chars):
+        double = _LOOK_ALIKES.get(char)
+        if double is not None and rng.random() < share:
+            chars[position] = double
+        elif "\u4e00" <= char <= "\u9fff" and rng.random() < 0.2:
+            pieces.append(
+                derived.slice(start, position + 1).with_text("".join(chars[start : position + 1]))
+            )
+            pieces.append(Derived.foreign(rng.choice(_CJK_NOISE)))
+            start = position + 1
+    pieces.append(derived.slice(start, len(chars)).with_text("".join(chars[start:])))
+    return _join(pieces)
+
+
 def insert_ads(
     derived: Derived, rng: random.Random, every: tuple[int, int] = (200, 400)
 ) -> Derived:

@@ -60,7 +60,7 @@ def is_html(media: MediaInput) -> bool:
 class TextSignal(SignalType):
     name: ClassVar[str] = "text"
     modality: ClassVar[Modality] = Modality.TEXT
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3  # 3: Latin look-alikes folded
     file_extensions: ClassVar[frozenset[str]] = frozenset({".txt", ".text", ".md", *_HTML_SUFFIXES})
     media_types: ClassVar[tuple[str, ...]] = ("text/plain", "text/markdown", "text/html")
     index_class = TextIndex
