@@ -39,7 +39,7 @@ from _audio_baselines import (
 from _audio_conditions import CONDITIONS, TARGETS, Condition
 from _audio_report import Results, print_report
 from _audio_triplets import TripletIndex
-from swordnet.modalities.audio import AudioIndex, AudioSignal, decode_audio
+from swordnet.modalities.audio import AudioIndex, AudioMatchParams, AudioSignal, decode_audio
 from swordnet.modalities.audio.payload import decode_peaks
 from swordnet.modalities.audio.synth import synthetic_music
 from swordnet.plugins.signals import MediaInput
@@ -112,6 +112,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--ingest-files", type=int, default=6, help="files timed end to end")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--pad-hours",
+        type=float,
+        default=None,
+        help="add time-reversed references until the index holds this many hours"
+        " (default 10 on the corpus, 0 with --small)",
+    )
+    parser.add_argument(
+        "--calibration",
+        action="store_true",
+        help="held-out calibration run: negatives drawn from the benchmark's references"
+        " (never its negative tracks), other excerpts; prints ours' evidence on negatives",
+    )
     args = parser.parse_args(argv)
     if not args.small and not args.corpus:
         parser.error("give the corpus path or set SWORDNET_CORPUS (or use --small)")
@@ -123,11 +136,20 @@ def choose_tracks(args: argparse.Namespace, rng: random.Random) -> tuple[list[Tr
         tracks = [Track(f"synth-{i:02d}", 60.0, seed=1000 + i) for i in range(24)]
         return tracks[:16], tracks[16:]
     references, negatives = split(corpus_tracks(Path(args.corpus)), args.negative_tracks, rng)
+    if args.calibration:
+        # Swap roles: calibration negatives are benchmark references, so no negative track
+        # of the benchmark ever informs a threshold.
+        rest, calibration = split(references, args.negative_tracks, random.Random(_CALIBRATION[0]))
+        references = sorted([*rest, *negatives], key=lambda t: t.key)
+        negatives = calibration
+        rng.seed(_CALIBRATION[1])  # and other excerpts
     if args.limit_refs:
         rng.shuffle(references)
         references = sorted(references[: args.limit_refs], key=lambda t: t.key)
     return references, negatives
 
+
+_CALIBRATION = (99, 1234)  # seeds of the calibration split and excerpts, fixed
 
 Plan = list[tuple[str, Track, float, float]]  # (pos|neg, track, offset s, duration s)
 
@@ -171,9 +193,17 @@ def ingest(
     plan: Plan,
     longest: float,
     results: Results,
-) -> dict[int, Pcm]:
-    """Index every reference and cut the planned excerpts while each track is in memory."""
+    pad_hours: float,
+) -> tuple[dict[int, Pcm], dict[int, str]]:
+    """Index every reference and cut the planned excerpts while each track is in memory.
+
+    Until the index holds ``pad_hours``, each reference is also indexed time-reversed: music
+    with the same spectra and peak statistics that no query can rightly match, so the
+    latency is measured at the target size and the padding can only add false positives.
+    Returns the excerpts and the keys of the padding references.
+    """
     ref_ids = {t.key: i for i, t in enumerate(references)}
+    padding: dict[int, str] = {}
     by_track: dict[str, list[int]] = defaultdict(list)
     for number, (_, track, _, _) in enumerate(plan):
         by_track[track.key].append(number)
@@ -190,20 +220,27 @@ def ingest(
             excerpts[number] = pcm[start : start + int(duration * longest * BENCH_RATE)].copy()
         if track.key not in ref_ids:
             continue
-        results.reference_seconds += pcm.size / BENCH_RATE
-        started = cpu_seconds()
-        fingerprint = systems.signal.fingerprint_pcm(pcm, BENCH_RATE, role="reference")
-        systems.index.add(ref_ids[track.key], fingerprint)
-        results.add_cpu["ours"] += cpu_seconds() - started
-        if systems.triplets is not None:
-            systems.triplets.add(ref_ids[track.key], decode_peaks(fingerprint.payload))
-        for baseline in systems.baselines:
-            started = cpu_seconds()
-            baseline.add(ref_ids[track.key], pcm)
-            results.add_cpu[baseline.name] += cpu_seconds() - started
+        add_reference(systems, ref_ids[track.key], pcm, results)
+        if results.reference_seconds < pad_hours * 3600:
+            padding[len(references) + len(padding)] = f"reversed:{track.key}"
+            add_reference(systems, len(references) + len(padding) - 1, pcm[::-1].copy(), results)
     if chroma is not None and witness:
         mark_shared_audio(chroma, witness, references, negatives, ref_ids)
-    return excerpts
+    return excerpts, padding
+
+
+def add_reference(systems: Systems, ref_id: int, pcm: Pcm, results: Results) -> None:
+    results.reference_seconds += pcm.size / BENCH_RATE
+    started = cpu_seconds()
+    fingerprint = systems.signal.fingerprint_pcm(pcm, BENCH_RATE, role="reference")
+    systems.index.add(ref_id, fingerprint)
+    results.add_cpu["ours"] += cpu_seconds() - started
+    if systems.triplets is not None:
+        systems.triplets.add(ref_id, decode_peaks(fingerprint.payload))
+    for baseline in systems.baselines:
+        started = cpu_seconds()
+        baseline.add(ref_id, pcm)
+        results.add_cpu[baseline.name] += cpu_seconds() - started
 
 
 def mark_shared_audio(
@@ -249,6 +286,8 @@ def run_queries(
             results.record_latency(duration, cpu_seconds() - started, elapsed, condition.name)
             top = keys[hits[0].ref_id] if hits else None
             score = hits[0].score if hits else 0.0
+            if results.calibrating and hits:
+                score = float(hits[0].details["evidence"])
             results.record("ours", condition, duration, kind, top, truth, score)
             if systems.triplets is not None:
                 ref_id, z = systems.triplets.best(decode_peaks(fingerprint.payload))
@@ -271,20 +310,28 @@ def main(argv: list[str] | None = None) -> int:
     longest = max(c.time_factor for c in conditions) * 1.02
     plan = plan_excerpts(args, references, negatives, durations, longest, rng)
 
-    signal = AudioSignal()
+    # Calibration lowers the bar so that the evidence of weak hits on negatives is seen.
+    signal = AudioSignal(AudioMatchParams(min_evidence=1.0) if args.calibration else None)
     baselines: list[ChromaprintBaseline | AudfprintBaseline] = []
     if not args.no_baselines:
         baselines = [ChromaprintBaseline(), AudfprintBaseline()]
     triplets = TripletIndex() if args.triplets else None
     systems = Systems(signal, signal.new_index(), baselines, triplets)
-    results = Results(systems=systems.names())
+    results = Results(systems=systems.names(), calibrating=args.calibration)
     print(
         f"# {len(references)} references ({sum(t.seconds for t in references) / 3600:.2f} h),"
         f" {len(negatives)} negative tracks, {len(plan)} base excerpts x {len(conditions)}"
         " conditions",
         flush=True,
     )
-    excerpts = ingest(systems, references, negatives, plan, longest, results)
+    pad_hours = args.pad_hours if args.pad_hours is not None else (0.0 if args.small else 10.0)
+    excerpts, padding = ingest(systems, references, negatives, plan, longest, results, pad_hours)
+    if padding:
+        print(
+            f"# padded with {len(padding)} time-reversed references to"
+            f" {results.reference_seconds / 3600:.2f} h",
+            flush=True,
+        )
     measure_ingest(results, signal, references[: args.ingest_files])
     started = cpu_seconds()
     systems.index.query(signal.fingerprint_pcm(np.zeros(BENCH_RATE * 3, np.float32), BENCH_RATE))
@@ -294,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     for baseline in baselines:
         results.index_bytes[baseline.name] = baseline.index_bytes()
     print(f"# references indexed at {time.strftime('%H:%M:%S')}; querying", flush=True)
-    keys = dict(enumerate(t.key for t in references))
+    keys = dict(enumerate(t.key for t in references)) | padding
     run_queries(systems, plan, excerpts, keys, conditions, results, args.seed)
     if triplets is not None:
         results.index_bytes[triplets.name] = triplets.index_bytes()

@@ -19,6 +19,7 @@ BANDS = 16
 ENVELOPE_HOP = 3  # STFT frames per envelope frame: 96 ms
 _LOW_HZ, _HIGH_HZ = 200.0, 3800.0
 BAND_SEMITONES = 12.0 * float(np.log2(_HIGH_HZ / _LOW_HZ)) / BANDS
+_NOISE_EXCESS_DB = 6.0  # a band this much louder (re the reference) than the cleanest weighs 1/e
 _DB_FLOOR = -100.0  # stored as uint8 in half-decibel steps above this
 
 
@@ -49,12 +50,16 @@ def envelope_agreement(
     pitch_shift: float,
     first_row: int = 0,
 ) -> NDArray[np.float64]:
-    """Mean per-band correlation of query and reference envelopes, one value per offset.
+    """Per-band correlation of query and reference envelopes: (2, offsets).
 
-    ``offsets`` are in STFT frames, as in ``ref_frame = offset + time_scale * query_frame``;
-    ``query`` holds the query's envelope rows from ``first_row`` on.
+    Row 0 is the plain mean over bands; row 1 weighs each band by how much the music still
+    dominates it (noise adds power, so those are the bands where the query is least louder
+    than the reference), with weights fixed at the first offset so that the other offsets
+    are judged on the same bands. ``offsets`` are in STFT frames, as in
+    ``ref_frame = offset + time_scale * query_frame``; ``query`` holds the query's envelope
+    rows from ``first_row`` on.
     """
-    result = np.zeros(offsets.size)
+    result = np.zeros((2, offsets.size))
     if query.shape[0] < 8 or reference.shape[0] < 8:
         return result
     centres = (np.arange(query.shape[0]) + first_row) * ENVELOPE_HOP + ENVELOPE_HOP / 2
@@ -64,16 +69,21 @@ def envelope_agreement(
     upper = np.clip(lower + 1, 0, BANDS - 1)
     weight = band_position - lower
     q = query.astype(np.float64)[:, usable]
+    weights: NDArray[np.float64] | None = None
     for index, offset in enumerate(offsets):
         rows = np.rint((offset + time_scale * centres - ENVELOPE_HOP / 2) / ENVELOPE_HOP)
         inside = (rows >= 0) & (rows < reference.shape[0])
         if inside.sum() < 8:
             continue
         ref_rows = reference[rows[inside].astype(np.int64)].astype(np.float64)
-        ref = ref_rows[:, lower] * (1 - weight) + ref_rows[:, upper] * weight
+        ref = (ref_rows[:, lower] * (1 - weight) + ref_rows[:, upper] * weight)[:, usable]
         a = q[inside] - q[inside].mean(axis=0)
-        b = ref[:, usable] - ref[:, usable].mean(axis=0)
+        b = ref - ref.mean(axis=0)
         norms = np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
         correlations = np.where(norms > 0, (a * b).sum(axis=0) / np.maximum(norms, 1e-9), 0.0)
-        result[index] = float(correlations.mean())
+        if weights is None:
+            excess = (q[inside].mean(axis=0) - ref.mean(axis=0)) / 2.0  # half dB -> dB
+            weights = np.exp(-(excess - excess.min()) / _NOISE_EXCESS_DB)
+        result[0, index] = float(correlations.mean())
+        result[1, index] = float((correlations * weights).sum() / weights.sum())
     return result

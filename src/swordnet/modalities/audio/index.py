@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import struct
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Self
 
 import numpy as np
@@ -27,7 +27,8 @@ from swordnet.plugins.signals import Fingerprint, SignalIndex
 _OFFSET_BIAS = 1 << 24  # offset bins: 12 days of reference either side of zero
 _PEAKS_ONLY_Z = 10.0
 _ENVELOPE_NULL_SHIFTS = np.array([-251.0, -163.0, -97.0, -53.0, 53.0, 97.0, 163.0, 251.0])
-_VOTE_BITS = 22  # vote cells are hashed into 4M counters
+_VOTE_BITS = 20  # vote cells are hashed into 1M counters (stray votes are told apart later)
+_SAME_ALIGNMENT = 12  # frames: candidates this close on one reference are one alignment
 
 
 def _default_time_scales() -> list[float]:
@@ -49,13 +50,17 @@ class AudioMatchParams:
     min_votes: int = 2
     candidates: int = 12
     min_z: float = 6.0  # peaks must beat chance by this much before envelopes are asked
-    # Decision: evidence = z * envelope lift**2 >= min_evidence (score 0.5 there); set on
-    # corpus negatives, see docs/audio.md. Payloads without envelopes fall back to z >= 10.
-    min_evidence: float = 4.5
+    # Decision: evidence = min(z, 2 * weaker-half z) * (best envelope lift)**2 >=
+    # min_evidence (score 0.5 there): just above the highest value of any unrelated
+    # reference on the held-out calibration negatives (``bench/audio.py --calibration``,
+    # docs/audio.md). Payloads without envelopes fall back to z >= 10.
+    min_evidence: float = 5.5
     min_matched: int = 10
     sure_evidence: float = 12.0  # a first-pass match this strong skips the scale/pitch grid
     window_seconds: float = 30.0  # long queries are matched window by window
-    max_bucket: int = 200  # hashes held this often are skipped at query time
+    # Hashes held more than this many times the average are skipped at query time: they say
+    # little and cost most of the lookup. Relative, so it means the same at any index size.
+    max_bucket_ratio: float = 3.5
     full_grid: bool = False  # every (time scale, pitch shift) pair, not only the three axes
 
 
@@ -135,7 +140,9 @@ class AudioIndex(SignalIndex):
         try:
             (head_size,) = struct.unpack_from("<I", data)
             header = json.loads(data[4 : 4 + head_size])
-            index = cls(AudioMatchParams(**header["params"]))
+            known = {f.name for f in fields(AudioMatchParams)}
+            stored = {k: v for k, v in header["params"].items() if k in known}
+            index = cls(AudioMatchParams(**stored))
             position = 4 + head_size
             for ref_id, duration, size in header["refs"]:
                 peaks, envelopes = decode_payload(data[position : position + size])
@@ -193,7 +200,7 @@ class AudioIndex(SignalIndex):
                 continue
             if envelopes.shape[0] == 0 or self._envelopes[ref_id].shape[0] == 0:
                 # Peaks-only payloads have no second witness: a stricter z stands in for it.
-                evidence = verdict.z * self.params.min_evidence / _PEAKS_ONLY_Z
+                evidence = _peak_strength(verdict) * self.params.min_evidence / _PEAKS_ONLY_Z
                 if evidence >= self.params.min_evidence:
                     accepted.append((candidate, replace(verdict, evidence=evidence)))
                 continue
@@ -210,12 +217,16 @@ class AudioIndex(SignalIndex):
                 time_scale=candidate.time_scale,
                 pitch_shift=candidate.pitch_shift,
             )
-            lift = float(agreement[0] - np.median(agreement[1:]))
-            evidence = verdict.z * max(lift, 0.0) ** 2
+            lift, weighted_lift = agreement[:, 0] - np.median(agreement[:, 1:], axis=1)
+            evidence = _peak_strength(verdict) * max(lift, weighted_lift, 0.0) ** 2
             if evidence >= self.params.min_evidence:
-                accepted.append(
-                    (candidate, replace(verdict, envelope_lift=lift, evidence=evidence))
+                verdict = replace(
+                    verdict,
+                    envelope_lift=float(lift),
+                    weighted_lift=float(weighted_lift),
+                    evidence=evidence,
                 )
+                accepted.append((candidate, verdict))
         return accepted
 
     def _hits(self, verified: list[tuple[_Candidate, Verdict]]) -> list[IndexHit]:
@@ -245,7 +256,10 @@ class AudioIndex(SignalIndex):
                     "query_peaks": int(self._query_peak_count),
                     "null_mean": round(verdict.null_mean, 2),
                     "near_null": round(verdict.near_null, 2),
+                    "z_halves": round(verdict.z_halves, 2),
+                    "z_near": round(verdict.z_near, 2),
                     "envelope_lift": round(verdict.envelope_lift, 3),
+                    "weighted_lift": round(verdict.weighted_lift, 3),
                     "votes": candidate.votes,
                     "time_scale": candidate.time_scale,
                     "pitch_shift_semitones": candidate.pitch_shift,
@@ -257,6 +271,11 @@ class AudioIndex(SignalIndex):
         if self._table is None:
             self._table = _HashTable.build(self._peaks, self.params.reference_fanout)
         return self._table
+
+
+def _peak_strength(verdict: Verdict) -> float:
+    """Peak z, capped by the weaker half of the query: a copy matches all along."""
+    return min(verdict.z, 2.0 * verdict.z_halves)
 
 
 def _vote_bin(cells: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -278,6 +297,7 @@ class _HashTable:
     starts: NDArray[np.int64]  # starts[h]..starts[h+1] index the entries of hash h
     entry_slots: NDArray[np.int32]
     entry_frames: NDArray[np.int32]
+    mean_bucket: float  # entries per hash value in use
 
     @classmethod
     def build(cls, references: dict[int, Peaks], fanout: int) -> _HashTable:
@@ -299,6 +319,7 @@ class _HashTable:
             starts,
             (np.concatenate(slots) if slots else np.zeros(0, np.int32))[order],
             (np.concatenate(frames) if frames else np.zeros(0, np.int32))[order],
+            float(all_hashes.size / max(1, int(np.count_nonzero(counts)))),
         )
 
     def nbytes(self) -> int:
@@ -322,7 +343,7 @@ class _HashTable:
         lo = self.starts[keys]
         counts = self.starts[keys + 1] - lo
         # Hashes shared by many references say little and cost much: skip them.
-        counts[counts > params.max_bucket] = 0
+        counts[counts > params.max_bucket_ratio * self.mean_bucket] = 0
         total = int(counts.sum())
         if total == 0:
             return []
@@ -332,10 +353,11 @@ class _HashTable:
         )
         # Per query hash: its grid point and the frame it aligns from, folded into one base.
         points = np.concatenate(grid_parts) * len(self.ref_ids)
-        query_frames = np.concatenate(frame_parts)
-        offset_bins = np.floor((self.entry_frames[entries] - query_frames[owner]) * 0.5)
+        # Integer frames from here on: offsets are binned by 2 frames anyway.
+        query_frames = np.rint(np.concatenate(frame_parts)).astype(np.int32)
+        offset_bins = (self.entry_frames[entries] - query_frames[owner]) >> 1
         rows = points[owner] + self.entry_slots[entries]
-        cells = (rows << 26) | (offset_bins.astype(np.int64) + _OFFSET_BIAS)
+        cells = (rows << 26) | (offset_bins + _OFFSET_BIAS)
         # Votes go to hashed cells (a collision only adds noise votes): no sort needed.
         bins = _vote_bin(cells)
         votes = np.bincount(bins, minlength=1 << _VOTE_BITS)
@@ -346,12 +368,12 @@ class _HashTable:
         wanted[top_bins] = True
         found = np.flatnonzero(wanted[bins])
         # A counter can also hold a stray vote of another cell: name it after its majority.
-        pairs, pair_votes = np.unique(
+        bin_cells, pair_votes = np.unique(
             np.stack([bins[found], cells[found]], axis=1), axis=0, return_counts=True
         )
-        order = np.lexsort((-pair_votes, pairs[:, 0]))
-        first = np.concatenate([[True], pairs[order[1:], 0] != pairs[order[:-1], 0]])
-        cell_of_bin: dict[int, int] = dict(pairs[order[first]].tolist())
+        order = np.lexsort((-pair_votes, bin_cells[:, 0]))
+        first = np.concatenate([[True], bin_cells[order[1:], 0] != bin_cells[order[:-1], 0]])
+        cell_of_bin: dict[int, int] = dict(bin_cells[order[first]].tolist())
         scored: list[tuple[int, int]] = []
         for vote_bin in top_bins.tolist():
             cell = cell_of_bin[vote_bin]
@@ -360,11 +382,17 @@ class _HashTable:
             scored.append((int(votes[vote_bin] + side), cell))
         scored.sort(reverse=True)
         chosen: list[_Candidate] = []
-        for total_votes, cell in scored[: params.candidates]:
-            if total_votes < params.min_votes:
+        for total_votes, cell in scored:
+            if total_votes < params.min_votes or len(chosen) == params.candidates:
                 break
             offset = 2 * ((cell & ((1 << 26) - 1)) - _OFFSET_BIAS) + 1
             point, slot = divmod(cell >> 26, len(self.ref_ids))
+            # The same alignment seen again through a neighbouring bin or grid point would
+            # only be verified twice and crowd other references out.
+            if any(
+                c.ref_slot == slot and abs(c.offset - offset) <= _SAME_ALIGNMENT for c in chosen
+            ):
+                continue
             scale, shift = grid[point]
             chosen.append(_Candidate(slot, float(offset), scale, shift, total_votes))
         return chosen

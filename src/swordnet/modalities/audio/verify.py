@@ -34,7 +34,10 @@ class Verdict:
     query_start_frame: float
     query_end_frame: float
     offset: float
+    z_halves: float = 0.0  # the weaker half of the query, scored on its own
+    z_near: float = 0.0  # against offsets 5-12 frames off: sustained sound lifts these
     envelope_lift: float = 0.0
+    weighted_lift: float = 0.0
     evidence: float = 0.0  # z * envelope_lift**2, set by the index
 
 
@@ -43,8 +46,8 @@ def _count_hits(
     query_pitches: np.ndarray,
     reference: Peaks,
     offsets: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each offset: how many query peaks hit a reference peak, and which (for offset 0).
+) -> np.ndarray:
+    """(offsets, query peaks): does each query peak hit a reference peak at each offset?
 
     Sparse: each shifted query peak only meets the few reference peaks within one frame of
     it (found by binary search), never the whole reference.
@@ -64,8 +67,12 @@ def _count_hits(
     close = np.abs(ref_pitches[entries] - pitches[owner]) <= PITCH_TOLERANCE
     hits = np.zeros(shifted.size, bool)
     hits[owner[close]] = True
-    hits = hits.reshape(offsets.size, query_frames.size)
-    return hits.sum(axis=1).astype(np.int64), hits[0]
+    return hits.reshape(offsets.size, query_frames.size)
+
+
+def _z(matched: float, null: float) -> float:
+    # Poisson spread, floored so that a near-empty null cannot make a few hits look huge.
+    return (matched - null) / max(float(np.sqrt(null)), 1.5)
 
 
 def verify_alignment(
@@ -78,17 +85,29 @@ def verify_alignment(
     pitches = query.pitches.astype(np.float64) + pitch_shift
     # The vote quantised the offset; the best of the three nearest frames is the alignment.
     local = offset + np.array([0.0, -1.0, 1.0, -2.0, 2.0])
-    counts, _ = _count_hits(frames, pitches, reference, local)
+    counts = _count_hits(frames, pitches, reference, local).sum(axis=1)
     best = float(local[int(np.argmax(counts))])
     offsets = np.concatenate([[best], best + _NULL_SHIFTS, best + _NEAR_SHIFTS])
-    counts, hits = _count_hits(frames, pitches, reference, offsets)
+    hits = _count_hits(frames, pitches, reference, offsets)
+    far = slice(1, 1 + _NULL_SHIFTS.size)
+    counts = hits.sum(axis=1)
     matched = int(counts[0])
-    # The median ignores the few wrong offsets that land on a repeat of the same bar; the
-    # spread is Poisson's, floored so that a near-empty null cannot make a few hits look huge.
-    null = float(np.median(counts[1 : 1 + _NULL_SHIFTS.size]))
+    # The median ignores the few wrong offsets that land on a repeat of the same bar.
+    null = float(np.median(counts[far]))
     near = float(np.mean(counts[1 + _NULL_SHIFTS.size :]))
-    z = (matched - null) / max(float(np.sqrt(null)), 1.5)
-    hit_frames = query.frames[hits]
-    if hit_frames.size == 0:
-        return Verdict(z, matched, null, near, 0.0, 0.0, best)
-    return Verdict(z, matched, null, near, float(hit_frames.min()), float(hit_frames.max()), best)
+    # A copy matches all along; a shared sample or one held chord matches in one place.
+    late = query.frames >= np.median(query.frames)
+    halves = [hits[:, late].sum(axis=1), hits[:, ~late].sum(axis=1)]
+    z_halves = min(_z(float(h[0]), float(np.median(h[far]))) for h in halves)
+    hit_frames = query.frames[hits[0]]
+    span = (float(hit_frames.min()), float(hit_frames.max())) if hit_frames.size else (0.0, 0.0)
+    return Verdict(
+        _z(matched, null),
+        matched,
+        null,
+        near,
+        *span,
+        best,
+        z_halves=z_halves,
+        z_near=_z(matched, near),
+    )
