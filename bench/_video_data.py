@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import av
@@ -28,6 +28,40 @@ def duration_of(path: Path) -> float:
         if stream.duration:
             return float(stream.duration * stream.time_base)
         return (container.duration or 0) / 1_000_000
+
+
+def picture_duration(path: Path) -> float:
+    """Seconds up to the last video frame: what FFmpeg will cut excerpts from.
+
+    A screen recording may declare a longer duration than its last frame (the picture is
+    held); an excerpt asked to run past the last frame comes out shorter than asked.
+    """
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        last = max(
+            (
+                float(p.pts * p.time_base)
+                for p in container.demux(stream)
+                if p.pts is not None and p.size
+            ),
+            default=0.0,
+        )
+        rate = float(stream.average_rate) if stream.average_rate else 0.0
+    return min(duration_of(path), last - start + (1.0 / rate if rate else 0.0))
+
+
+def clipped(placements: list[Placement], query: Path) -> list[Placement]:
+    """Truths cut to the seconds the query file really holds (FFmpeg stops at the last frame)."""
+    length = duration_of(query)
+    kept = []
+    for p in placements:
+        if p.query_start >= length:
+            continue
+        end = min(p.query_end, length)
+        speed = (p.ref_end - p.ref_start) / max(p.query_end - p.query_start, 1e-9)
+        kept.append(replace(p, query_end=end, ref_end=p.ref_start + speed * (end - p.query_start)))
+    return kept
 
 
 def generated_sources(
@@ -74,7 +108,7 @@ def make_queries(
     seed: int = 1,
 ) -> list[Query]:
     rng = random.Random(seed)
-    durations = {p: duration_of(p) for p in [*references, *distractors, *backdrops]}
+    durations = {p: picture_duration(p) for p in [*references, *distractors, *backdrops]}
     queries: list[Query] = []
 
     def excerpt(path: Path, low: float = 10.0, high: float = 30.0) -> tuple[float, float]:
@@ -110,7 +144,7 @@ def make_queries(
                     part_start, part_length = excerpt(work, 8.0, 15.0)
                     parts.append((work, part_start, part_length))
                 placements = transforms.concatenate(parts, out)
-            queries.append(Query(out.stem, out, kind, placements))
+            queries.append(Query(out.stem, out, kind, clipped(placements, out)))
     for number, distractor in enumerate(distractors):
         out = workdir / f"q-distractor-{number}.mp4"
         start, length = excerpt(distractor, 15.0, 40.0)

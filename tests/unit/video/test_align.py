@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from swordnet.modalities.video.align import align_matches
+from swordnet.modalities.video.align import align_matches, refine_offset
 
 
 def _line(q0: float, q1: float, speed: float, offset: float) -> tuple[np.ndarray, np.ndarray]:
@@ -60,3 +60,32 @@ def test_still_shot_smear_keeps_speed_one() -> None:
     r = q + np.tile([-1.0, 0.0, 1.0], 10) + 20.0
     (segment,) = align_matches(q, r, np.full(len(q), 0.9), step_s=1.0)
     assert segment.speed == 1.0 and abs(segment.reference[0] - 19.5) <= 1.0
+
+
+def test_a_copy_cut_in_at_a_shot_change_starts_and_ends_there() -> None:
+    # Sampled once a second, plus the first frames of the shots at 20.4 and 35.7.
+    sampled = np.sort(np.concatenate([np.arange(0.0, 50.0), [20.4, 35.7]]))
+    cuts = np.isin(sampled, [20.4, 35.7])
+    q = sampled[(sampled >= 20.4) & (sampled < 35.7)]
+    (segment,) = align_matches(
+        q, q + 100.0, np.full(len(q), 0.9), step_s=1.0, sampled=sampled, cuts=cuts
+    )
+    assert segment.query == (20.4, 35.7)
+    # Without the cuts the ends are halfway to the next sampled frame.
+    (plain,) = align_matches(q, q + 100.0, np.full(len(q), 0.9), step_s=1.0, sampled=sampled)
+    assert plain.query == (20.2, 35.35)
+
+
+def test_the_reference_range_is_placed_between_sampled_frames() -> None:
+    # The copy starts 0.3 s into the reference; both sides sampled on whole seconds, so
+    # each query frame's nearest reference frame is 0.3 s off, the next one 0.7 s.
+    q = np.arange(0.0, 12.0)
+    (segment,) = align_matches(q, q, np.full(len(q), 0.9), step_s=1.0)
+    assert segment.reference[0] == 0.0
+    query_times = np.repeat(q, 2)
+    ref_times = np.stack([q, q + 1.0], axis=1).reshape(-1)
+    bits = np.tile([9.0, 21.0], len(q))  # distance grows with the time between frames
+    refined = refine_offset(segment, query_times, ref_times, bits)
+    assert abs(refined.reference[0] - 0.3) < 0.05 and refined.query == segment.query
+    # One matched frame a query frame is no evidence: the range stays.
+    assert refine_offset(segment, q, q, np.full(len(q), 9.0)) == segment

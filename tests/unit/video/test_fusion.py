@@ -28,7 +28,18 @@ def test_agreeing_audio_raises_the_score_and_extends_the_range() -> None:
         occupied=[],
     )
     assert segment.score > 0.9
-    assert segment.query == (4.5, 20.0) and segment.reference == (0.0, 15.0)
+    # 10 s more at the end; the half second at the start is within the audio's precision.
+    assert segment.query == (5.0, 20.0) and segment.reference == (0.0, 15.0)
+
+
+def test_audio_a_second_off_leaves_the_pictures_ends() -> None:
+    (segment,) = fuse_audio(
+        [_visual((5.3, 19.6), (0.3, 14.6))],
+        [_audio((5.0, 20.0), (0.0, 15.0))],
+        duration_s=60.0,
+        occupied=[],
+    )
+    assert segment.query == (5.3, 19.6) and segment.reference == (0.3, 14.6)
 
 
 def test_audio_does_not_extend_over_another_work() -> None:

@@ -13,7 +13,7 @@ offsets and rarely line up three times.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -51,27 +51,38 @@ def align_matches(
     *,
     step_s: float,
     params: AlignParams | None = None,
+    sampled: FloatArray | None = None,
+    cuts: npt.NDArray[np.bool_] | None = None,
+    slack: FloatArray | None = None,
 ) -> list[AlignedSegment]:
     """Segments of one reference in one query, from its frame matches, best first.
 
-    ``step_s`` is the query's sampling interval: a segment's ends are the first and last
-    matched frames widened by half a step, the expected distance to the true cut.
+    ``step_s`` is the query's sampling interval, ``sampled`` the times of all its sampled
+    frames and ``cuts`` which of them open a shot. A segment ends between its last matched
+    frame and the next sampled one: at that one if it opens a shot (a copy cut in at a
+    shot change), else halfway, at most half a step on; likewise at its start.
+    ``slack`` is per match how far its reference time may be off: a frame matched to a
+    reference frame sampled only every few seconds (local features) may lie anywhere
+    between its neighbours.
     """
     params = params or AlignParams()
+    frames = _SampledFrames.of(sampled, cuts, step_s)
     q = np.asarray(query_times, dtype=np.float64)
     r = np.asarray(ref_times, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
+    loose = np.zeros(len(q)) if slack is None else np.asarray(slack, dtype=np.float64)
     alive = np.ones(len(q), dtype=bool)
     segments: list[AlignedSegment] = []
     while alive.sum() >= params.min_frames and len(segments) < params.max_segments:
-        found = _strongest_line(q[alive], r[alive], w[alive], params)
+        found = _strongest_line(*_spread(q[alive], r[alive], w[alive], loose[alive]), params)
         if found is None:
             break
         speed, offset = found
-        on_line = alive & (np.abs(r - (speed * q + offset)) <= params.tolerance_s)
-        speed, offset = _refit(q[on_line], r[on_line], w[on_line], speed)
-        on_line = alive & (np.abs(r - (speed * q + offset)) <= params.tolerance_s)
-        new = _runs(q, w, on_line, speed, offset, step_s, params)
+        near = params.tolerance_s + loose
+        on_line = alive & (np.abs(r - (speed * q + offset)) <= near)
+        speed, offset = _refit(q[on_line], r[on_line], w[on_line], loose[on_line], speed)
+        on_line = alive & (np.abs(r - (speed * q + offset)) <= near)
+        new = _runs(q, w, on_line, speed, offset, frames, params)
         if not new:
             alive &= ~on_line  # a line too weak to keep: stop it from winning again
             continue
@@ -85,7 +96,7 @@ def align_matches(
 def _strongest_line(
     q: FloatArray, r: FloatArray, w: FloatArray, params: AlignParams
 ) -> tuple[float, float] | None:
-    best: tuple[float, float, float] | None = None
+    best: tuple[float, float, float, float] | None = None
     width = params.offset_bin_s
     # Speeds nearest 1 first: a still shot votes equally for many speeds, and then the
     # untouched speed is the likeliest.
@@ -94,17 +105,35 @@ def _strongest_line(
         low = math.floor(offsets.min() / width)
         bins = np.floor(offsets / width).astype(np.int64) - low
         weights = _one_vote_per_query_frame(q, w, bins)
-        votes = np.asarray(np.bincount(bins, weights=weights), dtype=np.float64)
-        if len(votes) >= 2:  # a line sitting on a bin edge counts in both bins
-            votes = votes + np.concatenate([votes[1:], [0.0]])
-        votes = votes * (1.0 - params.speed_prior * abs(speed - 1.0))
-        cell = int(np.argmax(votes))
-        if best is None or votes[cell] > best[0] + 1e-9:
+        votes = _pair_bins(np.bincount(bins, weights=weights))
+        # A frame of a still shot votes for every offset along the shot: its votes are
+        # shared out, so that the frames that pin one offset choose the line.
+        shared = _pair_bins(np.bincount(bins, weights=weights / _bins_per_frame(q, weights)))
+        shared = shared * (1.0 - params.speed_prior * abs(speed - 1.0))
+        cell = int(np.argmax(shared))
+        if best is None or shared[cell] > best[0] + 1e-9:
             in_cell = (bins == cell) | (bins == cell + 1)
-            best = (float(votes[cell]), speed, float(np.median(offsets[in_cell])))
-    if best is None or best[0] < params.min_evidence:
+            best = (float(shared[cell]), speed, float(np.median(offsets[in_cell])), votes[cell])
+    if best is None or best[3] < params.min_evidence:
         return None
     return best[1], best[2]
+
+
+def _pair_bins(counts: npt.NDArray[np.generic]) -> FloatArray:
+    """A line sitting on a bin edge counts in both bins."""
+    votes: FloatArray = np.asarray(counts, dtype=np.float64)
+    if len(votes) < 2:
+        return votes
+    paired: FloatArray = votes + np.concatenate([votes[1:], [0.0]])
+    return paired
+
+
+def _bins_per_frame(q: FloatArray, kept: FloatArray) -> FloatArray:
+    """For each point, how many offsets its query frame votes for (at least 1)."""
+    frames, inverse = np.unique(np.round(q * 1000).astype(np.int64), return_inverse=True)
+    counts = np.bincount(inverse, weights=(kept > 0).astype(np.float64), minlength=len(frames))
+    per_point: FloatArray = np.maximum(counts[inverse], 1.0)
+    return per_point
 
 
 def _one_vote_per_query_frame(
@@ -118,23 +147,39 @@ def _one_vote_per_query_frame(
     return kept
 
 
-def _refit(q: FloatArray, r: FloatArray, w: FloatArray, speed: float) -> tuple[float, float]:
+def _spread(
+    q: FloatArray, r: FloatArray, w: FloatArray, loose: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """A loosely placed match votes at every whole second of its slack."""
+    if not loose.any():
+        return q, r, w
+    reach = np.floor(loose).astype(np.int64)
+    copies = 2 * reach + 1
+    shifts = np.concatenate([np.arange(-k, k + 1) for k in reach.tolist()]).astype(np.float64)
+    return np.repeat(q, copies), np.repeat(r, copies) + shifts, np.repeat(w, copies)
+
+
+def _refit(
+    q: FloatArray, r: FloatArray, w: FloatArray, loose: FloatArray, speed: float
+) -> tuple[float, float]:
     """Fine speed and offset: the line through the most weight within a tight tolerance.
 
     A least-squares fit would follow the smear of still shots and the scatter of sparse
     local matches; counting points near each candidate line does not.
     """
     best = (-1.0, speed, float(np.median(r - speed * q)))
+    w = w / _bins_per_frame(q, np.ones_like(w))  # a still shot's frames share their weight
     for step in sorted(np.arange(-0.05, 0.0501, 0.005).tolist(), key=abs):
         candidate = speed + step
         offsets = r - candidate * q
         offset = float(np.median(offsets))
         for _ in range(2):
-            near = np.abs(offsets - offset) <= _TIGHT_S
+            near = np.abs(offsets - offset) <= _TIGHT_S + loose
             if not near.any():
                 break
             offset = float(np.median(offsets[near]))
-        closeness = np.clip(1.0 - np.abs(offsets - offset) / _TIGHT_S, 0.0, None)
+        off = np.maximum(np.abs(offsets - offset) - loose, 0.0)
+        closeness = np.clip(1.0 - off / _TIGHT_S, 0.0, None)
         # The same mild prior for untouched speed as in the vote: few, scattered points
         # (sparse local matches of a crop) must not tilt the line on their own.
         support = float((w * closeness).sum()) * (1.0 - abs(candidate - 1.0))
@@ -152,7 +197,7 @@ def _runs(
     on_line: npt.NDArray[np.bool_],
     speed: float,
     offset: float,
-    step_s: float,
+    frames: _SampledFrames,
     params: AlignParams,
 ) -> list[AlignedSegment]:
     times = q[on_line]
@@ -170,9 +215,8 @@ def _runs(
         evidence = float(run_weights.sum())
         if len(run_times) < params.min_frames or evidence < params.min_evidence:
             continue
-        q0 = max(0.0, float(run_times[0]) - step_s / 2)
-        q1 = float(run_times[-1]) + step_s / 2
-        span_frames = max(1.0, (q1 - q0) / step_s)
+        q0, q1 = frames.bounds(float(run_times[0]), float(run_times[-1]))
+        span_frames = max(1.0, (q1 - q0) / frames.step_s)
         coverage = min(1.0, len(run_times) / span_frames)
         strength = 1.0 - math.exp(-evidence / params.evidence_scale)
         score = strength * (0.6 + 0.4 * coverage)
@@ -189,3 +233,81 @@ def _runs(
             )
         )
     return segments
+
+
+@dataclass(frozen=True, slots=True)
+class _SampledFrames:
+    times: FloatArray
+    cuts: npt.NDArray[np.bool_]
+    step_s: float
+
+    @classmethod
+    def of(
+        cls, times: FloatArray | None, cuts: npt.NDArray[np.bool_] | None, step_s: float
+    ) -> _SampledFrames:
+        array = np.sort(np.asarray(times if times is not None else [], dtype=np.float64))
+        flags = np.zeros(len(array), dtype=bool)
+        if cuts is not None and times is not None and len(cuts) == len(array):
+            flags = np.asarray(cuts, dtype=bool)[np.argsort(np.asarray(times), kind="stable")]
+        return cls(array, flags, step_s)
+
+    def bounds(self, first: float, last: float) -> tuple[float, float]:
+        half = self.step_s / 2
+        start, end = max(0.0, first - half), last + half
+        at = int(np.searchsorted(self.times, first))
+        if at < len(self.times) and abs(self.times[at] - first) < 1e-3:
+            if self.cuts[at]:
+                start = first
+            elif at > 0:
+                start = max(start, (self.times[at - 1] + first) / 2)
+        at = int(np.searchsorted(self.times, last))
+        if at < len(self.times) and abs(self.times[at] - last) < 1e-3 and at + 1 < len(self.times):
+            after = float(self.times[at + 1])
+            end = after if self.cuts[at + 1] else min(end, (last + after) / 2)
+        return float(start), float(end)
+
+
+def refine_offset(
+    segment: AlignedSegment,
+    query_times: FloatArray,
+    ref_times: FloatArray,
+    distances: FloatArray,
+    *,
+    ref_step_s: float = 1.0,
+) -> AlignedSegment:
+    """The segment's reference range placed between sampled frames, not on them.
+
+    Both sides are sampled about once a second, so the frames a query frame matches are up
+    to half a second off its true reference time. Where it matches two neighbouring
+    reference frames, its distances to them (PDQ bits, which grow with the time between
+    two frames of a moving shot) place it between them; the median of those placements
+    over the segment's frames is its offset.
+    """
+    q0, q1 = segment.query
+    offset = segment.reference[1] - segment.speed * q1
+    inside = (query_times >= q0) & (query_times <= q1)
+    placed: list[float] = []
+    for time_s in np.unique(query_times[inside]).tolist():
+        mine = query_times == time_s
+        r, d = ref_times[mine], distances[mine]
+        near = np.abs(r - (segment.speed * time_s + offset)) <= 1.5 * ref_step_s
+        if near.sum() < 2:
+            continue
+        r, d = r[near], d[near]
+        best = int(np.argmin(d))
+        others = (np.abs(r - r[best]) > 1e-3) & (np.abs(r - r[best]) <= 1.5 * ref_step_s)
+        if not others.any():
+            continue
+        partner = int(np.flatnonzero(others)[np.argmin(d[others])])
+        share = d[best] / max(d[best] + d[partner], 1e-9)
+        placed.append(r[best] + (r[partner] - r[best]) * share - segment.speed * time_s)
+    if len(placed) < _MIN_PLACED:
+        return segment
+    refined = float(np.median(placed))
+    if abs(refined - offset) > ref_step_s:
+        return segment
+    r0 = max(0.0, segment.speed * q0 + refined)
+    return replace(segment, reference=(round(r0, 3), round(segment.speed * q1 + refined, 3)))
+
+
+_MIN_PLACED = 3

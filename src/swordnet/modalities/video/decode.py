@@ -91,6 +91,7 @@ def sample_frames(
         frames: list[SampledFrame] = []
         failure: Exception | None = None
         last_time = 0.0
+        declared = _declared_duration(container, stream)
         try:
             for time_s, rgb, cut in _iter_samples(container, stream, params, keyframes_only):
                 if time_s > max_seconds:
@@ -107,10 +108,9 @@ def sample_frames(
             reason = f" ({failure})" if failure is not None else ""
             raise CorruptMediaError(f"{name}: no video frame could be decoded{reason}")
         fps = float(stream.average_rate) if stream.average_rate else 0.0
-        duration = float(stream.duration * stream.time_base) if stream.duration else 0.0
-        if duration <= 0 and container.duration:
-            duration = container.duration / 1_000_000
-        duration = max(duration, last_time + (1.0 / fps if fps else params.interval_s))
+        # A frame lasts 1/fps; without a frame rate, trust the declared duration if any.
+        last_frame = 1.0 / fps if fps else (0.0 if declared > 0 else params.interval_s)
+        duration = max(declared, last_time + last_frame)
         info = VideoInfo(
             duration_s=round(duration, 3),
             width=int(stream.codec_context.width or 0),
@@ -119,6 +119,12 @@ def sample_frames(
             keyframes_only=keyframes_only,
         )
         return info, frames
+
+
+def _declared_duration(container: Any, stream: Any) -> float:
+    if stream.duration:
+        return float(stream.duration * stream.time_base)
+    return container.duration / 1_000_000 if container.duration else 0.0
 
 
 def _keyframes_are_dense(source: Path | bytes, name: str, params: SamplingParams) -> bool:
@@ -160,6 +166,7 @@ def _iter_samples(
 ) -> Iterator[tuple[float, RGBFrame, bool]]:
     next_time = 0.0
     previous: npt.NDArray[np.float32] | None = None
+    held: _Held | None = None  # the last decoded frame
     start: float | None = (
         float(stream.start_time * stream.time_base) if stream.start_time is not None else None
     )
@@ -170,6 +177,19 @@ def _iter_samples(
         if start is None:
             start = time_s
         time_s -= start
+        # Screen recordings store a frame only when the picture changes: the one on screen
+        # at a sampling time is the last one decoded, however long ago. Sampling it there
+        # keeps both sides of a match on the same clock (keyframes-only decoding skips
+        # frames that were on screen, so it holds nothing).
+        while (
+            held is not None
+            and not keyframes_only
+            and time_s - next_time > params.interval_s / 2
+            and held.time_s <= next_time
+        ):
+            yield round(next_time, 3), held.rgb(params.side), False
+            next_time += params.interval_s
+        held = _Held(time_s, frame)
         thumb = _luma_thumbnail(frame)
         cut = (
             previous is not None and float(np.abs(thumb - previous).mean()) > params.scene_threshold
@@ -177,10 +197,26 @@ def _iter_samples(
         previous = thumb
         if not (keyframes_only or cut or time_s >= next_time):
             continue
-        width, height = _small_size(frame.width, frame.height, params.side)
-        rgb = frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="AREA")
-        yield round(time_s, 3), np.ascontiguousarray(rgb, dtype=np.uint8), cut
+        yield round(time_s, 3), held.rgb(params.side), cut
         next_time = max(next_time, time_s) + params.interval_s
+
+
+class _Held:
+    """A decoded frame, converted to a small RGB array once however often it is sampled."""
+
+    def __init__(self, time_s: float, frame: Any) -> None:
+        self.time_s = time_s
+        self.frame = frame
+        self._rgb: RGBFrame | None = None
+
+    def rgb(self, side: int) -> RGBFrame:
+        if self._rgb is None:
+            width, height = _small_size(self.frame.width, self.frame.height, side)
+            rgb = self.frame.to_ndarray(
+                format="rgb24", width=width, height=height, interpolation="AREA"
+            )
+            self._rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+        return self._rgb
 
 
 def decode_tolerantly(container: Any, stream: Any, max_errors: int = 200) -> Iterator[Any]:

@@ -15,6 +15,7 @@ from swordnet.domain.matching import IndexHit
 from swordnet.modalities.video.align import AlignedSegment
 
 AGREEMENT_S = 2.5  # offsets of the two modalities this close describe one copy
+AUDIO_SLACK_S = 1.0  # audio ranges are placed to the second
 # Speeds a pirated video plausibly plays at; the audio tier also searches wider time
 # scales (for music), whose chance alignments must not stand alone as video copies.
 MIN_SPEED, MAX_SPEED = 0.75, 1.35
@@ -52,7 +53,12 @@ def fuse_audio(
             # The soundtrack extends the picture's range only up to another work's pictures.
             start = max([q0, *(b for a, b in occupied if a < seen.query[0] and b > q0)])
             end = min([q1, *(a for a, b in occupied if b > seen.query[1] and a < q1)])
-            start, end = min(start, seen.query[0]), max(end, seen.query[1])
+            # The soundtrack's seconds are coarser than the pictures' ends: it extends
+            # them only by more than its own uncertainty.
+            if start > seen.query[0] - AUDIO_SLACK_S:
+                start = seen.query[0]
+            if end < seen.query[1] + AUDIO_SLACK_S:
+                end = seen.query[1]
             fused[partner] = replace(
                 seen,
                 query=(round(start, 3), round(end, 3)),

@@ -25,7 +25,12 @@ from swordnet.modalities.image import ImageFeatures, ImageIndex, ImageIndexParam
 from swordnet.modalities.image.global_index import GlobalParams
 from swordnet.modalities.image.local_index import LocalParams
 from swordnet.modalities.image.verify import VerifyParams
-from swordnet.modalities.video.align import AlignedSegment, AlignParams, align_matches
+from swordnet.modalities.video.align import (
+    AlignedSegment,
+    AlignParams,
+    align_matches,
+    refine_offset,
+)
 from swordnet.modalities.video.fusion import fuse_audio
 from swordnet.modalities.video.payload import VideoFeatures
 from swordnet.modalities.video.soundtrack import matched_extent
@@ -73,7 +78,12 @@ class VideoIndex(SignalIndex):
         self.remove(ref_id)
         frame_ids: list[int] = []
         last_local = -1e9
-        for time_s, frame in zip(features.times.tolist(), features.frames, strict=True):
+        whole = ~features.inset_flags()  # a reference is indexed by its whole frames
+        for time_s, frame, keep in zip(
+            features.times.tolist(), features.frames, whole.tolist(), strict=True
+        ):
+            if not keep:
+                continue
             keep_local = time_s - last_local >= self.params.local_every_s
             if keep_local and len(frame.keypoints):
                 last_local = time_s
@@ -181,32 +191,58 @@ class VideoIndex(SignalIndex):
 
     def visual_segments(self, features: VideoFeatures) -> dict[int, list[AlignedSegment]]:
         """Per reference, the aligned segments of the query's frame matches."""
-        points: dict[int, list[tuple[float, float, float]]] = {}
+        points: dict[int, list[tuple[float, float, float, float]]] = {}
+        # Local features are kept every few seconds: a frame they match may lie anywhere
+        # between two of them.
+        local_slack = self.params.local_every_s / 2
+        pdq: dict[int, list[tuple[float, float, float]]] = {}  # (query, reference, bits)
         for time_s, frame in zip(features.times.tolist(), features.frames, strict=True):
-            best: dict[int, list[tuple[float, float]]] = {}
+            best: dict[int, list[tuple[float, float, float]]] = {}
             for hit in self.image.query_features(frame):
                 ref_id = self._frame_ref.get(hit.ref_id)
-                if ref_id is not None:
-                    best.setdefault(ref_id, []).append((self._frame_time[hit.ref_id], hit.score))
+                if ref_id is None:
+                    continue
+                ref_time = self._frame_time[hit.ref_id]
+                is_global = "pdq_distance" in hit.details
+                slack = 0.0 if is_global else local_slack
+                best.setdefault(ref_id, []).append((ref_time, hit.score, slack))
+                if is_global:
+                    bits = float(hit.details["pdq_distance"])
+                    pdq.setdefault(ref_id, []).append((float(time_s), ref_time, bits))
             for ref_id, candidates in best.items():
                 # In a still or slow shot a frame matches its neighbours too: only the
                 # closest matches vote, or the smear would tilt the fitted speed.
-                top = max(score for _, score in candidates)
+                top = max(score for _, score, _ in candidates)
                 points.setdefault(ref_id, []).extend(
-                    (float(time_s), ref_time, score)
-                    for ref_time, score in candidates
+                    (float(time_s), ref_time, score, slack)
+                    for ref_time, score, slack in candidates
                     if score >= top - self.params.near_best
                 )
-        step = _step(features.times)
+        whole = ~features.inset_flags()
+        sampled = features.times.astype(np.float64)[whole]
+        cuts = features.cut_flags()[whole]
+        step = _step(sampled)
         found: dict[int, list[AlignedSegment]] = {}
         for ref_id, matches in points.items():
             array = np.asarray(matches, dtype=np.float64)
             segments = align_matches(
-                array[:, 0], array[:, 1], array[:, 2], step_s=step, params=self.params.align
+                array[:, 0],
+                array[:, 1],
+                array[:, 2],
+                step_s=step,
+                params=self.params.align,
+                sampled=sampled,
+                cuts=cuts,
+                slack=array[:, 3],
             )
-            if segments:
-                found[ref_id] = [_to_file_ends(s, step, features.duration_s) for s in segments]
-        return found
+            placed = np.asarray(pdq.get(ref_id, []), dtype=np.float64).reshape(-1, 3)
+            found[ref_id] = [
+                refine_offset(
+                    _to_file_ends(s, step, features.duration_s), *placed.T, ref_step_s=step
+                )
+                for s in segments
+            ]
+        return {ref_id: segments for ref_id, segments in found.items() if segments}
 
     # -- persistence ------------------------------------------------------------
     def serialize(self) -> bytes:

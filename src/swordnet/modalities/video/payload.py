@@ -27,6 +27,16 @@ class VideoFeatures:
     times: npt.NDArray[np.float32]  # seconds from the start, one per sampled frame
     frames: list[ImageFeatures]
     audio: bytes  # the audio signal's payload, empty when there is no usable soundtrack
+    # Frames that open a shot: a copy cut in at a shot change starts exactly there.
+    cuts: npt.NDArray[np.bool_] | None = None
+    # Crops of the inner picture of a picture-in-picture upload, at their frames' times.
+    insets: npt.NDArray[np.bool_] | None = None
+
+    def cut_flags(self) -> npt.NDArray[np.bool_]:
+        return _flags(self.cuts, len(self.frames))
+
+    def inset_flags(self) -> npt.NDArray[np.bool_]:
+        return _flags(self.insets, len(self.frames))
 
     def to_payload(self) -> bytes:
         frames = self.frames
@@ -48,6 +58,8 @@ class VideoFeatures:
             descriptors=_stack([f.descriptors for f in frames], (0, 32), np.uint8),
             poses=_stack([f.poses for f in frames], (0, 2), np.uint8),
             audio=np.frombuffer(self.audio, dtype=np.uint8),
+            cuts=self.cut_flags(),
+            insets=self.inset_flags(),
         )
         return buffer.getvalue()
 
@@ -93,6 +105,8 @@ class VideoFeatures:
                     times=arrays["times"].astype(np.float32),
                     frames=frames,
                     audio=arrays["audio"].tobytes(),
+                    cuts=arrays["cuts"].astype(bool) if "cuts" in arrays.files else None,
+                    insets=arrays["insets"].astype(bool) if "insets" in arrays.files else None,
                 )
         except (OSError, ValueError, KeyError) as error:
             raise CorruptMediaError(f"not a video fingerprint payload ({error})") from None
@@ -104,3 +118,9 @@ def _stack(
     if not parts:
         return np.zeros(empty_shape, dtype)
     return np.concatenate([np.asarray(p, dtype=dtype).reshape(-1, *empty_shape[1:]) for p in parts])
+
+
+def _flags(flags: npt.NDArray[np.bool_] | None, count: int) -> npt.NDArray[np.bool_]:
+    if flags is None or len(flags) != count:
+        return np.zeros(count, dtype=bool)
+    return np.asarray(flags, dtype=bool)

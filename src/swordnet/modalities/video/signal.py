@@ -12,7 +12,7 @@ import numpy as np
 from swordnet.domain.errors import CorruptMediaError, MediaError, UnsupportedMediaError
 from swordnet.domain.kinds import Modality
 from swordnet.modalities.audio import ANALYSIS_RATE, AudioSignal, decode_audio
-from swordnet.modalities.image import FeatureParams, ImageSignal
+from swordnet.modalities.image import FeatureParams, ImageFeatures, ImageSignal
 from swordnet.modalities.video.decode import (
     DEFAULT_MAX_SECONDS,
     SamplingParams,
@@ -21,6 +21,7 @@ from swordnet.modalities.video.decode import (
 )
 from swordnet.modalities.video.hls import FetchedVideo
 from swordnet.modalities.video.index import VideoIndex, VideoIndexParams
+from swordnet.modalities.video.inset import crop_inset, find_inset
 from swordnet.modalities.video.payload import VideoFeatures
 from swordnet.plugins.signals import ConformanceSamples, Fingerprint, MediaInput, Role, SignalType
 
@@ -98,19 +99,40 @@ class VideoSignal(SignalType):
             info, sampled = sample_frames(
                 source, name=name, params=self.sampling, max_seconds=self.max_seconds
             )
-            frames = [self.frames.extract_frame(s.rgb, role=role) for s in sampled]
+            frames = self._frame_features([s.rgb for s in sampled], role)
+            box = find_inset([s.rgb for s in sampled]) if role == "query" else None
+            if box is not None:
+                side = self.sampling.side
+                frames += self._frame_features(
+                    [crop_inset(s.rgb, box, side) for s in sampled], role
+                )
         except MediaError:
             raise
         except (av.FFmpegError, ValueError, OSError, RuntimeError) as error:
             raise CorruptMediaError(f"{name}: the video could not be decoded ({error})") from None
+        insets = len(frames) > len(sampled)
+        times = np.array([s.time_s for s in sampled], dtype=np.float32)
+        cuts = np.array([s.scene_cut for s in sampled], dtype=bool)
         return VideoFeatures(
             duration_s=info.duration_s,
             width=info.width,
             height=info.height,
-            times=np.array([s.time_s for s in sampled], dtype=np.float32),
+            times=np.concatenate([times, times]) if insets else times,
             frames=frames,
             audio=self._soundtrack(source, name, role) if self.with_audio else b"",
+            cuts=np.concatenate([cuts, np.zeros_like(cuts)]) if insets else cuts,
+            insets=np.repeat([False, True], len(sampled)) if insets else None,
         )
+
+    def _frame_features(self, pictures: list[np.ndarray], role: Role) -> list[ImageFeatures]:
+        """Features of each picture; a held frame sampled again is not extracted again."""
+        features: list[ImageFeatures] = []
+        for position, picture in enumerate(pictures):
+            if position and picture is pictures[position - 1]:
+                features.append(features[-1])
+            else:
+                features.append(self.frames.extract_frame(picture, role=role))
+        return features
 
     def _soundtrack(self, source: Path | bytes, name: str, role: Role) -> bytes:
         try:
