@@ -42,11 +42,13 @@ def find_inset(frames: list[RGBFrame], params: InsetParams | None = None) -> Box
     if len(frames) < params.min_frames or len({f.shape for f in frames}) != 1:
         return None
     chosen = np.linspace(0, len(frames) - 1, min(len(frames), params.max_frames)).astype(int)
-    grey = np.stack([frames[i].astype(np.float32).mean(axis=2) for i in chosen])
-    # Edges between columns (vertical sides) and between rows (horizontal sides).
-    columns = np.median(np.abs(np.diff(grey, axis=2)), axis=0) >= params.edge
-    rows = np.median(np.abs(np.diff(grey, axis=1)), axis=0) >= params.edge
-    height, width = grey.shape[1:]
+    green = np.stack([frames[i][:, :, 1] for i in chosen]).astype(np.int16)  # ~ luma
+    # Edges between columns (vertical sides) and between rows (horizontal sides) in at
+    # least half the frames: the median gradient reaches ``edge``.
+    half = len(chosen) / 2
+    columns = (np.abs(np.diff(green, axis=2)) >= params.edge).sum(axis=0) >= half
+    rows = (np.abs(np.diff(green, axis=1)) >= params.edge).sum(axis=0) >= half
+    height, width = green.shape[1:]
     xs = _strongest(columns.sum(axis=0), width, params)
     ys = _strongest(rows.sum(axis=1), height, params)
     best: tuple[float, Box] | None = None
