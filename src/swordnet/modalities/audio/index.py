@@ -50,7 +50,7 @@ class AudioMatchParams:
     min_votes: int = 2
     candidates: int = 12
     min_z: float = 6.0  # peaks must beat chance by this much before envelopes are asked
-    # Decision: evidence = min(z, 2 * weaker-half z) * (best envelope lift)**2 >=
+    # Decision: evidence = min(z, 3 * weaker-half z) * (best envelope lift)**2 >=
     # min_evidence (score 0.5 there): just above the highest value of any unrelated
     # reference on the held-out calibration negatives (``bench/audio.py --calibration``,
     # docs/audio.md). Payloads without envelopes fall back to z >= 10.
@@ -275,7 +275,7 @@ class AudioIndex(SignalIndex):
 
 def _peak_strength(verdict: Verdict) -> float:
     """Peak z, capped by the weaker half of the query: a copy matches all along."""
-    return min(verdict.z, 2.0 * verdict.z_halves)
+    return min(verdict.z, 3.0 * verdict.z_halves)
 
 
 def _vote_bin(cells: NDArray[np.int64]) -> NDArray[np.int64]:
