@@ -1,0 +1,92 @@
+"""The audio matcher's parts on their own: peak verification, envelope witness, persistence."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import numpy as np
+import pytest
+
+from swordnet.modalities.audio import AudioIndex, AudioSignal
+from swordnet.modalities.audio import transforms as tf
+from swordnet.modalities.audio.decode import ANALYSIS_RATE
+from swordnet.modalities.audio.envelopes import BANDS, envelope_agreement
+from swordnet.modalities.audio.landmarks import Peaks
+from swordnet.modalities.audio.synth import synthetic_music
+from swordnet.modalities.audio.verify import verify_alignment
+
+RATE = ANALYSIS_RATE
+
+
+def random_peaks(rng: np.random.Generator, frames: int, count: int) -> Peaks:
+    at = np.sort(rng.integers(0, frames, count)).astype(np.int32)
+    return Peaks(at, rng.uniform(0, 50, count).astype(np.float32))
+
+
+def test_verification_scores_a_true_alignment_far_above_chance() -> None:
+    rng = np.random.default_rng(4)
+    reference = random_peaks(rng, 3000, 3000)
+    keep = (reference.frames >= 1000) & (reference.frames < 1300)
+    query = Peaks(reference.frames[keep] - 1000, reference.pitches[keep])
+    true = verify_alignment(query, reference, offset=1000.0, time_scale=1.0, pitch_shift=0.0)
+    wrong = verify_alignment(query, reference, offset=1900.0, time_scale=1.0, pitch_shift=0.0)
+    assert true.matched == len(query)
+    assert true.z > 20 and true.z_halves > 10
+    assert wrong.z < 4
+
+
+def test_a_query_matching_in_one_half_only_has_a_weak_half() -> None:
+    rng = np.random.default_rng(5)
+    reference = random_peaks(rng, 3000, 3000)
+    keep = (reference.frames >= 1000) & (reference.frames < 1150)
+    copied = Peaks(reference.frames[keep] - 1000, reference.pitches[keep])
+    unrelated = random_peaks(rng, 150, int(keep.sum()))
+    query = Peaks(
+        np.concatenate([copied.frames, unrelated.frames + 150]),
+        np.concatenate([copied.pitches, unrelated.pitches]),
+    )
+    verdict = verify_alignment(query, reference, offset=1000.0, time_scale=1.0, pitch_shift=0.0)
+    assert verdict.z > 10
+    assert verdict.z_halves < 3
+
+
+def test_noise_weighted_envelopes_ignore_bands_the_noise_owns() -> None:
+    rng = np.random.default_rng(6)
+    reference = rng.integers(60, 200, (400, BANDS)).astype(np.uint8)
+    query = reference[100:200].copy()
+    # Loud noise in the upper half: 30 dB above the music, with its own fluctuations.
+    query[:, 8:] = rng.integers(230, 250, (100, 8)).astype(np.uint8)
+    offsets = np.array([300.0, 30.0, 600.0])  # STFT frames: the true one, then two wrong ones
+    plain, weighted = envelope_agreement(
+        query, reference, offsets=offsets, time_scale=1.0, pitch_shift=0.0
+    )
+    assert plain[0] == pytest.approx(0.5, abs=0.1)
+    assert weighted[0] > 0.9
+    assert abs(weighted[1]) < 0.3 and abs(weighted[2]) < 0.3
+
+
+def test_speed_change_is_undone_at_the_right_time_scale() -> None:
+    signal = AudioSignal()
+    index = signal.new_index()
+    songs = {seed: synthetic_music(seed, 40.0) for seed in (31, 32, 33)}
+    for seed, pcm in songs.items():
+        index.add(seed, signal.fingerprint_pcm(pcm, RATE, role="reference"))
+    query = tf.change_speed(songs[32][12 * RATE : 21 * RATE], RATE, 0.9)
+    hits = index.query(signal.fingerprint_pcm(query, RATE))
+    assert hits and hits[0].ref_id == 32
+    assert hits[0].details["time_scale"] == pytest.approx(0.9, abs=0.015)
+    assert hits[0].segments[0].reference[0] == pytest.approx(12.0, abs=0.5)
+
+
+def test_an_index_saved_with_settings_since_retired_still_loads() -> None:
+    signal = AudioSignal()
+    index = signal.new_index()
+    index.add(1, signal.fingerprint_pcm(synthetic_music(41, 20.0), RATE, role="reference"))
+    data = index.serialize()
+    (size,) = struct.unpack_from("<I", data)
+    header = json.loads(data[4 : 4 + size])
+    header["params"]["max_bucket"] = 200  # a setting older indexes carry
+    head = json.dumps(header).encode()
+    restored = AudioIndex.deserialize(struct.pack("<I", len(head)) + head + data[4 + size :])
+    assert restored.ref_ids() == {1}
