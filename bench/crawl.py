@@ -3,7 +3,9 @@
 The simulated site (list pages and ~1.5k-character chapters, 10% of them copies of
 catalogued works) is served from a separate process on 127.0.0.1. SwordNet fetches,
 captures every response into WARC, extracts the main text (trafilatura), fingerprints,
-matches and stores; Scrapy only fetches and parses. Both run in the same session.
+matches and stores; Scrapy only fetches and parses. Both run in the same session with the
+same limit of requests in flight (``--concurrency``, overall and per host) and obey
+robots.txt; the CPU the site's server spends on each crawler is printed too.
 
     python bench/crawl.py [--pages 2000] [--workers 2] [--skip-scrapy]
 """
@@ -96,7 +98,16 @@ def run_swordnet(
     }
 
 
-def run_scrapy(base: str) -> dict[str, float]:
+def _process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (all its threads), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_scrapy(base: str, concurrency: int) -> dict[str, float]:
     command = [
         sys.executable,
         "-m",
@@ -108,9 +119,9 @@ def run_scrapy(base: str) -> dict[str, float]:
         "-s",
         "LOG_LEVEL=ERROR",
         "-s",
-        "CONCURRENT_REQUESTS=32",
+        f"CONCURRENT_REQUESTS={concurrency}",
         "-s",
-        "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+        f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
         "-s",
         "ROBOTSTXT_OBEY=True",
         "-s",
@@ -134,7 +145,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000, help="chapter pages on the site")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="requests in flight (both crawlers)"
+    )
     parser.add_argument("--skip-scrapy", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -145,19 +158,26 @@ def main() -> None:
     )
     server.start()
     base = parent.recv()
+    server_cpu: dict[str, float] = {}
     try:
         with tempfile.TemporaryDirectory() as home:
+            before = _process_cpu_s(server.pid or 0)
             ours = run_swordnet(
                 base, args.pages, args.workers, Path(home) / "home", args.concurrency
             )
-        theirs = None if args.skip_scrapy else run_scrapy(base)
+            server_cpu["ours"] = _process_cpu_s(server.pid or 0) - before
+        theirs = None
+        if not args.skip_scrapy:
+            before = _process_cpu_s(server.pid or 0)
+            theirs = run_scrapy(base, args.concurrency)
+            server_cpu["theirs"] = _process_cpu_s(server.pid or 0) - before
     finally:
         parent.send("stop")
         server.join(10)
 
     print(
         f"site: {args.pages} chapters + list pages on {base}; {args.workers} worker processes; "
-        f"{os.cpu_count()} cores"
+        f"{os.cpu_count()} cores; {args.concurrency} requests in flight"
     )
     print(
         f"SwordNet end to end : {ours['pages']:.0f} pages in {ours['seconds']:.1f} s = "
@@ -174,13 +194,19 @@ def main() -> None:
             if k in {"fetch_s", "analyse_s", "store_s"}
         )
     )
+    print(f"  site server CPU: {server_cpu['ours'] / ours['pages'] * 1000:.2f} ms per page")
     if theirs is not None:
+        theirs_per_page = theirs["cpu_s"] / theirs["pages"] * 1000
         print(
             f"Scrapy fetch+parse  : {theirs['pages']:.0f} pages in {theirs['seconds']:.1f} s = "
             f"{theirs['pages_per_s']:.1f} pages/s; CPU {theirs['cpu_s']:.1f} s = "
-            f"{theirs['cpu_s'] / theirs['pages'] * 1000:.1f} ms per page (start-up included)"
+            f"{theirs_per_page:.1f} ms per page (start-up included)"
         )
-        print(f"ratio SwordNet / Scrapy: {ours['pages_per_s'] / theirs['pages_per_s']:.2f}x")
+        print(f"  site server CPU: {server_cpu['theirs'] / theirs['pages'] * 1000:.2f} ms per page")
+        print(
+            f"ratio SwordNet / Scrapy: {ours['pages_per_s'] / theirs['pages_per_s']:.2f}x pages/s, "
+            f"{per_page / theirs_per_page:.2f}x CPU per page"
+        )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the bench process: {peak_mb:.0f} MB")
 

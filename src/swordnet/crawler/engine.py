@@ -131,7 +131,9 @@ class CrawlEngine:
         pacer = HostPacer(self.policy.per_host_concurrency, self.policy.per_host_delay_s)
         warc = WarcFile(self.container.settings.warc_dir / f"run-{self.run_id:06d}.warc.gz")
         self.store.warc = warc
-        self._ready: asyncio.Queue[frontier.FrontierEntry] = asyncio.Queue()
+        # last in, first out: of URLs equally deep, the last found go first, and a list's
+        # link to its next page comes last; the frontier itself stays breadth-first
+        self._ready: asyncio.Queue[frontier.FrontierEntry] = asyncio.LifoQueue()
         self._wake = asyncio.Event()
         self._writer = StoreWriter(
             self.store, self.report, asyncio.get_running_loop(), self._settled
@@ -177,8 +179,7 @@ class CrawlEngine:
             ):
                 want = await self._refill()
                 dry_since = time.monotonic() if want else None
-                if want:
-                    self._writer.flush_soon()  # the links the lanes need may wait in a batch
+                self._hurry(want > 0)
             if not self._busy and dry_since is not None and not self._settled_since_query:
                 queued = await self._writer.query(
                     lambda: _with_session(self.container, frontier.queued_count, self.run_id)
@@ -192,6 +193,14 @@ class CrawlEngine:
                     await self._wake.wait()
             except TimeoutError:
                 pass
+
+    def _hurry(self, starved: bool) -> None:
+        """While every due URL is handed out, the next ones are in the pages being
+        analysed and stored: those go through at once rather than in full batches."""
+        self._writer.hurry = self._feed.hurry = starved
+        if starved:
+            self._feed.send_now()
+            self._writer.flush_soon()
 
     async def _refill(self) -> int:
         """Hand out due entries; returns how many more could have been taken (0: enough)."""

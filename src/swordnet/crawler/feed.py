@@ -1,16 +1,23 @@
-"""Handing fetched responses to the analysis workers in batches.
+"""Handing fetched responses to the analysis workers in batches, link-rich pages first.
 
 One round trip to a worker process costs the crawl loop's process about as much as a
-small page's fetch. Responses are therefore sent in batches: at once while the workers
-are idle (a polite, slow crawl waits for nothing), otherwise gathered until a batch is
-full or its oldest response has waited ``max_wait_s``. At most ``max_outstanding``
-batches are with the workers; fetching pauses when ``max_pending`` responses wait.
+small page's fetch. Responses are therefore sent in batches: at once while a worker is
+idle, otherwise gathered until a batch is full or its oldest response has waited
+``max_wait_s``. Each worker has at most one batch, so the order in which waiting pages
+are sent is the order in which they are analysed, and it favours pages with many
+anchors: a crawl often waits for the links of one page (the next page of a list) while
+dozens of leaves queue for analysis. When the crawl loop says it is starved of URLs
+(``hurry``), whatever waits is sent at once in batches of at most ``hurried_batch_size``
+(a page's links come back only with its whole batch), with one batch more than there
+are workers so that the next one is already queued. Fetching pauses when ``max_pending``
+responses wait.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +27,7 @@ from swordnet.execution import BatchExecutor
 
 log = logging.getLogger(__name__)
 OnAnalysed = Callable[[Any, Analysed | None, str | None], None]
+_Waiting = tuple[int, ResponseJob, Any]  # (anchors, job, context)
 
 
 class AnalysisFeed:
@@ -31,17 +39,20 @@ class AnalysisFeed:
         *,
         workers: int,
         batch_size: int = 16,
+        hurried_batch_size: int = 4,
         max_wait_s: float = 0.03,
     ) -> None:
         self.executor = executor
         self.settings_json = settings_json
         self.on_analysed = on_analysed  # (context, result, error) once per response
         self.batch_size = batch_size
+        self.hurried_batch_size = hurried_batch_size
         self.max_wait_s = max_wait_s
-        self.max_outstanding = max(2, 2 * workers)
+        self.workers = max(1, workers)
         self.max_pending = 4 * batch_size
         self.busy_seconds = 0.0
-        self._pending: list[tuple[ResponseJob, Any]] = []
+        self.hurry = False
+        self._pending: list[_Waiting] = []
         self._outstanding: set[asyncio.Future[list[Analysed]]] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._room = asyncio.Event()
@@ -51,13 +62,22 @@ class AnalysisFeed:
         while len(self._pending) >= self.max_pending:
             self._room.clear()
             await self._room.wait()
-        self._pending.append((job, context))
+        anchors = job.body.count(b"<a ") + job.body.count(b"<A ")
+        self._pending.append((anchors, job, context))
         self._send_when_due()
+
+    def send_now(self) -> None:
+        """Send what waits without waiting for full batches (the crawl is starved)."""
+        self._send()
+
+    @property
+    def max_outstanding(self) -> int:
+        return self.workers + 1 if self.hurry else self.workers
 
     def _send_when_due(self) -> None:
         if not self._pending or len(self._outstanding) >= self.max_outstanding:
             return  # sent when a batch comes back
-        if len(self._pending) >= self.batch_size or not self._outstanding:
+        if self.hurry or len(self._pending) >= self.batch_size or not self._outstanding:
             self._send()
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self.max_wait_s, self._send)
@@ -66,22 +86,32 @@ class AnalysisFeed:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not self._pending or len(self._outstanding) >= self.max_outstanding:
+        free = self.max_outstanding - len(self._outstanding)
+        if not self._pending or free <= 0:
             return
-        batch, self._pending = self._pending[: self.batch_size], self._pending[self.batch_size :]
-        jobs = AnalysisBatch(self.settings_json, [job for job, _ in batch])
+        self._pending.sort(key=lambda waiting: -waiting[0])  # stable: otherwise first come
+        size = self.batch_size
+        if self.hurry:  # spread what waits over the free slots, in small batches
+            size = min(self.hurried_batch_size, max(1, math.ceil(len(self._pending) / free)))
+        while self._pending and free > 0:
+            batch, self._pending = self._pending[:size], self._pending[size:]
+            self._dispatch(batch)
+            free -= 1
+            if len(self._pending) < size and not self.hurry:
+                break  # the rest waits for a fuller batch
+        self._room.set()
+        if self._pending and self._timer is None and free > 0:
+            self._timer = asyncio.get_running_loop().call_later(self.max_wait_s, self._send)
+
+    def _dispatch(self, batch: list[_Waiting]) -> None:
+        jobs = AnalysisBatch(self.settings_json, [job for _, job, _ in batch])
         future = asyncio.ensure_future(self.executor.run(analyse_batch, jobs))
         started = time.perf_counter()
         self._outstanding.add(future)
         future.add_done_callback(lambda done: self._returned(done, batch, started))
-        self._room.set()
-        self._send_when_due()  # a full batch more may be waiting
 
     def _returned(
-        self,
-        future: asyncio.Future[list[Analysed]],
-        batch: list[tuple[ResponseJob, Any]],
-        started: float,
+        self, future: asyncio.Future[list[Analysed]], batch: list[_Waiting], started: float
     ) -> None:
         self._outstanding.discard(future)
         self.busy_seconds += time.perf_counter() - started
@@ -90,10 +120,10 @@ class AnalysisFeed:
         error = future.exception()
         if error is not None:  # a worker died: keep the pages, without their analysis
             log.error("analysis of a batch of %d pages failed", len(batch), exc_info=error)
-            for _, context in batch:
+            for _, _, context in batch:
                 self.on_analysed(context, None, f"{type(error).__name__}: {error}")
         else:
-            for (_, context), result in zip(batch, future.result(), strict=True):
+            for (_, _, context), result in zip(batch, future.result(), strict=True):
                 self.on_analysed(context, result, None)
         self._send_when_due()
 

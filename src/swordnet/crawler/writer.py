@@ -3,9 +3,12 @@
 Storing a batch of pages takes tens of milliseconds; done on the event loop's thread it
 stalled every fetch in flight. Here one thread owns all database work of a run, in the
 order it was asked for: pages are buffered and written in batches (``batch_size`` pages,
-or ``flush_interval_s`` after the oldest arrived, or at once when the loop runs out of
-work), and single outcomes (a refusal, a retry, a crash) and frontier queries run between
-batches. After each commit the loop is told which frontier entries are settled.
+or ``flush_interval_s`` after the oldest arrived, or once no page came for ``idle_s`` (a
+polite crawl's pages are stored one by one, so that ``kill -9`` loses only the page in
+flight), or as soon as nothing more is queued while the loop is starved of URLs:
+``hurry``), and single outcomes (a refusal, a retry, a crash) and frontier queries run
+between batches. After each commit the loop is told
+which frontier entries are settled.
 """
 
 from __future__ import annotations
@@ -39,12 +42,15 @@ class StoreWriter:
         *,
         batch_size: int = 32,
         flush_interval_s: float = 0.2,
+        idle_s: float = 0.05,
     ) -> None:
         self.store = store
         self.report = report
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
+        self.idle_s = idle_s
         self.failure: BaseException | None = None
+        self.hurry = False  # set by the loop while its lanes wait for links held here
         self._loop = loop
         self._on_settled = on_settled
         self._queue: queue.SimpleQueue[tuple[int, Any, Any]] = queue.SimpleQueue()
@@ -86,21 +92,23 @@ class StoreWriter:
     # -- the thread ---------------------------------------------------------------------
     def _run(self) -> None:
         pending: list[Visited] = []
-        oldest = 0.0
+        oldest = latest = 0.0
         while True:
             timeout = None
             if pending:
-                timeout = max(0.0, oldest + self.flush_interval_s - time.monotonic())
+                due = min(oldest + self.flush_interval_s, latest + self.idle_s)
+                timeout = max(0.0, due - time.monotonic())
             try:
                 kind, payload, extra = self._queue.get(timeout=timeout)
             except queue.Empty:
                 pending = self._flush(pending)
                 continue
             if kind == _VISIT:
+                latest = time.monotonic()
                 if not pending:
-                    oldest = time.monotonic()
+                    oldest = latest
                 pending.append(payload)
-                if len(pending) >= self.batch_size:
+                if len(pending) >= self.batch_size or (self.hurry and self._queue.empty()):
                     pending = self._flush(pending)
             elif kind == _FLUSH:
                 pending = self._flush(pending)
