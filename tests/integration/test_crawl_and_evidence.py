@@ -46,7 +46,8 @@ def test_crawl_finds_planted_copies_and_keeps_evidence(
             assert capture.warc_file and capture.warc_offset is not None
             with open(capture.warc_file, "rb") as handle:
                 handle.seek(capture.warc_offset)
-                record = next(iter(ArchiveIterator(handle)))
+                # "raise": a block or payload digest that does not match fails the test
+                record = next(iter(ArchiveIterator(handle, check_digests="raise")))
                 body = record.content_stream().read()
             assert record.rec_headers.get_header("WARC-Target-URI") == capture.final_url
             assert hashlib.sha256(body).hexdigest() == capture.sha256

@@ -10,19 +10,23 @@ but not committed is left unnamed in the file and the page is captured again on 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
+import re
+import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
-
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+from urllib.parse import quote
 
 from swordnet.adapters.warc import WarcLocation
 
 _HOP_HEADERS = {"content-encoding", "transfer-encoding"}  # the body is stored decoded
+_GZIP_LEVEL = 6
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,29 +39,43 @@ class EncodedRecord:
 def encode_response(
     url: str, status: int, headers: dict[str, str], body: bytes, fetched_at: datetime | None = None
 ) -> EncodedRecord:
+    """One WARC/1.0 ``response`` record (HTTP headers and decoded body) as a gzip member.
+
+    Written here rather than through warcio's writer, which compresses at level 9 and
+    builds its headers through several layers: this took a tenth of a worker's time per
+    page. warcio still reads the records (the evidence tests do).
+    """
     digest = hashlib.sha256(body).hexdigest()
-    http_headers = StatusAndHeaders(
-        f"{status} -",
-        [(k, v) for k, v in headers.items() if k not in _HOP_HEADERS],
-        protocol="HTTP/1.1",
+    lines = [f"HTTP/1.1 {status} -"]
+    lines += [f"{k}: {_header_value(v)}" for k, v in headers.items() if k not in _HOP_HEADERS]
+    block = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
+    record_id = f"<urn:uuid:{uuid.uuid4()}>"
+    warc_headers = (
+        "WARC/1.0\r\n"
+        "WARC-Type: response\r\n"
+        f"WARC-Record-ID: {record_id}\r\n"
+        f"WARC-Target-URI: {_header_value(url)}\r\n"
+        f"WARC-Date: {(fetched_at or datetime.now(UTC)).strftime('%Y-%m-%dT%H:%M:%SZ')}\r\n"
+        f"WARC-Payload-Digest: sha256:{digest}\r\n"
+        f"WARC-Block-Digest: sha1:{base64.b32encode(hashlib.sha1(block).digest()).decode()}\r\n"
+        "Content-Type: application/http; msgtype=response\r\n"
+        f"Content-Length: {len(block)}\r\n\r\n"
+    ).encode("ascii")
+    compressor = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    data = b"".join(
+        (
+            compressor.compress(warc_headers),
+            compressor.compress(block),
+            compressor.compress(b"\r\n\r\n"),
+        )
     )
-    warc_headers = {
-        "WARC-Date": (fetched_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "WARC-Payload-Digest": f"sha256:{digest}",
-    }
-    buffer = io.BytesIO()
-    writer = WARCWriter(buffer, gzip=True)
-    record = writer.create_warc_record(
-        url,
-        "response",
-        payload=io.BytesIO(body),
-        length=len(body),
-        http_headers=http_headers,
-        warc_headers_dict=warc_headers,
-    )
-    writer.write_record(record)
-    record_id = str(record.rec_headers.get_header("WARC-Record-ID"))
-    return EncodedRecord(buffer.getvalue(), record_id, digest)
+    return EncodedRecord(data + compressor.flush(), record_id, digest)
+
+
+def _header_value(value: str) -> str:
+    """A header value safe to write: one line, non-ASCII characters percent-encoded."""
+    value = value.replace("\r", " ").replace("\n", " ")
+    return value if value.isascii() else _NON_ASCII.sub(lambda m: quote(m.group()), value)
 
 
 class WarcFile:
