@@ -249,7 +249,8 @@ class VideoIndex(SignalIndex):
         frame_ids = sorted(self._frame_ref)
         refs = sorted(self._durations)
         buffer = io.BytesIO()
-        np.savez(
+        # Compressed: the image index's ids and shapes are wide integers that shrink tenfold.
+        np.savez_compressed(
             buffer,
             frames=np.array([[i, self._frame_ref[i]] for i in frame_ids], dtype=np.int64).reshape(
                 -1, 2
