@@ -194,6 +194,10 @@ def main() -> None:
             if k in {"fetch_s", "analyse_s", "store_s"}
         )
     )
+    print(
+        f"  main process CPU split: store thread {ours.get('store_cpu_s', 0.0):.1f} s, "
+        f"crawl loop and the rest {ours['main_cpu_s'] - ours.get('store_cpu_s', 0.0):.1f} s"
+    )
     print(f"  site server CPU: {server_cpu['ours'] / ours['pages'] * 1000:.2f} ms per page")
     if theirs is not None:
         theirs_per_page = theirs["cpu_s"] / theirs["pages"] * 1000

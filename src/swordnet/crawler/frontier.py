@@ -76,24 +76,15 @@ def next_batch(
     """Queued URLs that are due, oldest first, leaving out those already in flight."""
     if limit <= 0:
         return []
+    column = _TABLE.c
     query = (
-        select(
-            models.FrontierUrl.id,
-            models.FrontierUrl.url,
-            models.FrontierUrl.depth,
-            models.FrontierUrl.attempts,
-        )
-        .where(models.FrontierUrl.run_id == run_id, models.FrontierUrl.state == QUEUED)
-        .where(
-            or_(
-                models.FrontierUrl.next_attempt_at.is_(None),
-                models.FrontierUrl.next_attempt_at <= now,
-            )
-        )
-        .order_by(models.FrontierUrl.depth, models.FrontierUrl.id)
+        select(column.id, column.url, column.depth, column.attempts)
+        .where(column.run_id == run_id, column.state == QUEUED)
+        .where(or_(column.next_attempt_at.is_(None), column.next_attempt_at <= now))
+        .order_by(column.depth, column.id)
         .limit(limit + len(exclude))
     )
-    entries = [FrontierEntry(*row) for row in session.execute(query)]
+    entries = [FrontierEntry(*row) for row in session.connection().execute(query)]
     return [entry for entry in entries if entry.id not in exclude][:limit]
 
 

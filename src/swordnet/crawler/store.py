@@ -188,12 +188,13 @@ class PageStore:
         """The capture's row (its WARC record appended), the URL's frontier state and
         whether the body repeats an earlier page's."""
         entry, response = visited.entry, visited.response
+        key = site_key(entry.url)
         row: dict[str, Any] = {
             "run_id": self.run_id,
-            "platform_id": self._platform(session, entry.url, counters),
+            "platform_id": self._platform(session, key, counters),
             "url": entry.url,
             "final_url": response.final_url,
-            "host": site_key(response.final_url),
+            "host": key if response.final_url == entry.url else site_key(response.final_url),
             "outcome": CaptureOutcome.OK,
             "status_code": response.status or None,
             "media_type": visited.media_type or response.media_type or None,
@@ -232,8 +233,7 @@ class PageStore:
             counters.bodies.add(sha256)
         return row, frontier.DONE, duplicate
 
-    def _platform(self, session: Session, url: str, counters: _Counters) -> int:
-        key = site_key(url)
+    def _platform(self, session: Session, key: str, counters: _Counters) -> int:
         known = self._platforms.get(key) or counters.platforms.get(key)
         if known is None:
             known = get_or_create_platform(session, key).id
@@ -288,8 +288,7 @@ class PageStore:
     ) -> int:
         capture = session.get_one(models.Capture, capture_id)
         item = models.ExtractedItem(**row)
-        session.add(item)
-        session.flush()
+        session.add(item)  # flushed with the detection
         created = 0
         for match in matches:
             _, new = record_detection(

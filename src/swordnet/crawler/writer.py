@@ -119,6 +119,7 @@ class StoreWriter:
                 self._answer(payload, extra)
             else:
                 self._flush(pending)
+                self.report.add_time("store_cpu", time.thread_time())  # this thread's CPU
                 return
 
     def _flush(self, pending: list[Visited]) -> list[Visited]:
