@@ -11,9 +11,13 @@ from __future__ import annotations
 import lxml.etree  # type: ignore[import-untyped]
 import lxml.html  # type: ignore[import-untyped]
 import trafilatura
+from trafilatura.settings import Extractor
 
 from swordnet.domain.errors import CorruptMediaError
 
+# Built once: given keyword options, trafilatura builds this object on every call (a tenth
+# of its time on a chapter page). Fast mode (no fallback extractors), tables, no comments.
+_TRAFILATURA_OPTIONS = Extractor(fast=True, comments=False, tables=True, recall=True)
 _SURE_MAIN_TEXT_CHARS = 500
 _MIN_MAIN_TEXT_SHARE = 0.05  # below this share of the visible text, trust the page over trafilatura
 
@@ -31,9 +35,7 @@ def visible_text(html: str, name: str) -> str:
 def main_text(html: str, name: str) -> tuple[str, str]:
     """The page's main text and how it was found: ``"trafilatura"`` or ``"visible"``."""
     try:
-        extracted = trafilatura.extract(
-            html, include_comments=False, include_tables=True, favor_recall=True, fast=True
-        )
+        extracted = trafilatura.extract(html, options=_TRAFILATURA_OPTIONS)
     except (ValueError, TypeError, lxml.etree.LxmlError):
         extracted = None
     if extracted and len(extracted) >= _SURE_MAIN_TEXT_CHARS:
