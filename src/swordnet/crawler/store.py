@@ -287,8 +287,9 @@ class PageStore:
         matches: list[Match],
     ) -> int:
         capture = session.get_one(models.Capture, capture_id)
+        # not added here: the detection brings it into the session, so the query for an
+        # earlier detection does not flush it on its own first
         item = models.ExtractedItem(**row)
-        session.add(item)  # flushed with the detection
         created = 0
         for match in matches:
             _, new = record_detection(
