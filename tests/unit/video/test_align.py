@@ -89,3 +89,28 @@ def test_the_reference_range_is_placed_between_sampled_frames() -> None:
     assert abs(refined.reference[0] - 0.3) < 0.05 and refined.query == segment.query
     # One matched frame a query frame is no evidence: the range stays.
     assert refine_offset(segment, q, q, np.full(len(q), 9.0)) == segment
+
+
+def test_a_segment_grows_over_weaker_matches_on_its_line() -> None:
+    # A still last shot: the last three query frames match a wrong frame best, and the
+    # right one only second best, so they do not vote; they still carry the segment on.
+    q = np.arange(0.0, 15.0)
+    sampled = np.arange(0.0, 15.0)
+    voting = q[:12]
+    support = (
+        np.concatenate([q, q[12:]]),
+        np.concatenate([q + 40.0, q[12:] + 55.0]),
+        np.zeros(len(q) + 3),
+    )
+    (plain,) = align_matches(voting, voting + 40.0, np.full(12, 0.9), step_s=1.0, sampled=sampled)
+    (grown,) = align_matches(
+        voting, voting + 40.0, np.full(12, 0.9), step_s=1.0, sampled=sampled, support=support
+    )
+    assert plain.query[1] == 11.5 and grown.query[1] == 14.5
+    assert grown.reference[1] == 54.5
+    # A frame with no match on the line stops it.
+    cut_short = (support[0][:-4], support[1][:-4], support[2][:-4])
+    (partly,) = align_matches(
+        voting, voting + 40.0, np.full(12, 0.9), step_s=1.0, sampled=sampled, support=cut_short
+    )
+    assert partly.query[1] == 13.5

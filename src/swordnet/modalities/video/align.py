@@ -54,6 +54,7 @@ def align_matches(
     sampled: FloatArray | None = None,
     cuts: npt.NDArray[np.bool_] | None = None,
     slack: FloatArray | None = None,
+    support: tuple[FloatArray, FloatArray, FloatArray] | None = None,
 ) -> list[AlignedSegment]:
     """Segments of one reference in one query, from its frame matches, best first.
 
@@ -63,10 +64,13 @@ def align_matches(
     shot change), else halfway, at most half a step on; likewise at its start.
     ``slack`` is per match how far its reference time may be off: a frame matched to a
     reference frame sampled only every few seconds (local features) may lie anywhere
-    between its neighbours.
+    between its neighbours. ``support`` holds all of the query's matches of this reference
+    (query time, reference time, slack), the weaker ones too: a segment grows over the
+    sampled frames next to its ends that have any match on its line (the last frames of a
+    still shot match their neighbours about as well as the right one).
     """
     params = params or AlignParams()
-    frames = _SampledFrames.of(sampled, cuts, step_s)
+    frames = _SampledFrames.of(sampled, cuts, step_s, support)
     q = np.asarray(query_times, dtype=np.float64)
     r = np.asarray(ref_times, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
@@ -215,7 +219,10 @@ def _runs(
         evidence = float(run_weights.sum())
         if len(run_times) < params.min_frames or evidence < params.min_evidence:
             continue
-        q0, q1 = frames.bounds(float(run_times[0]), float(run_times[-1]))
+        first, last = frames.widen(
+            float(run_times[0]), float(run_times[-1]), speed, offset, params.tolerance_s
+        )
+        q0, q1 = frames.bounds(first, last)
         span_frames = max(1.0, (q1 - q0) / frames.step_s)
         coverage = min(1.0, len(run_times) / span_frames)
         strength = 1.0 - math.exp(-evidence / params.evidence_scale)
@@ -240,16 +247,47 @@ class _SampledFrames:
     times: FloatArray
     cuts: npt.NDArray[np.bool_]
     step_s: float
+    support: tuple[FloatArray, FloatArray, FloatArray] | None
 
     @classmethod
     def of(
-        cls, times: FloatArray | None, cuts: npt.NDArray[np.bool_] | None, step_s: float
+        cls,
+        times: FloatArray | None,
+        cuts: npt.NDArray[np.bool_] | None,
+        step_s: float,
+        support: tuple[FloatArray, FloatArray, FloatArray] | None = None,
     ) -> _SampledFrames:
         array = np.sort(np.asarray(times if times is not None else [], dtype=np.float64))
         flags = np.zeros(len(array), dtype=bool)
         if cuts is not None and times is not None and len(cuts) == len(array):
             flags = np.asarray(cuts, dtype=bool)[np.argsort(np.asarray(times), kind="stable")]
-        return cls(array, flags, step_s)
+        return cls(array, flags, step_s, support)
+
+    def widen(
+        self, first: float, last: float, speed: float, offset: float, tolerance: float
+    ) -> tuple[float, float]:
+        """The run's first and last frames, moved out over neighbours matching on its line."""
+        if self.support is None:
+            return first, last
+        at = int(np.searchsorted(self.times, first))
+        while 0 < at <= len(self.times) and self._on_line(
+            float(self.times[at - 1]), speed, offset, tolerance
+        ):
+            at -= 1
+            first = float(self.times[at])
+        at = int(np.searchsorted(self.times, last, side="right"))
+        while at < len(self.times) and self._on_line(
+            float(self.times[at]), speed, offset, tolerance
+        ):
+            last = float(self.times[at])
+            at += 1
+        return first, last
+
+    def _on_line(self, time_s: float, speed: float, offset: float, tolerance: float) -> bool:
+        assert self.support is not None
+        q, r, loose = self.support
+        mine = np.abs(q - time_s) < 1e-3
+        return bool(np.any(np.abs(r[mine] - (speed * time_s + offset)) <= tolerance + loose[mine]))
 
     def bounds(self, first: float, last: float) -> tuple[float, float]:
         half = self.step_s / 2

@@ -192,6 +192,7 @@ class VideoIndex(SignalIndex):
     def visual_segments(self, features: VideoFeatures) -> dict[int, list[AlignedSegment]]:
         """Per reference, the aligned segments of the query's frame matches."""
         points: dict[int, list[tuple[float, float, float, float]]] = {}
+        every: dict[int, list[tuple[float, float, float]]] = {}  # all matches, weak ones too
         # Local features are kept every few seconds: a frame they match may lie anywhere
         # between two of them.
         local_slack = self.params.local_every_s / 2
@@ -210,6 +211,9 @@ class VideoIndex(SignalIndex):
                     bits = float(hit.details["pdq_distance"])
                     pdq.setdefault(ref_id, []).append((float(time_s), ref_time, bits))
             for ref_id, candidates in best.items():
+                every.setdefault(ref_id, []).extend(
+                    (float(time_s), ref_time, slack) for ref_time, _, slack in candidates
+                )
                 # In a still or slow shot a frame matches its neighbours too: only the
                 # closest matches vote, or the smear would tilt the fitted speed.
                 top = max(score for _, score, _ in candidates)
@@ -225,6 +229,7 @@ class VideoIndex(SignalIndex):
         found: dict[int, list[AlignedSegment]] = {}
         for ref_id, matches in points.items():
             array = np.asarray(matches, dtype=np.float64)
+            support = np.asarray(every[ref_id], dtype=np.float64)
             segments = align_matches(
                 array[:, 0],
                 array[:, 1],
@@ -234,6 +239,7 @@ class VideoIndex(SignalIndex):
                 sampled=sampled,
                 cuts=cuts,
                 slack=array[:, 3],
+                support=(support[:, 0], support[:, 1], support[:, 2]),
             )
             placed = np.asarray(pdq.get(ref_id, []), dtype=np.float64).reshape(-1, 3)
             found[ref_id] = [
