@@ -53,3 +53,27 @@ def test_allow_list_is_exact() -> None:
 def test_other_schemes_and_hostless_urls_are_refused(url: str) -> None:
     with pytest.raises(UnsafeAddressError):
         AddressPolicy().check_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "resolves"),
+    [
+        ("http://127.0.0.1:8080/a", False),
+        ("http://[::1]/", False),
+        ("http://example.org/", True),
+        ("http://localhost:80/", True),
+    ],
+)
+def test_only_names_need_a_lookup_literal_addresses_are_checked_inline(
+    url: str, resolves: bool
+) -> None:
+    assert AddressPolicy().needs_lookup(url) is resolves
+
+
+def test_a_literal_address_is_still_checked_on_every_call() -> None:
+    policy = AddressPolicy(["127.0.0.1/32"])
+    policy.check_url("http://127.0.0.1/")  # the literal is parsed once and cached
+    with pytest.raises(UnsafeAddressError, match="link-local"):
+        policy.check_url("http://169.254.169.254/")
+    with pytest.raises(UnsafeAddressError, match="loopback"):
+        AddressPolicy().check_url("http://127.0.0.1/")  # same literal, other policy
