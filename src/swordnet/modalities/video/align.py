@@ -223,6 +223,7 @@ def _runs(
             float(run_times[0]), float(run_times[-1]), speed, offset, params.tolerance_s
         )
         q0, q1 = frames.bounds(first, last)
+        q0 = _not_before_reference(q0, q1, speed, offset)
         span_frames = max(1.0, (q1 - q0) / frames.step_s)
         coverage = min(1.0, len(run_times) / span_frames)
         strength = 1.0 - math.exp(-evidence / params.evidence_scale)
@@ -344,8 +345,20 @@ def refine_offset(
     refined = float(np.median(placed))
     if abs(refined - offset) > ref_step_s:
         return segment
+    q0 = _not_before_reference(q0, q1, segment.speed, refined)
     r0 = max(0.0, segment.speed * q0 + refined)
-    return replace(segment, reference=(round(r0, 3), round(segment.speed * q1 + refined, 3)))
+    return replace(
+        segment,
+        query=(round(q0, 3), q1),
+        reference=(round(r0, 3), round(segment.speed * q1 + refined, 3)),
+    )
 
 
 _MIN_PLACED = 3
+
+
+def _not_before_reference(q0: float, q1: float, speed: float, offset: float) -> float:
+    """A copy cannot start before its reference does: the query start where it begins."""
+    if speed * q0 + offset >= 0.0 or speed <= 0:
+        return q0
+    return float(min(q1, -offset / speed))

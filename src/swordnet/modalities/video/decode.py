@@ -198,7 +198,9 @@ def _iter_samples(
         if not (keyframes_only or cut or time_s >= next_time):
             continue
         yield round(time_s, 3), held.rgb(params.side), cut
-        next_time = max(next_time, time_s) + params.interval_s
+        # From this frame on (a run of cuts, as in a cross-fade, must not push the next
+        # sample further and further away).
+        next_time = time_s + params.interval_s
 
 
 class _Held:

@@ -59,6 +59,8 @@ def fuse_audio(
                 start = seen.query[0]
             if end < seen.query[1] + AUDIO_SLACK_S:
                 end = seen.query[1]
+            if seen.speed > 0:  # not before the reference's start
+                start = max(start, seen.query[0] - seen.reference[0] / seen.speed)
             fused[partner] = replace(
                 seen,
                 query=(round(start, 3), round(end, 3)),
