@@ -2,13 +2,13 @@
 
 Storing a batch of pages takes tens of milliseconds; done on the event loop's thread it
 stalled every fetch in flight. Here one thread owns all database work of a run, in the
-order it was asked for: pages are buffered and written in batches (``batch_size`` pages,
-or ``flush_interval_s`` after the oldest arrived, or once no page came for ``idle_s`` (a
-polite crawl's pages are stored one by one, so that ``kill -9`` loses only the page in
-flight), or as soon as nothing more is queued while the loop is starved of URLs:
-``hurry``), and single outcomes (a refusal, a retry, a crash) and frontier queries run
-between batches. After each commit the loop is told
-which frontier entries are settled.
+order it was asked for. Pages are buffered and written in batches: when ``batch_size``
+pages wait, ``flush_interval_s`` after the oldest arrived, once no page came for
+``idle_s`` (a polite crawl's pages are stored one by one, so that ``kill -9`` loses only
+the page in flight), or as soon as nothing more is queued when the loop is starved of
+URLs (``hurry``) and a waiting page links to ``hurry_links`` URLs or more. Single
+outcomes (a refusal, a retry, a crash) and frontier queries run between batches. After
+each commit the loop is told which frontier entries are settled.
 """
 
 from __future__ import annotations
@@ -43,12 +43,14 @@ class StoreWriter:
         batch_size: int = 32,
         flush_interval_s: float = 0.2,
         idle_s: float = 0.05,
+        hurry_links: int = 10,
     ) -> None:
         self.store = store
         self.report = report
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
         self.idle_s = idle_s
+        self.hurry_links = hurry_links
         self.failure: BaseException | None = None
         self.hurry = False  # set by the loop while its lanes wait for links held here
         self._loop = loop
@@ -93,6 +95,7 @@ class StoreWriter:
     def _run(self) -> None:
         pending: list[Visited] = []
         oldest = latest = 0.0
+        links_waiting = False  # a pending page links to many URLs
         while True:
             timeout = None
             if pending:
@@ -102,16 +105,22 @@ class StoreWriter:
                 kind, payload, extra = self._queue.get(timeout=timeout)
             except queue.Empty:
                 pending = self._flush(pending)
+                links_waiting = False
                 continue
             if kind == _VISIT:
                 latest = time.monotonic()
                 if not pending:
                     oldest = latest
                 pending.append(payload)
-                if len(pending) >= self.batch_size or (self.hurry and self._queue.empty()):
+                links_waiting = links_waiting or _links(payload) >= self.hurry_links
+                if len(pending) >= self.batch_size or (
+                    self.hurry and links_waiting and self._queue.empty()
+                ):
                     pending = self._flush(pending)
+                    links_waiting = False
             elif kind == _FLUSH:
                 pending = self._flush(pending)
+                links_waiting = False
             elif kind == _CALL:
                 self._guarded(payload)
                 self._notify(extra)
@@ -151,6 +160,10 @@ class StoreWriter:
     def _post(self, callback: Callable[..., None], *args: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
             self._loop.call_soon_threadsafe(callback, *args)
+
+
+def _links(visited: Visited) -> int:
+    return len(visited.analysis.links) if visited.analysis is not None else 0
 
 
 def _settle_future(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
