@@ -7,9 +7,10 @@ idle, otherwise gathered until a batch is full or its oldest response has waited
 are sent is the order in which they are analysed, and it favours pages with many
 anchors: a crawl often waits for the links of one page (the next page of a list) while
 dozens of leaves queue for analysis. When the crawl loop says it is starved of URLs
-(``hurry``), whatever waits is sent at once in batches of at most ``hurried_batch_size``
-(a page's links come back only with its whole batch), with one batch more than there
-are workers so that the next one is already queued. Fetching pauses when ``max_pending``
+(``hurry``) and a waiting page has ``hurry_anchors`` anchors or more, it is sent at once,
+in a batch of at most ``hurried_batch_size`` (a page's links come back only with its
+whole batch), and one batch more than there are workers may be out so that it does not
+wait for a worker's current batch to come back. Fetching pauses when ``max_pending``
 responses wait.
 """
 
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -40,6 +40,7 @@ class AnalysisFeed:
         workers: int,
         batch_size: int = 16,
         hurried_batch_size: int = 4,
+        hurry_anchors: int = 10,
         max_wait_s: float = 0.03,
     ) -> None:
         self.executor = executor
@@ -47,6 +48,7 @@ class AnalysisFeed:
         self.on_analysed = on_analysed  # (context, result, error) once per response
         self.batch_size = batch_size
         self.hurried_batch_size = hurried_batch_size
+        self.hurry_anchors = hurry_anchors
         self.max_wait_s = max_wait_s
         self.workers = max(1, workers)
         self.max_pending = 4 * batch_size
@@ -67,22 +69,32 @@ class AnalysisFeed:
         self._send_when_due()
 
     def send_now(self) -> None:
-        """Send what waits without waiting for full batches (the crawl is starved)."""
-        self._send()
+        """Look again at what waits: the crawl loop has just become starved of URLs."""
+        self._send_when_due()
 
     @property
     def max_outstanding(self) -> int:
         return self.workers + 1 if self.hurry else self.workers
 
+    def _urgent(self) -> bool:
+        """Starved, and a waiting page may hold the links the crawl waits for."""
+        return self.hurry and any(anchors >= self.hurry_anchors for anchors, _, _ in self._pending)
+
     def _send_when_due(self) -> None:
         if not self._pending or len(self._outstanding) >= self.max_outstanding:
             return  # sent when a batch comes back
-        if self.hurry or len(self._pending) >= self.batch_size or not self._outstanding:
-            self._send()
+        if self._urgent():
+            self._send(partial=False, urgent=True)
+        elif len(self._pending) >= self.batch_size or not self._outstanding:
+            self._send(partial=not self._outstanding, urgent=False)
         elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.max_wait_s, self._send)
+            self._timer = asyncio.get_running_loop().call_later(self.max_wait_s, self._waited)
 
-    def _send(self) -> None:
+    def _waited(self) -> None:
+        self._timer = None
+        self._send(partial=True, urgent=self._urgent())
+
+    def _send(self, *, partial: bool, urgent: bool) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -90,18 +102,20 @@ class AnalysisFeed:
         if not self._pending or free <= 0:
             return
         self._pending.sort(key=lambda waiting: -waiting[0])  # stable: otherwise first come
-        size = self.batch_size
-        if self.hurry:  # spread what waits over the free slots, in small batches
-            size = min(self.hurried_batch_size, max(1, math.ceil(len(self._pending) / free)))
-        while self._pending and free > 0:
-            batch, self._pending = self._pending[:size], self._pending[size:]
-            self._dispatch(batch)
+        if urgent:  # a small batch, link-rich pages first: its links come back sooner
+            self._dispatch(self._take(self.hurried_batch_size))
             free -= 1
-            if len(self._pending) < size and not self.hurry:
-                break  # the rest waits for a fuller batch
+        while self._pending and free > 0 and (partial or len(self._pending) >= self.batch_size):
+            self._dispatch(self._take(self.batch_size))
+            free -= 1
+            partial = False  # the rest waits for full batches or the timer
         self._room.set()
         if self._pending and self._timer is None and free > 0:
-            self._timer = asyncio.get_running_loop().call_later(self.max_wait_s, self._send)
+            self._timer = asyncio.get_running_loop().call_later(self.max_wait_s, self._waited)
+
+    def _take(self, size: int) -> list[_Waiting]:
+        batch, self._pending = self._pending[:size], self._pending[size:]
+        return batch
 
     def _dispatch(self, batch: list[_Waiting]) -> None:
         jobs = AnalysisBatch(self.settings_json, [job for _, job, _ in batch])
