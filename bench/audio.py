@@ -18,6 +18,7 @@ import argparse
 import csv
 import random
 import resource
+import shutil
 import sys
 import time
 from collections import defaultdict
@@ -209,11 +210,14 @@ def ingest(
         by_track[track.key].append(number)
     excerpts: dict[int, Pcm] = {}
     chroma = next((b for b in systems.baselines if isinstance(b, ChromaprintBaseline)), None)
+    # Shared audio is judged by Chromaprint even when it is not run as a baseline.
+    relate = chroma or (ChromaprintBaseline() if shutil.which("fpcalc") else None)
     witness: dict[str, NDArray[np.uint32]] = {}
     for track in [*references, *negatives]:
         pcm = track.pcm()
-        if chroma is not None and track.key not in ref_ids and track.path is not None:
-            witness[track.key] = chroma.fingerprint(pcm)
+        own_refs = track.key in ref_ids and relate is chroma
+        if relate is not None and not own_refs and track.path is not None:
+            witness[track.key] = relate.fingerprint(pcm)
         for number in by_track.get(track.key, []):
             _, _, offset, duration = plan[number]
             start = int(offset * BENCH_RATE)
@@ -224,8 +228,8 @@ def ingest(
         if results.reference_seconds < pad_hours * 3600:
             padding[len(references) + len(padding)] = f"reversed:{track.key}"
             add_reference(systems, len(references) + len(padding) - 1, pcm[::-1].copy(), results)
-    if chroma is not None and witness:
-        mark_shared_audio(chroma, witness, references, negatives, ref_ids)
+    if relate is not None and witness:
+        mark_shared_audio(relate, witness, references, negatives, ref_ids)
     return excerpts, padding
 
 
@@ -252,7 +256,8 @@ def mark_shared_audio(
 ) -> None:
     """Relate tracks that share audio by Chromaprint, beyond the manifest's remasters."""
     for track in references:
-        witness[track.key] = chroma.refs[ref_ids[track.key]]
+        if track.key not in witness:
+            witness[track.key] = chroma.refs[ref_ids[track.key]]
     tracks = {t.key: t for t in [*references, *negatives]}
     pairs = shared_audio_pairs(witness, {key: t.package for key, t in tracks.items()})
     for pair in sorted(sorted(p) for p in pairs):
@@ -289,6 +294,13 @@ def run_queries(
             if results.calibrating and hits:
                 score = float(hits[0].details["evidence"])
             results.record("ours", condition, duration, kind, top, truth, score)
+            if top is not None and top not in truth and not results.calibrating:
+                print(
+                    f"# ours wrong: {kind} {condition.name} {duration:.0f} s {track.key} -> {top}"
+                    f" (evidence {hits[0].details['evidence']}, z {hits[0].details['z']},"
+                    f" lift {hits[0].details['envelope_lift']}/{hits[0].details['weighted_lift']})",
+                    flush=True,
+                )
             if systems.triplets is not None:
                 ref_id, z = systems.triplets.best(decode_peaks(fingerprint.payload))
                 top = keys[ref_id] if ref_id is not None else None
