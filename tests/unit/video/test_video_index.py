@@ -84,3 +84,23 @@ def test_payload_and_index_round_trip(
     restored = VideoIndex.deserialize(index.serialize())
     assert restored.ref_ids() == {1, 2}
     assert abs(restored.reference_seconds() - 48.0) < 1.0
+
+
+def test_a_silent_work_picture_in_picture_is_found_by_its_inset(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    signal = VideoSignal()
+    index = signal.new_index()
+    index.add(3, signal.fingerprint(MediaInput.from_path(clips["silent"]), role="reference"))
+    index.add(1, signal.fingerprint(MediaInput.from_path(clips["a"]), role="reference"))
+    out = tmp_path / "pip.mp4"  # the silent work at half size over clip c; no soundtrack
+    pirate.picture_in_picture(clips["silent"], clips["c"], out, 1.0, 10.0, random.Random(2))
+    features = signal.extract(out, name="pip.mp4")
+    assert features.inset_flags().sum() == len(features.frames) // 2
+    found = _query(signal, index, out)
+    assert list(found) == [3]
+    (query, reference), *_ = found[3]
+    assert query[0] <= 2.0 and query[1] >= 8.0 and abs(reference[0] - 1.0 - query[0]) <= 1.0
+    restored = VideoFeatures.from_payload(features.to_payload())
+    assert (restored.inset_flags() == features.inset_flags()).all()
+    assert (restored.cut_flags() == features.cut_flags()).all()
