@@ -111,3 +111,21 @@ def test_every_checked_address_is_tried_and_nothing_unchecked() -> None:
     assert recorder.connected == [("127.0.0.2", 80), ("127.0.0.3", 80)]
     with pytest.raises(UnsafeAddressError):
         asyncio.run(backend.connect_unix_socket("/var/run/docker.sock"))
+
+
+def test_the_fetcher_records_a_rebound_name_as_refused(server_port: int) -> None:
+    from swordnet.adapters.fetchers.http import HttpFetcher
+
+    policy = _Rebinding({"pirate.test": ["93.184.216.34", "127.0.0.1"]})
+    fetcher = HttpFetcher(policy)
+
+    async def fetch() -> tuple[bool, str | None, int]:
+        try:
+            result = await fetcher.fetch(f"http://pirate.test:{server_port}/")
+        finally:
+            await fetcher.aclose()
+        return result.refused, result.error, result.status
+
+    refused, error, status = asyncio.run(fetch())
+    assert (refused, status) == (True, 0)
+    assert "loopback" in (error or "")

@@ -27,6 +27,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from swordnet.adapters.fetchers.addresses import AddressPolicy
+from swordnet.adapters.fetchers.pinning import pinned_transport
 from swordnet.domain.errors import UnsafeAddressError
 from swordnet.plugins.fetchers import Fetcher, FetchResult
 
@@ -96,9 +97,9 @@ class HttpFetcher(Fetcher):
             return transport
         if self._tls is None:
             self._tls = ssl.create_default_context()
-        created = httpx.AsyncHTTPTransport(
+        created = pinned_transport(  # connects only to the addresses it checked
+            self.policy,
             verify=self._tls,
-            trust_env=False,
             limits=httpx.Limits(max_keepalive_connections=_IDLE_CONNECTIONS_PER_TRANSPORT),
         )
         self._transports.append(created)

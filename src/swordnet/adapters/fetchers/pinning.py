@@ -90,11 +90,14 @@ def pinned_transport(
     by one built with it (the same settings httpx would give it, never a proxy).
     """
     limits = limits or httpx.Limits()
-    transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits, http2=http2, trust_env=False)
+    ssl_context = httpx.create_ssl_context(verify=verify, trust_env=False)  # a context: itself
+    transport = httpx.AsyncHTTPTransport(
+        verify=ssl_context, limits=limits, http2=http2, trust_env=False
+    )
     if not isinstance(getattr(transport, "_pool", None), httpcore.AsyncConnectionPool):
         raise RuntimeError("this httpx version keeps its connection pool elsewhere: cannot pin")
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+        ssl_context=ssl_context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
