@@ -81,8 +81,11 @@ def sample_frames(
 ) -> tuple[VideoInfo, list[SampledFrame]]:
     """Decode the sampled frames of the first video stream of ``source``."""
     params = params or SamplingParams()
-    keyframes_only = _keyframes_are_dense(source, name, params)
     container = open_container(source, name)
+    keyframes_only = _keyframes_are_dense(container, params)
+    if not _rewound(container):
+        container.close()
+        container = open_container(source, name)
     with container:
         if not container.streams.video:
             raise CorruptMediaError(f"{name}: the file holds no video stream")
@@ -127,28 +130,45 @@ def _declared_duration(container: Any, stream: Any) -> float:
     return container.duration / 1_000_000 if container.duration else 0.0
 
 
-def _keyframes_are_dense(source: Path | bytes, name: str, params: SamplingParams) -> bool:
+def _keyframes_are_dense(container: Any, params: SamplingParams) -> bool:
     """Look at the first packets: are keyframes at most ``keyframe_only_gap_s`` apart?"""
     times: list[float] = []
     seen = 0
-    with open_container(source, name) as container:
-        if not container.streams.video:
-            return False
-        try:
-            for packet in container.demux(container.streams.video[0]):
-                if packet.pts is None or packet.size == 0:
-                    continue
-                seen += 1
-                if packet.is_keyframe:
-                    times.append(float(packet.pts * packet.time_base))
-                if seen >= params.probe_packets:
-                    break
-        except (av.FFmpegError, ValueError, OSError):
-            return False
+    if not container.streams.video:
+        return False
+    try:
+        for packet in container.demux(container.streams.video[0]):
+            if packet.pts is None or packet.size == 0:
+                continue
+            seen += 1
+            if packet.is_keyframe:
+                times.append(float(packet.pts * packet.time_base))
+            if seen >= params.probe_packets:
+                break
+    except (av.FFmpegError, ValueError, OSError):
+        return False
     if len(times) < 3:
         return False
     gaps = np.diff(np.sort(np.asarray(times)))
     return bool(gaps.max() <= params.keyframe_only_gap_s)
+
+
+def _rewound(container: Any) -> bool:
+    """Back to the first packet after the probe (opening a file again costs ~20 ms).
+
+    Only containers with an index seek back exactly: an MPEG program stream lands past
+    its first keyframe, so the others are opened again.
+    """
+    if container.format.name not in _SEEKS_EXACTLY:
+        return False
+    try:
+        container.seek(container.start_time or 0, backward=True, any_frame=False)
+    except (av.FFmpegError, ValueError, OSError):
+        return False
+    return True
+
+
+_SEEKS_EXACTLY = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"})
 
 
 def _configure(stream: Any, keyframes_only: bool) -> None:
