@@ -27,6 +27,18 @@ def test_main_text_drops_navigation_and_keeps_the_article() -> None:
     chapter = prose(rng, 30)
     page = piracy.embed_in_page(Derived.foreign(chapter), [prose(rng, 3)], rng)
     text, how = main_text(page, "page.html")
+    assert how == "article"  # the page marks its article: trafilatura's baseline reads it
+    assert "首页" not in text and "Copyright" not in text
+    assert chapter.splitlines()[5] in text
+
+
+def test_a_page_without_a_marked_article_gets_the_full_extraction() -> None:
+    rng = random.Random(4)
+    chapter = prose(rng, 30)
+    page = piracy.embed_in_page(Derived.foreign(chapter), [prose(rng, 3)], rng)
+    unmarked = page.replace("<article", "<div").replace("</article>", "</div>")
+    assert "<article" not in unmarked
+    text, how = main_text(unmarked, "page.html")
     assert how == "trafilatura"
     assert "首页" not in text and "Copyright" not in text
     assert chapter.splitlines()[5] in text
@@ -52,7 +64,7 @@ def test_copy_embedded_in_a_page_is_found_by_the_signal() -> None:
     )
     assert signal.accepts(media)
     fingerprint = signal.fingerprint(media)
-    assert fingerprint.meta["extraction"] == "trafilatura"
+    assert fingerprint.meta["extraction"] == "article"
     (hit,) = index.query(fingerprint)
     (segment,) = hit.segments
     start = int(excerpt.source_pos[0])

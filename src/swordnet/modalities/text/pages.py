@@ -32,8 +32,27 @@ def visible_text(html: str, name: str) -> str:
     return "\n".join(line.strip() for line in tree.text_content().splitlines() if line.strip())
 
 
+def _marked_article(html: str) -> str | None:
+    """The text of a page that marks its article (``<article>``, or an article body in
+    schema.org JSON), through trafilatura's baseline: a quarter of the full extraction's
+    time, and what a chapter or news page of any pirate site built on a common template
+    offers. None when the page marks nothing or too little."""
+    head = html[:200_000].lower()
+    if "<article" not in head and "articlebody" not in head:
+        return None
+    try:
+        _, text, length = trafilatura.baseline(html)
+    except (ValueError, TypeError, lxml.etree.LxmlError):
+        return None
+    return text if length >= _SURE_MAIN_TEXT_CHARS else None
+
+
 def main_text(html: str, name: str) -> tuple[str, str]:
-    """The page's main text and how it was found: ``"trafilatura"`` or ``"visible"``."""
+    """The page's main text and how it was found: ``"article"`` (a marked article),
+    ``"trafilatura"`` (its full extraction) or ``"visible"`` (the whole page's text)."""
+    article = _marked_article(html)
+    if article is not None:
+        return article, "article"
     try:
         extracted = trafilatura.extract(html, options=_TRAFILATURA_OPTIONS)
     except (ValueError, TypeError, lxml.etree.LxmlError):
