@@ -126,6 +126,21 @@ def print_report(
             f"{system:11} {accepted}/{total} negative queries matched ({rate:.2%}),"
             f" {wrong} wrong top-1 on positives; {note}"
         )
+    if results.calibrating:
+        highest = sorted(
+            (
+                (score, condition, duration, top)
+                for (system, condition, duration, kind), rows in results.outcomes.items()
+                if system == "ours" and kind == "neg"
+                for top, truth, score in rows
+                if top is not None and top not in truth
+            ),
+            reverse=True,
+        )[:3]
+        for score, condition, duration, top in highest:
+            print(
+                f"ours        negative evidence {score:.2f}: {condition} {duration:.0f} s -> {top}"
+            )
     hours = results.reference_seconds / 3600
     print(f"\n## Cost ({hours:.2f} h of references)")
     for duration in sorted({d for d, *_ in results.latencies}):

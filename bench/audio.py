@@ -322,8 +322,13 @@ def main(argv: list[str] | None = None) -> int:
     longest = max(c.time_factor for c in conditions) * 1.02
     plan = plan_excerpts(args, references, negatives, durations, longest, rng)
 
-    # Calibration lowers the bar so that the evidence of weak hits on negatives is seen.
-    signal = AudioSignal(AudioMatchParams(min_evidence=1.0) if args.calibration else None)
+    # Calibration lowers the bar so that the evidence of weak hits on negatives is seen
+    # (the peak-share path keeps its scale: evidence 5.2 at a share of 0.4).
+    built_in = AudioMatchParams()
+    lowered = AudioMatchParams(
+        min_evidence=1.0, min_share=built_in.min_share / built_in.min_evidence
+    )
+    signal = AudioSignal(lowered if args.calibration else None)
     baselines: list[ChromaprintBaseline | AudfprintBaseline] = []
     if not args.no_baselines:
         baselines = [ChromaprintBaseline(), AudfprintBaseline()]
