@@ -57,7 +57,7 @@ class AudioMatchParams:
     min_evidence: float = 5.2
     # ... or: a peak strength >= 10 with this share of the query's peaks matched beyond chance
     # (set on the same calibration negatives; evidence min_evidence * share / min_share).
-    min_share: float = 0.4
+    min_share: float = 0.42
     min_matched: int = 10
     sure_evidence: float = 12.0  # a first-pass match this strong skips the scale/pitch grid
     window_seconds: float = 30.0  # long queries are matched window by window
