@@ -28,6 +28,7 @@ _OFFSET_BIAS = 1 << 24  # offset bins: 12 days of reference either side of zero
 _PEAKS_ONLY_Z = 10.0
 _ENVELOPE_NULL_SHIFTS = np.array([-251.0, -163.0, -97.0, -53.0, 53.0, 97.0, 163.0, 251.0])
 _VOTE_BITS = 20  # vote cells are hashed into 1M counters (stray votes are told apart later)
+_REFINE_STEPS = (-0.01, -0.005, 0.005, 0.01)  # within the grid's 0.025 step in time scale
 _SAME_ALIGNMENT = 12  # frames: candidates this close on one reference are one alignment
 
 
@@ -189,16 +190,23 @@ class AudioIndex(SignalIndex):
     ) -> list[tuple[_Candidate, Verdict]]:
         table = self._hash_table()
         accepted: list[tuple[_Candidate, Verdict]] = []
-        for candidate in candidates:
-            ref_id = table.ref_ids[candidate.ref_slot]
+        middle = float(np.median(peaks.frames)) if len(peaks) else 0.0
+        for voted in candidates:
+            ref_id = table.ref_ids[voted.ref_slot]
             reference = self._peaks[ref_id]
-            verdict = verify_alignment(
-                peaks,
-                reference,
-                offset=candidate.offset,
-                time_scale=candidate.time_scale,
-                pitch_shift=candidate.pitch_shift,
-            )
+            # The grid is 2.5% apart and a real speed change falls in between: try scales
+            # around it (pivoting on the query's middle) and keep the best alignment.
+            tried = []
+            for candidate in _refinements(voted, middle):
+                verdict = verify_alignment(
+                    peaks,
+                    reference,
+                    offset=candidate.offset,
+                    time_scale=candidate.time_scale,
+                    pitch_shift=candidate.pitch_shift,
+                )
+                tried.append((verdict.matched, verdict, candidate))
+            _, verdict, candidate = max(tried, key=lambda entry: entry[0])
             if verdict.z < self.params.min_z or verdict.matched < self.params.min_matched:
                 continue
             if envelopes.shape[0] == 0 or self._envelopes[ref_id].shape[0] == 0:
@@ -282,6 +290,19 @@ class AudioIndex(SignalIndex):
         if self._table is None:
             self._table = _HashTable.build(self._peaks, self.params.reference_fanout)
         return self._table
+
+
+def _refinements(candidate: _Candidate, middle: float) -> list[_Candidate]:
+    if candidate.time_scale == 1.0:
+        return [candidate]
+    found = [candidate]
+    on_speed_axis = abs(candidate.pitch_shift + 12.0 * np.log2(candidate.time_scale)) < 1e-6
+    for step in _REFINE_STEPS:
+        scale = candidate.time_scale + step
+        shift = -12.0 * float(np.log2(scale)) if on_speed_axis else candidate.pitch_shift
+        offset = candidate.offset - step * middle
+        found.append(replace(candidate, offset=offset, time_scale=scale, pitch_shift=shift))
+    return found
 
 
 def _peak_strength(verdict: Verdict) -> float:
