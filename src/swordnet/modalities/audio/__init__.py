@@ -6,7 +6,8 @@ queries with the matched time ranges.
 """
 
 from swordnet.modalities.audio.decode import ANALYSIS_RATE, decode_audio
-from swordnet.modalities.audio.index import AudioIndex, AudioMatchParams
+from swordnet.modalities.audio.index import AudioIndex
+from swordnet.modalities.audio.params import AudioMatchParams
 from swordnet.modalities.audio.signal import AudioSignal, AudioTooShortError
 
 __all__ = [

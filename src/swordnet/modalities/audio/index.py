@@ -10,87 +10,24 @@ from __future__ import annotations
 
 import json
 import struct
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, fields, replace
 from typing import Self
 
 import numpy as np
-from numpy.typing import NDArray
 
 from swordnet.domain.errors import CorruptMediaError
 from swordnet.domain.matching import IndexHit, Segment
 from swordnet.modalities.audio.envelopes import ENVELOPE_HOP, envelope_agreement
-from swordnet.modalities.audio.landmarks import FRAME_SECONDS, HASH_BITS, Peaks, hash_pairs
+from swordnet.modalities.audio.hashtable import HashTable
+from swordnet.modalities.audio.landmarks import FRAME_SECONDS, Peaks
+from swordnet.modalities.audio.params import AudioMatchParams, Candidate, scale_grid
 from swordnet.modalities.audio.payload import Envelopes, decode_payload, encode_payload
 from swordnet.modalities.audio.verify import Verdict, verify_alignment
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
-_OFFSET_BIAS = 1 << 24  # offset bins: 12 days of reference either side of zero
 _PEAKS_ONLY_Z = 10.0
 _ENVELOPE_NULL_SHIFTS = np.array([-251.0, -163.0, -97.0, -53.0, 53.0, 97.0, 163.0, 251.0])
-_VOTE_BITS = 20  # vote cells are hashed into 1M counters (stray votes are told apart later)
 _REFINE_STEPS = (-0.01, -0.005, 0.005, 0.01)  # within the grid's 0.025 step in time scale
-_SAME_ALIGNMENT = 12  # frames: candidates this close on one reference are one alignment
-
-
-def _default_time_scales() -> list[float]:
-    return [round(x, 4) for x in np.arange(0.875, 1.1376, 0.025)]
-
-
-def _default_pitch_shifts() -> list[float]:
-    return [-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]
-
-
-@dataclass(frozen=True, slots=True)
-class AudioMatchParams:
-    """Matching settings; the defaults are the ones ``bench/audio.py`` measured."""
-
-    reference_fanout: int = 5
-    query_fanout: int = 10
-    time_scales: list[float] = field(default_factory=_default_time_scales)
-    pitch_shifts: list[float] = field(default_factory=_default_pitch_shifts)
-    min_votes: int = 2
-    candidates: int = 12
-    min_z: float = 6.0  # peaks must beat chance by this much before envelopes are asked
-    # Decision: evidence = min(z, 3 * weaker-half z) * (best envelope lift)**3 >=
-    # min_evidence (score 0.5 there), set for at most 0.1% false positives on 1440 held-out
-    # calibration negatives (``bench/audio.py --calibration``, docs/audio.md). Payloads
-    # without envelopes fall back to a peak strength >= 10.
-    min_evidence: float = 5.2
-    # ... or: a peak strength >= 10 with this share of the query's peaks matched beyond chance
-    # (set on the same calibration negatives; evidence min_evidence * share / min_share).
-    min_share: float = 0.42
-    min_matched: int = 10
-    sure_evidence: float = 12.0  # a first-pass match this strong skips the scale/pitch grid
-    window_seconds: float = 30.0  # long queries are matched window by window
-    # Hashes held more than this many times the average are skipped at query time: they say
-    # little and cost most of the lookup. Relative, so it means the same at any index size.
-    max_bucket_ratio: float = 3.5
-    full_grid: bool = False  # every (time scale, pitch shift) pair, not only the three axes
-
-
-def scale_grid(params: AudioMatchParams) -> list[tuple[float, float]]:
-    """(time scale, pitch shift) pairs to try on a query's peaks.
-
-    The axes are what pirates do: speed (time and pitch together, the diagonal), tempo
-    (time only) and pitch (pitch only). The full grid also covers their combinations at
-    about three times the cost.
-    """
-    if params.full_grid:
-        shifts = [0.0, *params.pitch_shifts]
-        return [(a, s) for a in params.time_scales for s in shifts]
-    speed = [(float(a), -12.0 * float(np.log2(a))) for a in params.time_scales if a != 1.0]
-    tempo = [(float(a), 0.0) for a in params.time_scales if a != 1.0]
-    pitch = [(1.0, s) for s in params.pitch_shifts]
-    return speed + tempo + pitch
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    ref_slot: int
-    offset: float
-    time_scale: float
-    pitch_shift: float
-    votes: int
 
 
 class AudioIndex(SignalIndex):
@@ -101,7 +38,7 @@ class AudioIndex(SignalIndex):
         self._peaks: dict[int, Peaks] = {}
         self._envelopes: dict[int, Envelopes] = {}
         self._durations: dict[int, float] = {}
-        self._table: _HashTable | None = None
+        self._table: HashTable | None = None
         self._query_peak_count = 0
 
     # -- contents ----------------------------------------------------------------------
@@ -186,10 +123,10 @@ class AudioIndex(SignalIndex):
         return self._hits(plain + scaled)
 
     def _verified(
-        self, peaks: Peaks, envelopes: Envelopes, candidates: list[_Candidate]
-    ) -> list[tuple[_Candidate, Verdict]]:
+        self, peaks: Peaks, envelopes: Envelopes, candidates: list[Candidate]
+    ) -> list[tuple[Candidate, Verdict]]:
         table = self._hash_table()
-        accepted: list[tuple[_Candidate, Verdict]] = []
+        accepted: list[tuple[Candidate, Verdict]] = []
         middle = float(np.median(peaks.frames)) if len(peaks) else 0.0
         for voted in candidates:
             ref_id = table.ref_ids[voted.ref_slot]
@@ -245,7 +182,7 @@ class AudioIndex(SignalIndex):
                 accepted.append((candidate, verdict))
         return accepted
 
-    def _hits(self, verified: list[tuple[_Candidate, Verdict]]) -> list[IndexHit]:
+    def _hits(self, verified: list[tuple[Candidate, Verdict]]) -> list[IndexHit]:
         table = self._hash_table()
         best: dict[int, IndexHit] = {}
         for candidate, verdict in verified:
@@ -286,13 +223,13 @@ class AudioIndex(SignalIndex):
             )
         return list(best.values())
 
-    def _hash_table(self) -> _HashTable:
+    def _hash_table(self) -> HashTable:
         if self._table is None:
-            self._table = _HashTable.build(self._peaks, self.params.reference_fanout)
+            self._table = HashTable.build(self._peaks, self.params.reference_fanout)
         return self._table
 
 
-def _refinements(candidate: _Candidate, middle: float) -> list[_Candidate]:
+def _refinements(candidate: Candidate, middle: float) -> list[Candidate]:
     if candidate.time_scale == 1.0:
         return [candidate]
     found = [candidate]
@@ -310,123 +247,6 @@ def _peak_strength(verdict: Verdict) -> float:
     return min(verdict.z, 3.0 * verdict.z_halves)
 
 
-def _vote_bin(cells: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Fibonacci hashing: neighbouring cells land far apart, so offsets do not collide."""
-    mixed = cells.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    return (mixed >> np.uint64(64 - _VOTE_BITS)).astype(np.int64)
-
-
 def _slice(peaks: Peaks, start: int, stop: int) -> Peaks:
     lo, hi = np.searchsorted(peaks.frames, [start, stop])
     return Peaks(peaks.frames[lo:hi], peaks.pitches[lo:hi])
-
-
-@dataclass(frozen=True, slots=True)
-class _HashTable:
-    """Every reference hash, grouped by hash value (CSR layout) for direct lookup."""
-
-    ref_ids: list[int]
-    starts: NDArray[np.int64]  # starts[h]..starts[h+1] index the entries of hash h
-    entry_slots: NDArray[np.int32]
-    entry_frames: NDArray[np.int32]
-    mean_bucket: float  # entries per hash value in use
-
-    @classmethod
-    def build(cls, references: dict[int, Peaks], fanout: int) -> _HashTable:
-        ref_ids = sorted(references)
-        hashes: list[NDArray[np.int64]] = []
-        slots: list[NDArray[np.int32]] = []
-        frames: list[NDArray[np.int32]] = []
-        for slot, ref_id in enumerate(ref_ids):
-            pairs = hash_pairs(references[ref_id], fanout=fanout)
-            hashes.append(pairs.hashes)
-            frames.append(pairs.anchor_frames.astype(np.int32))
-            slots.append(np.full(pairs.hashes.size, slot, np.int32))
-        all_hashes = np.concatenate(hashes) if hashes else np.zeros(0, np.int64)
-        order = np.argsort(all_hashes, kind="stable")
-        counts = np.bincount(all_hashes, minlength=1 << HASH_BITS)
-        starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        return cls(
-            ref_ids,
-            starts,
-            (np.concatenate(slots) if slots else np.zeros(0, np.int32))[order],
-            (np.concatenate(frames) if frames else np.zeros(0, np.int32))[order],
-            float(all_hashes.size / max(1, int(np.count_nonzero(counts)))),
-        )
-
-    def nbytes(self) -> int:
-        return self.starts.nbytes + self.entry_slots.nbytes + self.entry_frames.nbytes
-
-    def vote(
-        self, peaks: Peaks, grid: list[tuple[float, float]], params: AudioMatchParams
-    ) -> list[_Candidate]:
-        """Count hash hits per (grid point, reference, 2-frame offset bin); return the best."""
-        keys_parts: list[NDArray[np.int64]] = []
-        frame_parts: list[NDArray[np.float64]] = []
-        grid_parts: list[NDArray[np.int64]] = []
-        for point, (scale, shift) in enumerate(grid):
-            pairs = hash_pairs(
-                peaks, fanout=params.query_fanout, time_scale=scale, pitch_shift=shift
-            )
-            keys_parts.append(pairs.hashes)
-            frame_parts.append(pairs.anchor_frames)
-            grid_parts.append(np.full(pairs.hashes.size, point, np.int64))
-        keys = np.concatenate(keys_parts)
-        lo = self.starts[keys]
-        counts = self.starts[keys + 1] - lo
-        # Hashes shared by many references say little and cost much: skip them.
-        counts[counts > params.max_bucket_ratio * self.mean_bucket] = 0
-        total = int(counts.sum())
-        if total == 0:
-            return []
-        owner = np.repeat(np.arange(keys.size, dtype=np.int32), counts)
-        entries = np.arange(total, dtype=np.int64) + np.repeat(
-            lo - (np.cumsum(counts) - counts), counts
-        )
-        # Per query hash: its grid point and the frame it aligns from, folded into one base.
-        points = np.concatenate(grid_parts) * len(self.ref_ids)
-        # Integer frames from here on: offsets are binned by 2 frames anyway.
-        query_frames = np.rint(np.concatenate(frame_parts)).astype(np.int32)
-        offset_bins = (self.entry_frames[entries] - query_frames[owner]) >> 1
-        rows = points[owner] + self.entry_slots[entries]
-        cells = (rows << 26) | (offset_bins + _OFFSET_BIAS)
-        # Votes go to hashed cells (a collision only adds noise votes): no sort needed.
-        bins = _vote_bin(cells)
-        votes = np.bincount(bins, minlength=1 << _VOTE_BITS)
-        filled = np.flatnonzero(votes >= params.min_votes)
-        keep = min(filled.size, 4 * params.candidates)
-        top_bins = filled[np.argpartition(votes[filled], -keep)[-keep:]] if keep else filled
-        wanted = np.zeros(1 << _VOTE_BITS, bool)
-        wanted[top_bins] = True
-        found = np.flatnonzero(wanted[bins])
-        if found.size == 0:  # no cell reached the minimum of votes
-            return []
-        # A counter can also hold a stray vote of another cell: name it after its majority.
-        bin_cells, pair_votes = np.unique(
-            np.stack([bins[found], cells[found]], axis=1), axis=0, return_counts=True
-        )
-        order = np.lexsort((-pair_votes, bin_cells[:, 0]))
-        first = np.concatenate([[True], bin_cells[order[1:], 0] != bin_cells[order[:-1], 0]])
-        cell_of_bin: dict[int, int] = dict(bin_cells[order[first]].tolist())
-        scored: list[tuple[int, int]] = []
-        for vote_bin in top_bins.tolist():
-            cell = cell_of_bin[vote_bin]
-            # Offsets jitter across bin edges: add the better neighbour bin.
-            side = int(votes[_vote_bin(np.array([cell - 1, cell + 1]))].max())
-            scored.append((int(votes[vote_bin] + side), cell))
-        scored.sort(reverse=True)
-        chosen: list[_Candidate] = []
-        for total_votes, cell in scored:
-            if total_votes < params.min_votes or len(chosen) == params.candidates:
-                break
-            offset = 2 * ((cell & ((1 << 26) - 1)) - _OFFSET_BIAS) + 1
-            point, slot = divmod(cell >> 26, len(self.ref_ids))
-            # The same alignment seen again through a neighbouring bin or grid point would
-            # only be verified twice and crowd other references out.
-            if any(
-                c.ref_slot == slot and abs(c.offset - offset) <= _SAME_ALIGNMENT for c in chosen
-            ):
-                continue
-            scale, shift = grid[point]
-            chosen.append(_Candidate(slot, float(offset), scale, shift, total_votes))
-        return chosen

@@ -17,8 +17,9 @@ from swordnet.modalities.audio.decode import (
     write_audio,
 )
 from swordnet.modalities.audio.envelopes import BANDS
-from swordnet.modalities.audio.index import AudioIndex, AudioMatchParams
+from swordnet.modalities.audio.index import AudioIndex
 from swordnet.modalities.audio.landmarks import Peaks, analyse
+from swordnet.modalities.audio.params import AudioMatchParams
 from swordnet.modalities.audio.payload import encode_payload
 from swordnet.modalities.audio.synth import synthetic_music
 from swordnet.plugins.signals import (

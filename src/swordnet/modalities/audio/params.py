@@ -1,0 +1,68 @@
+"""Matching settings of the audio index, and the grid of speed, tempo and pitch changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def _default_time_scales() -> list[float]:
+    return [round(x, 4) for x in np.arange(0.875, 1.1376, 0.025)]
+
+
+def _default_pitch_shifts() -> list[float]:
+    return [-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]
+
+
+@dataclass(frozen=True, slots=True)
+class AudioMatchParams:
+    """Matching settings; the defaults are the ones ``bench/audio.py`` measured."""
+
+    reference_fanout: int = 5
+    query_fanout: int = 10
+    time_scales: list[float] = field(default_factory=_default_time_scales)
+    pitch_shifts: list[float] = field(default_factory=_default_pitch_shifts)
+    min_votes: int = 2
+    candidates: int = 12
+    min_z: float = 6.0  # peaks must beat chance by this much before envelopes are asked
+    # Decision: evidence = min(z, 3 * weaker-half z) * (best envelope lift)**3 >=
+    # min_evidence (score 0.5 there), set for at most 0.1% false positives on 1440 held-out
+    # calibration negatives (``bench/audio.py --calibration``, docs/audio.md). Payloads
+    # without envelopes fall back to a peak strength >= 10.
+    min_evidence: float = 5.2
+    # ... or: a peak strength >= 10 with this share of the query's peaks matched beyond chance
+    # (set on the same calibration negatives; evidence min_evidence * share / min_share).
+    min_share: float = 0.42
+    min_matched: int = 10
+    sure_evidence: float = 12.0  # a first-pass match this strong skips the scale/pitch grid
+    window_seconds: float = 30.0  # long queries are matched window by window
+    # Hashes held more than this many times the average are skipped at query time: they say
+    # little and cost most of the lookup. Relative, so it means the same at any index size.
+    max_bucket_ratio: float = 3.5
+    full_grid: bool = False  # every (time scale, pitch shift) pair, not only the three axes
+
+
+def scale_grid(params: AudioMatchParams) -> list[tuple[float, float]]:
+    """(time scale, pitch shift) pairs to try on a query's peaks.
+
+    The axes are what pirates do: speed (time and pitch together, the diagonal), tempo
+    (time only) and pitch (pitch only). The full grid also covers their combinations at
+    about three times the cost.
+    """
+    if params.full_grid:
+        shifts = [0.0, *params.pitch_shifts]
+        return [(a, s) for a in params.time_scales for s in shifts]
+    speed = [(float(a), -12.0 * float(np.log2(a))) for a in params.time_scales if a != 1.0]
+    tempo = [(float(a), 0.0) for a in params.time_scales if a != 1.0]
+    pitch = [(1.0, s) for s in params.pitch_shifts]
+    return speed + tempo + pitch
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    ref_slot: int
+    offset: float
+    time_scale: float
+    pitch_shift: float
+    votes: int
