@@ -6,6 +6,9 @@
 References are most corpus tracks; the others are negatives. The same base excerpts (5 s and
 10 s, random offsets) go through every pirate condition and every system. Prints top-1
 accuracy per condition, false positives on negatives, latency, ingest speed and index size.
+On the corpus the index is padded to 10 h with time-reversed references (``--pad-hours``);
+``--calibration`` draws the negatives from the references instead, to set thresholds on
+tracks the benchmark never reports as negatives (docs/audio.md).
 """
 
 from __future__ import annotations
