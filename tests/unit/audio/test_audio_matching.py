@@ -12,7 +12,9 @@ from swordnet.modalities.audio import AudioIndex, AudioSignal
 from swordnet.modalities.audio import transforms as tf
 from swordnet.modalities.audio.decode import ANALYSIS_RATE
 from swordnet.modalities.audio.envelopes import BANDS, envelope_agreement
+from swordnet.modalities.audio.hashtable import HashTable
 from swordnet.modalities.audio.landmarks import Peaks
+from swordnet.modalities.audio.params import AudioMatchParams
 from swordnet.modalities.audio.synth import synthetic_music
 from swordnet.modalities.audio.verify import verify_alignment
 
@@ -90,3 +92,13 @@ def test_an_index_saved_with_settings_since_retired_still_loads() -> None:
     head = json.dumps(header).encode()
     restored = AudioIndex.deserialize(struct.pack("<I", len(head)) + head + data[4 + size :])
     assert restored.ref_ids() == {1}
+
+
+def test_a_vote_where_no_cell_reaches_the_minimum_gives_no_candidate() -> None:
+    rng = np.random.default_rng(7)
+    reference = random_peaks(rng, 2000, 1500)
+    table = HashTable.build({1: reference}, fanout=5)
+    keep = reference.frames < 300
+    query = Peaks(reference.frames[keep], reference.pitches[keep])
+    assert table.vote(query, [(1.0, 0.0)], AudioMatchParams())
+    assert table.vote(query, [(1.0, 0.0)], AudioMatchParams(min_votes=10**6)) == []
