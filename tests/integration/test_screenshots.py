@@ -3,14 +3,19 @@ may not reach private addresses the page points it at."""
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from swordnet.adapters.fetchers.addresses import AddressPolicy, IPAddress
+from swordnet.adapters.screenshots import Screenshot, Screenshotter
 from swordnet.bootstrap import Container
 from swordnet.services.catalogue import register_files
 from swordnet.services.crawling import crawl
@@ -59,3 +64,54 @@ def test_pages_with_detections_are_screenshot_and_private_requests_blocked(
     assert list(taken) == ["copy.html"]
     with Image.open(taken["copy.html"]) as image:
         assert image.width == 1280 and image.height >= 900
+
+
+class _RebindingPolicy(AddressPolicy):
+    """A name server that answers the first lookup of ``internal.test`` with a public
+    address and every later one with 127.0.0.2, where an internal service listens."""
+
+    def __init__(self) -> None:
+        super().__init__(["127.0.0.1/32"])
+        self.answers = ["93.184.216.34"]
+
+    def resolve(self, host: str, port: int) -> list[IPAddress]:
+        if host != "internal.test":
+            return super().resolve(host, port)
+        answer = self.answers.pop(0) if self.answers else "127.0.0.2"
+        return [ipaddress.ip_address(answer)]
+
+
+def test_the_browser_fetches_through_pinned_connections(tmp_path: Path) -> None:
+    internal_hits: list[str] = []
+
+    class _Internal(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            internal_hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    internal = ThreadingHTTPServer(("127.0.0.2", 0), _Internal)
+    threading.Thread(target=internal.serve_forever, daemon=True).start()
+    port = internal.server_address[1]
+    site = Site("pirate", "Pirate", "literature")
+    site.add_page(
+        "/page.html",
+        f'<html><body><h1>Chapter</h1><img src="http://internal.test:{port}/admin.png">'
+        '<img src="/cover.png"></body></html>',
+    )
+    try:
+        with SimWeb([site]) as web:
+            shooter = Screenshotter(_RebindingPolicy())
+            (shot,) = shooter.capture(
+                [(web.base_urls["pirate"] + "/page.html", tmp_path / "p.png")]
+            )
+    finally:
+        internal.shutdown()
+        internal.server_close()
+    assert isinstance(shot, Screenshot), shot
+    assert shot.blocked_requests == 1  # the rebound name, refused when connecting
+    assert internal_hits == []

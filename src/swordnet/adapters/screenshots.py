@@ -1,8 +1,10 @@
 """Full-page screenshots through headless Chromium (Debian's ``chromium``, via Playwright).
 
 A screenshot shows a person what the page looked like. The browser loads whatever the
-page asks for, so every request it makes is checked against the crawler's address policy
-first: a hostile page cannot make it reach the operator's network.
+page asks for, so it never connects anywhere itself: every request it makes is checked
+against the crawler's address policy and fetched for it through a pinned connection (the
+name is resolved, checked and connected to in one step), so neither a hostile page nor a
+name server that changes its answer can make it reach the operator's network.
 """
 
 from __future__ import annotations
@@ -12,14 +14,19 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Route, sync_playwright
 
 from swordnet.adapters.fetchers.addresses import AddressPolicy
+from swordnet.adapters.fetchers.pinning import pinned_sync_transport
 from swordnet.domain.errors import NotConfigured, UnsafeAddressError
 
 log = logging.getLogger(__name__)
 
+_MAX_RESOURCE_BYTES = 20 * 1024 * 1024
+_NOT_FORWARDED = {"host", "connection", "content-length", "accept-encoding", "transfer-encoding"}
+_NOT_RETURNED = {"content-encoding", "content-length", "transfer-encoding", "connection"}
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--headless",
@@ -61,18 +68,42 @@ class Screenshotter:
     def capture(self, urls: list[tuple[str, Path]]) -> list[Screenshot | str]:
         """Screenshot each (url, file); a failure is returned as its message, the batch goes on."""
         results: list[Screenshot | str] = []
-        with sync_playwright() as playwright:
+        with (
+            sync_playwright() as playwright,
+            httpx.Client(
+                transport=pinned_sync_transport(self.policy),
+                timeout=self.timeout_ms / 1000,
+                follow_redirects=False,  # the browser follows, each hop through the guard
+                trust_env=False,
+            ) as client,
+        ):
             browser = playwright.chromium.launch(
                 executable_path=self.executable, args=CHROMIUM_FLAGS
             )
             try:
                 for url, path in urls:
-                    results.append(self._one(browser, url, path))
+                    results.append(self._one(browser, client, url, path))
             finally:
                 browser.close()
         return results
 
-    def _one(self, browser: object, url: str, path: Path) -> Screenshot | str:
+    def _fulfil(self, client: httpx.Client, route: Route) -> None:
+        """Fetch the browser's request through the pinned client and hand it the answer."""
+        request = route.request
+        if request.method not in {"GET", "HEAD"}:
+            route.abort("blockedbyclient")  # a screenshot submits nothing
+            return
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED}
+        with client.stream(request.method, request.url, headers=headers) as response:
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > _MAX_RESOURCE_BYTES:
+                    break
+            returned = {k: v for k, v in response.headers.items() if k.lower() not in _NOT_RETURNED}
+            route.fulfill(status=response.status_code, headers=returned, body=bytes(body))
+
+    def _one(self, browser: object, client: httpx.Client, url: str, path: Path) -> Screenshot | str:
         from playwright.sync_api import Browser
 
         assert isinstance(browser, Browser)
@@ -85,12 +116,14 @@ class Screenshotter:
                     route.continue_()
                     return
                 self.policy.check_url(route.request.url)
+                self._fulfil(client, route)
             except UnsafeAddressError as exc:
                 blocked += 1
                 log.info("screenshot of %s: blocked %s", url, exc)
                 route.abort("blockedbyclient")
-                return
-            route.continue_()
+            except httpx.HTTPError as exc:
+                log.info("screenshot of %s: %s failed: %s", url, route.request.url, exc)
+                route.abort("failed")
 
         context = browser.new_context(
             viewport={"width": self.width, "height": 900}, java_script_enabled=True

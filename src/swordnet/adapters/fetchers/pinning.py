@@ -18,8 +18,20 @@ import anyio.to_thread
 import httpcore
 import httpx
 
-from swordnet.adapters.fetchers.addresses import AddressPolicy, refusal_reason
+from swordnet.adapters.fetchers.addresses import AddressPolicy, IPAddress, refusal_reason
 from swordnet.domain.errors import UnsafeAddressError
+
+
+def _checked(policy: AddressPolicy, host: str, addresses: list[IPAddress]) -> list[IPAddress]:
+    if not addresses:
+        raise UnsafeAddressError(f"{host} resolves to nothing")
+    for address in addresses:
+        if not policy.is_allowed(address):
+            raise UnsafeAddressError(
+                f"{host} resolved to {address} ({refusal_reason(address)}) when connecting; "
+                "allow-list the network to crawl it"
+            )
+    return addresses
 
 
 class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
@@ -41,14 +53,7 @@ class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
             addresses = await anyio.to_thread.run_sync(self.policy.resolve, host, port)
         else:
             addresses = self.policy.resolve(host, port)
-        if not addresses:
-            raise UnsafeAddressError(f"{host} resolves to nothing")
-        for address in addresses:
-            if not self.policy.is_allowed(address):
-                raise UnsafeAddressError(
-                    f"{host} resolved to {address} ({refusal_reason(address)}) when connecting; "
-                    "allow-list the network to crawl it"
-                )
+        addresses = _checked(self.policy, host, addresses)
         error: Exception | None = None
         for address in addresses:
             try:
@@ -104,5 +109,60 @@ def pinned_transport(
         http1=True,
         http2=http2,
         network_backend=PinnedNetworkBackend(policy, inner),
+    )
+    return transport
+
+
+class PinnedSyncNetworkBackend(httpcore.NetworkBackend):
+    """The same, for blocking clients (the screenshot browser's requests)."""
+
+    def __init__(self, policy: AddressPolicy, inner: httpcore.NetworkBackend | None = None) -> None:
+        self.policy = policy
+        self.inner = inner or httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        addresses = _checked(self.policy, host, self.policy.resolve(host, port))
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return self.inner.connect_tcp(
+                    str(address),
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        raise UnsafeAddressError("the crawler does not connect to local sockets")
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+def pinned_sync_transport(policy: AddressPolicy, *, verify: Any = True) -> httpx.HTTPTransport:
+    """A blocking httpx transport whose connections go through ``PinnedSyncNetworkBackend``."""
+    ssl_context = httpx.create_ssl_context(verify=verify, trust_env=False)
+    transport = httpx.HTTPTransport(verify=ssl_context, trust_env=False)
+    if not isinstance(getattr(transport, "_pool", None), httpcore.ConnectionPool):
+        raise RuntimeError("this httpx version keeps its connection pool elsewhere: cannot pin")
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=ssl_context, network_backend=PinnedSyncNetworkBackend(policy)
     )
     return transport
