@@ -19,6 +19,7 @@ from swordnet.crawler.urls import canonical_url
 from swordnet.domain.errors import NotConfigured, NotFoundError, SwordNetError
 from swordnet.services import audit
 from swordnet.services.crawling import new_run
+from swordnet.services.enforcement.prewarning import ProtectionWindows
 from swordnet.services.platforms import get_or_create_platform, site_key
 from swordnet.services.screenshots import screenshot_detections
 from swordnet.storage import models
@@ -117,7 +118,15 @@ async def _seed_urls(container: Container, target: models.MonitoringTarget) -> l
     seeds = list(target.seeds)
     if target.query_template:
         with container.sessions() as session:
-            titles = list(session.scalars(select(models.Work.title).where(models.Work.key_work)))
+            # key works, and works a pre-warning list protects now
+            protected = ProtectionWindows.load(session).protected_at(models.utcnow())
+            titles = list(
+                session.scalars(
+                    select(models.Work.title).where(
+                        models.Work.key_work | models.Work.id.in_(protected)
+                    )
+                )
+            )
             if not titles:
                 titles = list(session.scalars(select(models.Work.title).limit(200)))
         seeds += [target.query_template.replace("{query}", quote_plus(title)) for title in titles]

@@ -42,6 +42,10 @@ class ProtectionWindows:
     def covers(self, work_id: int, moment: datetime) -> bool:
         return any(in_window(moment, start, end) for start, end in self.windows.get(work_id, ()))
 
+    def protected_at(self, moment: datetime) -> set[int]:
+        """The works inside a protection window at ``moment``."""
+        return {work_id for work_id in self.windows if self.covers(work_id, moment)}
+
 
 def feed_document(prewarning: models.PrewarningList) -> dict[str, Any]:
     """The machine-readable list platforms load into their own filters."""
@@ -79,7 +83,11 @@ def publish_list(
     actor: str,
     now: datetime,
 ) -> models.PrewarningList:
-    """Store the list, mark its works as key works and write the JSON feed file."""
+    """Store the list and write the JSON feed file.
+
+    Its works are protected for the list's window only (``ProtectionWindows``): they are
+    not marked key works, which is the operator's own, lasting choice.
+    """
     if ends_at <= starts_at:
         raise SwordNetError("the protection window must end after it starts")
     works = session.scalars(select(models.Work).where(models.Work.id.in_(work_ids))).all()
@@ -96,8 +104,6 @@ def publish_list(
     )
     prewarning.entries = [models.PrewarningEntry(work=w) for w in works]
     prewarning.recipients = [models.PrewarningRecipient(platform=p) for p in platforms]
-    for work in works:
-        work.key_work = True
     session.add(prewarning)
     session.flush()
     feed_dir.mkdir(parents=True, exist_ok=True)
