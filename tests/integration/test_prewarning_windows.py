@@ -18,11 +18,12 @@ from swordnet.storage import models
 def test_listed_works_are_searched_for_during_their_window_only(
     container: Container, tmp_path: Path
 ) -> None:
-    ids = {}
+    ids: dict[str, int] = {}
     for title, text in (("星河", "星河" * 200), ("长夜", "长夜" * 200), ("山海", "山海" * 200)):
         path = tmp_path / f"{title}.txt"
         path.write_text(text, encoding="utf-8")
         (outcome,) = register_files(container, [path], WorkSpec(title=title))
+        assert outcome.work_id is not None
         ids[title] = outcome.work_id
     now = models.utcnow()
     with container.sessions() as session, session.begin():
