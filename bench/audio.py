@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = plan_excerpts(args, references, negatives, durations, longest, rng)
 
     # Calibration lowers the bar so that the evidence of weak hits on negatives is seen
-    # (the peak-share path keeps its scale: evidence 5.2 at a share of 0.4).
+    # (the peak-share path keeps its scale: a share of min_share gives min_evidence).
     built_in = AudioMatchParams()
     lowered = AudioMatchParams(
         min_evidence=1.0, min_share=built_in.min_share / built_in.min_evidence

@@ -21,7 +21,13 @@ from swordnet.modalities.audio.envelopes import ENVELOPE_HOP, envelope_agreement
 from swordnet.modalities.audio.hashtable import HashTable
 from swordnet.modalities.audio.landmarks import FRAME_SECONDS, Peaks
 from swordnet.modalities.audio.params import AudioMatchParams, Candidate, scale_grid
-from swordnet.modalities.audio.payload import Envelopes, decode_payload, encode_payload
+from swordnet.modalities.audio.payload import (
+    Envelopes,
+    decode_payload,
+    decode_query_payload,
+    encode_payload,
+)
+from swordnet.modalities.audio.peakmap import PeakMap, reverse_z
 from swordnet.modalities.audio.verify import Verdict, verify_alignment
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
@@ -83,6 +89,8 @@ class AudioIndex(SignalIndex):
             header = json.loads(data[4 : 4 + head_size])
             known = {f.name for f in fields(AudioMatchParams)}
             stored = {k: v for k, v in header["params"].items() if k in known}
+            # Saved before the peak map: keep the decision that was calibrated with it.
+            stored.setdefault("reverse_weight", 0.0)
             index = cls(AudioMatchParams(**stored))
             position = 4 + head_size
             for ref_id, duration, size in header["refs"]:
@@ -97,7 +105,7 @@ class AudioIndex(SignalIndex):
 
     # -- matching ----------------------------------------------------------------------
     def query(self, fingerprint: Fingerprint) -> list[IndexHit]:
-        peaks, envelopes = decode_payload(fingerprint.payload)
+        peaks, envelopes, peak_map = decode_query_payload(fingerprint.payload)
         if len(peaks) < self.params.min_matched or not self._peaks:
             return []
         window = int(self.params.window_seconds / FRAME_SECONDS)
@@ -105,26 +113,33 @@ class AudioIndex(SignalIndex):
         last = int(peaks.frames[-1])
         for start in range(0, max(1, last - window // 3), window // 2):
             chunk = _slice(peaks, start, start + window)
-            for hit in self._query_window(chunk, envelopes):
+            for hit in self._query_window(chunk, envelopes, peak_map):
                 if hit.ref_id not in best or hit.score > best[hit.ref_id].score:
                     best[hit.ref_id] = hit
         return sorted(best.values(), key=lambda hit: -hit.score)
 
-    def _query_window(self, peaks: Peaks, envelopes: Envelopes) -> list[IndexHit]:
+    def _query_window(
+        self, peaks: Peaks, envelopes: Envelopes, peak_map: PeakMap | None
+    ) -> list[IndexHit]:
         if len(peaks) < self.params.min_matched:
             return []
         self._query_peak_count = len(peaks)
         table = self._hash_table()
-        plain = self._verified(peaks, envelopes, table.vote(peaks, [(1.0, 0.0)], self.params))
+        witnesses = (envelopes, peak_map)
+        plain = self._verified(peaks, witnesses, table.vote(peaks, [(1.0, 0.0)], self.params))
         if plain and max(v.evidence for _, v in plain) >= self.params.sure_evidence:
             return self._hits(plain)
         grid = scale_grid(self.params)
-        scaled = self._verified(peaks, envelopes, table.vote(peaks, grid, self.params))
+        scaled = self._verified(peaks, witnesses, table.vote(peaks, grid, self.params))
         return self._hits(plain + scaled)
 
     def _verified(
-        self, peaks: Peaks, envelopes: Envelopes, candidates: list[Candidate]
+        self,
+        peaks: Peaks,
+        witnesses: tuple[Envelopes, PeakMap | None],
+        candidates: list[Candidate],
     ) -> list[tuple[Candidate, Verdict]]:
+        envelopes, peak_map = witnesses
         table = self._hash_table()
         accepted: list[tuple[Candidate, Verdict]] = []
         middle = float(np.median(peaks.frames)) if len(peaks) else 0.0
@@ -166,7 +181,22 @@ class AudioIndex(SignalIndex):
                 pitch_shift=candidate.pitch_shift,
             )
             lift, weighted_lift = agreement[:, 0] - np.median(agreement[:, 1:], axis=1)
-            evidence = _peak_strength(verdict) * max(lift, weighted_lift, 0.0) ** 3
+            # A third witness, from the reference's side: do its peaks stand out in the
+            # query's spectrogram? Noise hides the query's own peaks long before these.
+            from_reference = 0.0
+            if peak_map is not None:
+                from_reference = reverse_z(
+                    peak_map,
+                    reference.frames,
+                    reference.pitches,
+                    offset=verdict.offset,
+                    time_scale=candidate.time_scale,
+                    pitch_shift=candidate.pitch_shift,
+                    first_frame=int(peaks.frames[0]),
+                    last_frame=int(peaks.frames[-1]),
+                )
+            strength = _peak_strength(verdict) + self.params.reverse_weight * max(from_reference, 0)
+            evidence = strength * max(lift, weighted_lift, 0.0) ** 3
             # Peaks alone settle it when a large share of the query's peaks land on the
             # reference (steady loops and drones give envelopes nothing to follow).
             share = (verdict.matched - verdict.null_mean) / max(len(peaks), 1)
@@ -177,6 +207,7 @@ class AudioIndex(SignalIndex):
                     verdict,
                     envelope_lift=float(lift),
                     weighted_lift=float(weighted_lift),
+                    reverse_z=from_reference,
                     evidence=evidence,
                 )
                 accepted.append((candidate, verdict))
@@ -216,6 +247,7 @@ class AudioIndex(SignalIndex):
                     ),
                     "envelope_lift": round(verdict.envelope_lift, 3),
                     "weighted_lift": round(verdict.weighted_lift, 3),
+                    "reverse_z": round(verdict.reverse_z, 2),
                     "votes": candidate.votes,
                     "time_scale": candidate.time_scale,
                     "pitch_shift_semitones": candidate.pitch_shift,

@@ -74,6 +74,39 @@ def analyse(pcm: FloatArray, *, per_second: float) -> tuple[Peaks, NDArray[np.ui
     return peaks_of_spectrum(spectrum, per_second=per_second), band_envelopes(spectrum)
 
 
+def analyse_query(
+    pcm: FloatArray, *, per_second: float
+) -> tuple[Peaks, NDArray[np.uint8], NDArray[np.uint8]]:
+    """Peaks, band envelopes and the peak map (see ``peakmap``) of a query."""
+    from swordnet.modalities.audio.envelopes import band_envelopes
+    from swordnet.modalities.audio.peakmap import peak_map
+
+    spectrum = _log_spectrogram(pcm)
+    if spectrum.shape[0] < 3:
+        return Peaks.empty(), band_envelopes(spectrum), np.zeros((0, 0), np.uint8)
+    band, prominence = _band_prominence(spectrum)
+    peaks = _pick_peaks(band, prominence, per_second=per_second)
+    # The band starts one bin below the floor; the map drops that guard bin.
+    low = _band_bins()[0]
+    found = peak_map(prominence[:, 1:], first_bin=low, n_fft=N_FFT, floor_hz=PITCH_FLOOR_HZ)
+    return peaks, band_envelopes(spectrum), found
+
+
+def _band_bins() -> tuple[int, int]:
+    low = int(np.ceil(PITCH_FLOOR_HZ * N_FFT / ANALYSIS_RATE))
+    high = int(PITCH_CEILING_HZ * N_FFT / ANALYSIS_RATE)
+    return low, high
+
+
+def _band_prominence(spectrum: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The spectrogram between the pitch floor and ceiling (plus a guard bin either side),
+    and each cell's height above its local mean."""
+    low, high = _band_bins()
+    band = spectrum[:, low - 1 : high + 2]
+    prominence = band - uniform_filter(band, size=(15, 41), mode="nearest")
+    return band, prominence
+
+
 def peaks_of_spectrum(spectrum: FloatArray, *, per_second: float) -> Peaks:
     """Pick the most prominent local maxima of the spectrogram, ``per_second`` on average.
 
@@ -81,13 +114,15 @@ def peaks_of_spectrum(spectrum: FloatArray, *, per_second: float) -> Peaks:
     quiet intro still gets landmarks; the budget is spent per one-second block for the same
     reason.
     """
-    low = int(np.ceil(PITCH_FLOOR_HZ * N_FFT / ANALYSIS_RATE))
-    high = int(PITCH_CEILING_HZ * N_FFT / ANALYSIS_RATE)
     if spectrum.shape[0] < 3:
         return Peaks.empty()
-    band = spectrum[:, low - 1 : high + 2]
+    band, prominence = _band_prominence(spectrum)
+    return _pick_peaks(band, prominence, per_second=per_second)
+
+
+def _pick_peaks(band: FloatArray, prominence: FloatArray, *, per_second: float) -> Peaks:
+    low = _band_bins()[0]
     is_max = band == maximum_filter(band, size=(7, 15), mode="nearest")
-    prominence = band - uniform_filter(band, size=(15, 41), mode="nearest")
     is_max[:, 0] = False
     is_max[:, -1] = False
     is_max &= (prominence > 6.0) & (band > SILENCE_DB)

@@ -26,11 +26,15 @@ class AudioMatchParams:
     min_votes: int = 2
     candidates: int = 12
     min_z: float = 6.0  # peaks must beat chance by this much before envelopes are asked
-    # Decision: evidence = min(z, 3 * weaker-half z) * (best envelope lift)**3 >=
+    # Decision: evidence = (min(z, 3 * weaker-half z) + reverse_weight * reverse z)
+    # * (best envelope lift)**3 >=
     # min_evidence (score 0.5 there), set for at most 0.1% false positives on 1440 held-out
     # calibration negatives (``bench/audio.py --calibration``, docs/audio.md). Payloads
     # without envelopes fall back to a peak strength >= 10.
-    min_evidence: float = 5.2
+    min_evidence: float = 5.8
+    # The peak strength above is first raised by this many times the z of the reference's
+    # peaks in the query's peak map (peakmap.py; queries fingerprinted with a map only).
+    reverse_weight: float = 1.5
     # ... or: a peak strength >= 10 with this share of the query's peaks matched beyond chance
     # (set on the same calibration negatives; evidence min_evidence * share / min_share).
     min_share: float = 0.42

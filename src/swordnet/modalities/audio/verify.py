@@ -38,7 +38,8 @@ class Verdict:
     z_near: float = 0.0  # against offsets 5-12 frames off: sustained sound lifts these
     envelope_lift: float = 0.0
     weighted_lift: float = 0.0
-    evidence: float = 0.0  # z * envelope_lift**2, set by the index
+    reverse_z: float = 0.0  # the reference's peaks in the query's peak map (peakmap.py)
+    evidence: float = 0.0  # set by the index (docs/audio.md, "Decide and score")
 
 
 def _count_hits(
