@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-Outcome = tuple[str | None, frozenset[str], float]  # top-1 key, accepted keys, score
+# top-1 key, accepted keys, score, base excerpt number
+Outcome = tuple[str | None, frozenset[str], float, int]
 
 
 @dataclass
@@ -26,6 +28,9 @@ class Results:
     file_ingest_seconds: float = 0.0
     latencies: list[tuple[float, float, float, str]] = field(default_factory=list)
     calibrating: bool = False  # ours is then judged like a baseline, on its evidence
+    # (base excerpt, reference) pairs an independent witness found sharing audio
+    # (_audio_adjudicate.py): that reference counts as related to that excerpt.
+    shared: dict[tuple[int, str], float] = field(default_factory=dict)
 
     def record(
         self,
@@ -36,9 +41,45 @@ class Results:
         top: str | None,
         truth: set[str],
         score: float,
+        excerpt: int = -1,
     ) -> None:
         key = (system, condition.name, duration, kind)
-        self.outcomes[key].append((top, frozenset(truth), score))
+        self.outcomes[key].append((top, frozenset(truth), score, excerpt))
+
+    def related(self, top: str | None, truth: frozenset[str], excerpt: int) -> bool:
+        return top in truth or (excerpt, str(top)) in self.shared
+
+    def adjudicate(self, coherence: Callable[[int, str], float], bar: float) -> None:
+        """Ask the independent witness about every answer that would count as an error.
+
+        Only answers that can matter are asked: every accepted answer of ours, and a
+        baseline's negatives from its highest score down to the first that shares nothing
+        (that one sets its threshold), then its accepted wrong answers on positives.
+        """
+        for system in self.systems:
+            judged_like_baseline = system != "ours" or self.calibrating
+            rows = sorted(
+                (
+                    (score, kind, top, excerpt)
+                    for (sys_, _, _, kind), entries in self.outcomes.items()
+                    if sys_ == system
+                    for top, truth, score, excerpt in entries
+                    if top is not None and top not in truth and not top.startswith("reversed:")
+                ),
+                reverse=True,
+            )
+            for _, kind, top, excerpt in rows:
+                if kind != "neg":
+                    continue
+                found = coherence(excerpt, top)
+                if found >= bar:
+                    self.shared[(excerpt, top)] = found
+                elif judged_like_baseline:
+                    break
+            limit = self.threshold(system)
+            for score, kind, top, excerpt in rows:
+                if kind == "pos" and score > limit and (found := coherence(excerpt, top)) >= bar:
+                    self.shared[(excerpt, top)] = found
 
     def record_latency(self, duration: float, cpu: float, wall: float, condition: str) -> None:
         self.latencies.append((duration, cpu, wall, condition))
@@ -51,15 +92,19 @@ class Results:
             s
             for (sys_, _, _, kind), rows in self.outcomes.items()
             if sys_ == system and kind == "neg"
-            for top, truth, s in rows
-            if top not in truth
+            for top, truth, s, excerpt in rows
+            if not self.related(top, truth, excerpt)
         ]
         return max(scores, default=0.0)
 
     def accuracy(self, system: str, condition: str, duration: float) -> float:
         rows = self.outcomes.get((system, condition, duration, "pos"), [])
         limit = self.threshold(system)
-        good = sum(1 for top, truth, score in rows if top in truth and score > limit)
+        good = sum(
+            1
+            for top, truth, score, excerpt in rows
+            if self.related(top, truth, excerpt) and score > limit
+        )
         return good / len(rows) if rows else float("nan")
 
     def false_positives(self, system: str) -> tuple[int, int, int]:
@@ -69,11 +114,12 @@ class Results:
         for (sys_, _, _, kind), rows in self.outcomes.items():
             if sys_ != system:
                 continue
-            for top, truth, score in rows:
+            for top, truth, score, excerpt in rows:
+                unrelated = not self.related(top, truth, excerpt)
                 if kind == "neg":
                     negatives += 1
-                    accepted += score > limit and top not in truth
-                elif score > limit and top is not None and top not in truth:
+                    accepted += score > limit and unrelated
+                elif score > limit and top is not None and unrelated:
                     wrong += 1
         return accepted, negatives, wrong
 
@@ -132,8 +178,8 @@ def print_report(
                 (score, condition, duration, top)
                 for (system, condition, duration, kind), rows in results.outcomes.items()
                 if system == "ours" and kind == "neg"
-                for top, truth, score in rows
-                if top is not None and top not in truth
+                for top, truth, score, excerpt in rows
+                if top is not None and not results.related(top, truth, excerpt)
             ),
             reverse=True,
         )[:3]

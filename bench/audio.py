@@ -25,7 +25,7 @@ import shutil
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _audio_adjudicate import COHERENT_NCC, Adjudicator
 from _audio_baselines import (
     BENCH_RATE,
     AudfprintBaseline,
@@ -44,9 +45,10 @@ from _audio_conditions import CONDITIONS, TARGETS, Condition
 from _audio_report import Results, print_report
 from _audio_triplets import TripletIndex
 from swordnet.modalities.audio import AudioIndex, AudioMatchParams, AudioSignal, decode_audio
-from swordnet.modalities.audio.payload import decode_peaks
+from swordnet.modalities.audio.decision import evidence
+from swordnet.modalities.audio.payload import decode_peaks, decode_query_payload
 from swordnet.modalities.audio.synth import synthetic_music
-from swordnet.plugins.signals import MediaInput
+from swordnet.plugins.signals import Fingerprint, MediaInput
 
 
 @dataclass
@@ -128,6 +130,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="held-out calibration run: negatives drawn from the benchmark's references"
         " (never its negative tracks), other excerpts; prints ours' evidence on negatives",
+    )
+    parser.add_argument(
+        "--dump",
+        type=Path,
+        default=None,
+        help="write every verified candidate of ours (all witnesses, undecided) to this CSV",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override one of ours' AudioMatchParams (repeatable), e.g. candidates=24",
+    )
+    parser.add_argument(
+        "--query-peaks", type=float, default=None, help="ours' query peaks per second"
     )
     args = parser.parse_args(argv)
     if not args.small and not args.corpus:
@@ -279,6 +297,7 @@ def run_queries(
     conditions: list[Condition],
     results: Results,
     seed: int,
+    dump: csv.DictWriter[str] | None = None,
 ) -> None:
     for condition in conditions:
         for number, (kind, track, _, duration) in enumerate(plan):
@@ -296,7 +315,7 @@ def run_queries(
             score = hits[0].score if hits else 0.0
             if results.calibrating and hits:
                 score = float(hits[0].details["evidence"])
-            results.record("ours", condition, duration, kind, top, truth, score)
+            results.record("ours", condition, duration, kind, top, truth, score, number)
             if top is not None and top not in truth and not results.calibrating:
                 print(
                     f"# ours wrong: {kind} {condition.name} {duration:.0f} s {track.key} -> {top}"
@@ -304,15 +323,86 @@ def run_queries(
                     f" lift {hits[0].details['envelope_lift']}/{hits[0].details['weighted_lift']})",
                     flush=True,
                 )
+            if dump is not None:
+                dump_candidates(
+                    dump, systems, fingerprint, keys, (number, condition, kind, track.key, truth)
+                )
             if systems.triplets is not None:
                 ref_id, z = systems.triplets.best(decode_peaks(fingerprint.payload))
                 top = keys[ref_id] if ref_id is not None else None
-                results.record(systems.triplets.name, condition, duration, kind, top, truth, z)
+                results.record(
+                    systems.triplets.name, condition, duration, kind, top, truth, z, number
+                )
             for baseline in systems.baselines:
                 ref_id, score = baseline.best(query)
                 top = keys.get(ref_id) if ref_id is not None else None
-                results.record(baseline.name, condition, duration, kind, top, truth, score)
+                results.record(baseline.name, condition, duration, kind, top, truth, score, number)
         print(f"# {condition.name} done {time.strftime('%H:%M:%S')}", flush=True)
+
+
+DUMP_FIELDS = [
+    "query", "condition", "duration", "kind", "track", "reference", "correct",
+    "z", "z_halves", "z_near", "matched", "null_mean", "near_null", "query_peaks", "share",
+    "envelope_lift", "weighted_lift", "reverse_z", "votes", "time_scale", "pitch_shift",
+    "evidence", "env_std", "map_mean", "map_top", "peak_prom",
+]  # fmt: skip
+
+
+def query_texture(fingerprint: Fingerprint) -> dict[str, float]:
+    """How music-like the query's spectrum is: noise flattens envelopes and peaks."""
+    peaks, envelopes, peak_map = decode_query_payload(fingerprint.payload)
+    texture = {"env_std": 0.0, "map_mean": 0.0, "map_top": 0.0, "peak_prom": 0.0}
+    if envelopes.shape[0] > 2:
+        texture["env_std"] = float(envelopes.astype(np.float64).std(axis=0).mean() / 2)
+    if peak_map is not None and peak_map.size:
+        values = peak_map.astype(np.float64) / 4
+        texture["map_mean"] = float(values.mean())
+        texture["map_top"] = float(np.percentile(values, 99))
+        rows = np.clip(peaks.frames, 0, peak_map.shape[0] - 1)
+        cols = np.clip(np.rint(peaks.pitches * 4).astype(int), 0, peak_map.shape[1] - 1)
+        texture["peak_prom"] = float(values[rows, cols].mean()) if len(peaks) else 0.0
+    return {k: round(v, 3) for k, v in texture.items()}
+
+
+def dump_candidates(
+    dump: csv.DictWriter[str],
+    systems: Systems,
+    fingerprint: Fingerprint,
+    keys: dict[int, str],
+    query: tuple[int, Condition, str, str, set[str]],
+) -> None:
+    """Every verified candidate with what each witness said, to set the decision on."""
+    number, condition, kind, track, truth = query
+    texture = query_texture(fingerprint)
+    for ref_id, assessment in systems.index.assess(fingerprint):
+        verdict, candidate = assessment.verdict, assessment.candidate
+        dump.writerow(
+            {
+                "query": number,
+                "condition": condition.name,
+                "duration": fingerprint.length,
+                "kind": kind,
+                "track": track,
+                "reference": keys[ref_id],
+                "correct": int(keys[ref_id] in truth),
+                "z": round(verdict.z, 3),
+                "z_halves": round(verdict.z_halves, 3),
+                "z_near": round(verdict.z_near, 3),
+                "matched": verdict.matched,
+                "null_mean": verdict.null_mean,
+                "near_null": round(verdict.near_null, 3),
+                "query_peaks": assessment.query_peaks,
+                "share": round(assessment.share, 4),
+                "envelope_lift": round(verdict.envelope_lift, 4),
+                "weighted_lift": round(verdict.weighted_lift, 4),
+                "reverse_z": round(verdict.reverse_z, 3),
+                "votes": candidate.votes,
+                "time_scale": round(candidate.time_scale, 4),
+                "pitch_shift": round(candidate.pitch_shift, 4),
+                "evidence": round(evidence(assessment, systems.index.params), 4),
+                **texture,
+            }
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -331,7 +421,14 @@ def main(argv: list[str] | None = None) -> int:
     lowered = AudioMatchParams(
         min_evidence=1.0, min_share=built_in.min_share / built_in.min_evidence
     )
-    signal = AudioSignal(lowered if args.calibration else None)
+    chosen = lowered if args.calibration else built_in
+    overrides = {}
+    for item in args.param:
+        name, _, value = item.partition("=")
+        overrides[name] = type(getattr(built_in, name))(value)
+    signal = AudioSignal(replace(chosen, **overrides))
+    if args.query_peaks:
+        signal.query_peaks_per_second = args.query_peaks
     baselines: list[ChromaprintBaseline | AudfprintBaseline] = []
     if not args.no_baselines:
         baselines = [ChromaprintBaseline(), AudfprintBaseline()]
@@ -361,11 +458,36 @@ def main(argv: list[str] | None = None) -> int:
         results.index_bytes[baseline.name] = baseline.index_bytes()
     print(f"# references indexed at {time.strftime('%H:%M:%S')}; querying", flush=True)
     keys = dict(enumerate(t.key for t in references)) | padding
-    run_queries(systems, plan, excerpts, keys, conditions, results, args.seed)
+    if args.dump is not None:
+        with args.dump.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, DUMP_FIELDS)
+            writer.writeheader()
+            run_queries(systems, plan, excerpts, keys, conditions, results, args.seed, writer)
+    else:
+        run_queries(systems, plan, excerpts, keys, conditions, results, args.seed)
     if triplets is not None:
         results.index_bytes[triplets.name] = triplets.index_bytes()
+    adjudicate(results, plan, excerpts, [*references, *negatives])
     print_report(results, conditions, durations, TARGETS)
     return 0
+
+
+def adjudicate(results: Results, plan: Plan, excerpts: dict[int, Pcm], tracks: list[Track]) -> None:
+    """Answers that would count as errors are checked for shared recordings, for all alike."""
+    by_key = {t.key: t for t in tracks}
+    witness = Adjudicator(lambda key: by_key[key].pcm() if key in by_key else None, BENCH_RATE)
+
+    def coherence(number: int, key: str) -> float:
+        _, _, _, duration = plan[number]
+        return witness.coherence(number, excerpts[number][: int(duration * BENCH_RATE)], key)
+
+    results.adjudicate(coherence, COHERENT_NCC)
+    for (number, key), found in sorted(results.shared.items()):
+        kind, track, offset, duration = plan[number]
+        print(
+            f"# shared recording (waveform |NCC| {found:.2f}): {kind} {track.key}"
+            f" at {offset:.1f} s ({duration:.0f} s) carries {key}"
+        )
 
 
 def measure_ingest(results: Results, signal: AudioSignal, tracks: list[Track]) -> None:

@@ -101,8 +101,6 @@ class HashTable:
         found = np.flatnonzero(wanted[bins])
         if found.size == 0:  # no cell reached the minimum of votes
             return []
-        if found.size == 0:  # no cell reached the minimum of votes
-            return []
         # A counter can also hold a stray vote of another cell: name it after its majority.
         bin_cells, pair_votes = np.unique(
             np.stack([bins[found], cells[found]], axis=1), axis=0, return_counts=True

@@ -17,6 +17,7 @@ import numpy as np
 
 from swordnet.domain.errors import CorruptMediaError
 from swordnet.domain.matching import IndexHit, Segment
+from swordnet.modalities.audio.decision import Assessment, evidence
 from swordnet.modalities.audio.envelopes import ENVELOPE_HOP, envelope_agreement
 from swordnet.modalities.audio.hashtable import HashTable
 from swordnet.modalities.audio.landmarks import FRAME_SECONDS, Peaks
@@ -28,10 +29,9 @@ from swordnet.modalities.audio.payload import (
     encode_payload,
 )
 from swordnet.modalities.audio.peakmap import PeakMap, reverse_z
-from swordnet.modalities.audio.verify import Verdict, verify_alignment
+from swordnet.modalities.audio.verify import verify_alignment
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
-_PEAKS_ONLY_Z = 10.0
 _ENVELOPE_NULL_SHIFTS = np.array([-251.0, -163.0, -97.0, -53.0, 53.0, 97.0, 163.0, 251.0])
 _REFINE_STEPS = (-0.01, -0.005, 0.005, 0.01)  # within the grid's 0.025 step in time scale
 
@@ -45,7 +45,6 @@ class AudioIndex(SignalIndex):
         self._envelopes: dict[int, Envelopes] = {}
         self._durations: dict[int, float] = {}
         self._table: HashTable | None = None
-        self._query_peak_count = 0
 
     # -- contents ----------------------------------------------------------------------
     def add(self, ref_id: int, fingerprint: Fingerprint) -> None:
@@ -108,11 +107,8 @@ class AudioIndex(SignalIndex):
         peaks, envelopes, peak_map = decode_query_payload(fingerprint.payload)
         if len(peaks) < self.params.min_matched or not self._peaks:
             return []
-        window = int(self.params.window_seconds / FRAME_SECONDS)
         best: dict[int, IndexHit] = {}
-        last = int(peaks.frames[-1])
-        for start in range(0, max(1, last - window // 3), window // 2):
-            chunk = _slice(peaks, start, start + window)
+        for chunk in _windows(peaks, int(self.params.window_seconds / FRAME_SECONDS)):
             for hit in self._query_window(chunk, envelopes, peak_map):
                 if hit.ref_id not in best or hit.score > best[hit.ref_id].score:
                     best[hit.ref_id] = hit
@@ -121,27 +117,57 @@ class AudioIndex(SignalIndex):
     def _query_window(
         self, peaks: Peaks, envelopes: Envelopes, peak_map: PeakMap | None
     ) -> list[IndexHit]:
+        accepted = [
+            (assessment, found)
+            for assessment in self._assess_window(peaks, envelopes, peak_map, always_grid=False)
+            if (found := evidence(assessment, self.params)) >= self.params.min_evidence
+        ]
+        return self._hits(accepted)
+
+    def assess(self, fingerprint: Fingerprint) -> list[tuple[int, Assessment]]:
+        """Every candidate alignment of a query, verified but not decided: (ref id, it).
+
+        Tries the scale and pitch grid even when the plain pass is sure, so that the
+        benchmark's calibration sees every alignment the decision could meet.
+        """
+        peaks, envelopes, peak_map = decode_query_payload(fingerprint.payload)
+        if len(peaks) < self.params.min_matched or not self._peaks:
+            return []
+        table = self._hash_table()
+        found: list[tuple[int, Assessment]] = []
+        for chunk in _windows(peaks, int(self.params.window_seconds / FRAME_SECONDS)):
+            for assessment in self._assess_window(chunk, envelopes, peak_map, always_grid=True):
+                found.append((table.ref_ids[assessment.candidate.ref_slot], assessment))
+        return found
+
+    def _assess_window(
+        self,
+        peaks: Peaks,
+        envelopes: Envelopes,
+        peak_map: PeakMap | None,
+        *,
+        always_grid: bool,
+    ) -> list[Assessment]:
         if len(peaks) < self.params.min_matched:
             return []
-        self._query_peak_count = len(peaks)
         table = self._hash_table()
         witnesses = (envelopes, peak_map)
-        plain = self._verified(peaks, witnesses, table.vote(peaks, [(1.0, 0.0)], self.params))
-        if plain and max(v.evidence for _, v in plain) >= self.params.sure_evidence:
-            return self._hits(plain)
+        plain = self._assessed(peaks, witnesses, table.vote(peaks, [(1.0, 0.0)], self.params))
+        sure = max((evidence(a, self.params) for a in plain), default=0.0)
+        if sure >= self.params.sure_evidence and not always_grid:
+            return plain
         grid = scale_grid(self.params)
-        scaled = self._verified(peaks, witnesses, table.vote(peaks, grid, self.params))
-        return self._hits(plain + scaled)
+        return plain + self._assessed(peaks, witnesses, table.vote(peaks, grid, self.params))
 
-    def _verified(
+    def _assessed(
         self,
         peaks: Peaks,
         witnesses: tuple[Envelopes, PeakMap | None],
         candidates: list[Candidate],
-    ) -> list[tuple[Candidate, Verdict]]:
+    ) -> list[Assessment]:
         envelopes, peak_map = witnesses
         table = self._hash_table()
-        accepted: list[tuple[Candidate, Verdict]] = []
+        assessed: list[Assessment] = []
         middle = float(np.median(peaks.frames)) if len(peaks) else 0.0
         for voted in candidates:
             ref_id = table.ref_ids[voted.ref_slot]
@@ -162,10 +188,8 @@ class AudioIndex(SignalIndex):
             if verdict.z < self.params.min_z or verdict.matched < self.params.min_matched:
                 continue
             if envelopes.shape[0] == 0 or self._envelopes[ref_id].shape[0] == 0:
-                # Peaks-only payloads have no second witness: a stricter z stands in for it.
-                evidence = _peak_strength(verdict) * self.params.min_evidence / _PEAKS_ONLY_Z
-                if evidence >= self.params.min_evidence:
-                    accepted.append((candidate, replace(verdict, evidence=evidence)))
+                # Peaks-only payloads have no second witness (decision.py is stricter then).
+                assessed.append(Assessment(candidate, verdict, len(peaks), has_envelopes=False))
                 continue
             # A second, independent witness: do the band envelopes follow the reference?
             offsets = verdict.offset + np.concatenate([[0.0], _ENVELOPE_NULL_SHIFTS])
@@ -195,30 +219,22 @@ class AudioIndex(SignalIndex):
                     first_frame=int(peaks.frames[0]),
                     last_frame=int(peaks.frames[-1]),
                 )
-            strength = _peak_strength(verdict) + self.params.reverse_weight * max(from_reference, 0)
-            evidence = strength * max(lift, weighted_lift, 0.0) ** 3
-            # Peaks alone settle it when a large share of the query's peaks land on the
-            # reference (steady loops and drones give envelopes nothing to follow).
-            share = (verdict.matched - verdict.null_mean) / max(len(peaks), 1)
-            if _peak_strength(verdict) >= _PEAKS_ONLY_Z:
-                evidence = max(evidence, self.params.min_evidence * share / self.params.min_share)
-            if evidence >= self.params.min_evidence:
-                verdict = replace(
-                    verdict,
-                    envelope_lift=float(lift),
-                    weighted_lift=float(weighted_lift),
-                    reverse_z=from_reference,
-                    evidence=evidence,
-                )
-                accepted.append((candidate, verdict))
-        return accepted
+            verdict = replace(
+                verdict,
+                envelope_lift=float(lift),
+                weighted_lift=float(weighted_lift),
+                reverse_z=from_reference,
+            )
+            assessed.append(Assessment(candidate, verdict, len(peaks), has_envelopes=True))
+        return assessed
 
-    def _hits(self, verified: list[tuple[Candidate, Verdict]]) -> list[IndexHit]:
+    def _hits(self, accepted: list[tuple[Assessment, float]]) -> list[IndexHit]:
         table = self._hash_table()
         best: dict[int, IndexHit] = {}
-        for candidate, verdict in verified:
+        for assessment, found in accepted:
+            candidate, verdict = assessment.candidate, assessment.verdict
             ref_id = table.ref_ids[candidate.ref_slot]
-            score = verdict.evidence / (verdict.evidence + self.params.min_evidence)
+            score = found / (found + self.params.min_evidence)
             if ref_id in best and best[ref_id].score >= score:
                 continue
             q0, q1 = verdict.query_start_frame, verdict.query_end_frame + 1
@@ -234,17 +250,15 @@ class AudioIndex(SignalIndex):
                 score=round(score, 6),
                 segments=(segment,),
                 details={
-                    "evidence": round(verdict.evidence, 2),
+                    "evidence": round(found, 2),
                     "z": round(verdict.z, 2),
                     "matched_peaks": verdict.matched,
-                    "query_peaks": int(self._query_peak_count),
+                    "query_peaks": assessment.query_peaks,
                     "null_mean": round(verdict.null_mean, 2),
                     "near_null": round(verdict.near_null, 2),
                     "z_halves": round(verdict.z_halves, 2),
                     "z_near": round(verdict.z_near, 2),
-                    "peak_share": round(
-                        (verdict.matched - verdict.null_mean) / max(self._query_peak_count, 1), 3
-                    ),
+                    "peak_share": round(assessment.share, 3),
                     "envelope_lift": round(verdict.envelope_lift, 3),
                     "weighted_lift": round(verdict.weighted_lift, 3),
                     "reverse_z": round(verdict.reverse_z, 2),
@@ -274,9 +288,13 @@ def _refinements(candidate: Candidate, middle: float) -> list[Candidate]:
     return found
 
 
-def _peak_strength(verdict: Verdict) -> float:
-    """Peak z, capped by the weaker half of the query: a copy matches all along."""
-    return min(verdict.z, 3.0 * verdict.z_halves)
+def _windows(peaks: Peaks, window: int) -> list[Peaks]:
+    """30 s windows every 15 s (``window`` frames long, half overlapping)."""
+    last = int(peaks.frames[-1]) if len(peaks) else 0
+    return [
+        _slice(peaks, start, start + window)
+        for start in range(0, max(1, last - window // 3), window // 2)
+    ]
 
 
 def _slice(peaks: Peaks, start: int, stop: int) -> Peaks:

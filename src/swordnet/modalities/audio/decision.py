@@ -1,0 +1,52 @@
+"""What the witnesses said about one candidate alignment, and the decision taken on it.
+
+The index gathers the evidence (``Assessment``: peak counts against chance, band-envelope
+lifts, the reference's peaks in the query's peak map) and this module alone turns it into
+a number; keeping the two apart lets the benchmark record every candidate's evidence and
+set the decision on held-out calibration data (docs/audio.md, "Decide and score").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from swordnet.modalities.audio.params import AudioMatchParams, Candidate
+from swordnet.modalities.audio.verify import Verdict
+
+PEAKS_ONLY_Z = 10.0  # payloads without envelopes: a stricter peak strength stands in
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """One candidate alignment, verified: everything the decision may look at."""
+
+    candidate: Candidate
+    verdict: Verdict
+    query_peaks: int
+    has_envelopes: bool  # both sides carry band envelopes (the verdict's lifts are set)
+
+    @property
+    def peak_strength(self) -> float:
+        """Peak z, capped by the weaker half of the query: a copy matches all along."""
+        return min(self.verdict.z, 3.0 * self.verdict.z_halves)
+
+    @property
+    def share(self) -> float:
+        """Share of the query's peaks that land on the reference beyond chance."""
+        return (self.verdict.matched - self.verdict.null_mean) / max(self.query_peaks, 1)
+
+
+def evidence(assessment: Assessment, params: AudioMatchParams) -> float:
+    """The candidate's evidence; a match needs ``params.min_evidence``."""
+    strength = assessment.peak_strength
+    if not assessment.has_envelopes:
+        return strength * params.min_evidence / PEAKS_ONLY_Z
+    verdict = assessment.verdict
+    witnessed = strength + params.reverse_weight * max(verdict.reverse_z, 0.0)
+    lift = max(verdict.envelope_lift, verdict.weighted_lift, 0.0)
+    found = witnessed * lift**3
+    # Peaks alone settle it when a large share of the query's peaks land on the reference
+    # (steady loops and drones give envelopes nothing to follow).
+    if strength >= PEAKS_ONLY_Z:
+        found = max(found, params.min_evidence * assessment.share / params.min_share)
+    return found
