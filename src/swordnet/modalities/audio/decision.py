@@ -24,6 +24,7 @@ class Assessment:
     verdict: Verdict
     query_peaks: int
     has_envelopes: bool  # both sides carry band envelopes (the verdict's lifts are set)
+    has_peak_map: bool = False  # the query carries one (the verdict's reverse z is set)
 
     @property
     def peak_strength(self) -> float:
@@ -46,7 +47,11 @@ def evidence(assessment: Assessment, params: AudioMatchParams) -> float:
     lift = max(verdict.envelope_lift, verdict.weighted_lift, 0.0)
     found = witnessed * lift**3
     # Peaks alone settle it when a large share of the query's peaks land on the reference
-    # (steady loops and drones give envelopes nothing to follow).
-    if strength >= PEAKS_ONLY_Z:
+    # (steady loops and drones give envelopes nothing to follow), and the reference's peaks
+    # stand out in the query (a figure two tracks share matches the query's peaks only).
+    seen_from_reference = not assessment.has_peak_map or (
+        verdict.reverse_z >= params.min_share_reverse_z
+    )
+    if strength >= PEAKS_ONLY_Z and seen_from_reference:
         found = max(found, params.min_evidence * assessment.share / params.min_share)
     return found

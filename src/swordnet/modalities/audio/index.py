@@ -152,7 +152,11 @@ class AudioIndex(SignalIndex):
             return []
         table = self._hash_table()
         witnesses = (envelopes, peak_map)
-        plain = self._assessed(peaks, witnesses, table.vote(peaks, [(1.0, 0.0)], self.params))
+        plain = self._assessed(
+            peaks,
+            witnesses,
+            table.vote(peaks, [(1.0, 0.0)], self.params),
+        )
         sure = max((evidence(a, self.params) for a in plain), default=0.0)
         if sure >= self.params.sure_evidence and not always_grid:
             return plain
@@ -225,7 +229,15 @@ class AudioIndex(SignalIndex):
                 weighted_lift=float(weighted_lift),
                 reverse_z=from_reference,
             )
-            assessed.append(Assessment(candidate, verdict, len(peaks), has_envelopes=True))
+            assessed.append(
+                Assessment(
+                    candidate,
+                    verdict,
+                    len(peaks),
+                    has_envelopes=True,
+                    has_peak_map=peak_map is not None,
+                )
+            )
         return assessed
 
     def _hits(self, accepted: list[tuple[Assessment, float]]) -> list[IndexHit]:

@@ -38,6 +38,9 @@ class AudioMatchParams:
     # ... or: a peak strength >= 10 with this share of the query's peaks matched beyond chance
     # (set on the same calibration negatives; evidence min_evidence * share / min_share).
     min_share: float = 0.42
+    # ... provided the reference's peaks stand out in the query's peak map by this z: a
+    # loop or figure shared by two tracks matches peaks, not the rest of the reference.
+    min_share_reverse_z: float = 2.7
     min_matched: int = 10
     sure_evidence: float = 12.0  # a first-pass match this strong skips the scale/pitch grid
     window_seconds: float = 30.0  # long queries are matched window by window
