@@ -31,6 +31,8 @@ class Results:
     # (base excerpt, reference) pairs an independent witness found sharing audio
     # (_audio_adjudicate.py): that reference counts as related to that excerpt.
     shared: dict[tuple[int, str], float] = field(default_factory=dict)
+    # calibration: (evidence, pass, condition, reference, base excerpt) of negatives' hits
+    calibration_negatives: list[tuple[float, str, str, str, int]] = field(default_factory=list)
 
     def record(
         self,
@@ -173,20 +175,7 @@ def print_report(
             f" {wrong} wrong top-1 on positives; {note}"
         )
     if results.calibrating:
-        highest = sorted(
-            (
-                (score, condition, duration, top)
-                for (system, condition, duration, kind), rows in results.outcomes.items()
-                if system == "ours" and kind == "neg"
-                for top, truth, score, excerpt in rows
-                if top is not None and not results.related(top, truth, excerpt)
-            ),
-            reverse=True,
-        )[:3]
-        for score, condition, duration, top in highest:
-            print(
-                f"ours        negative evidence {score:.2f}: {condition} {duration:.0f} s -> {top}"
-            )
+        print_calibration(results)
     hours = results.reference_seconds / 3600
     print(f"\n## Cost ({hours:.2f} h of references)")
     for duration in sorted({d for d, *_ in results.latencies}):
@@ -222,3 +211,27 @@ def print_report(
         f"ours        in-memory hash table + peaks {memory:.2f} MB per hour;"
         f" table build {results.index_build_cpu:.2f} s cpu"
     )
+
+
+def print_calibration(results: Results) -> None:
+    """The highest evidences ours reached on calibration negatives, overall and by pass."""
+    highest = sorted(
+        (
+            (score, condition, duration, top)
+            for (system, condition, duration, kind), rows in results.outcomes.items()
+            if system == "ours" and kind == "neg"
+            for top, truth, score, excerpt in rows
+            if top is not None and not results.related(top, truth, excerpt)
+        ),
+        reverse=True,
+    )[:3]
+    for score, condition, duration, top in highest:
+        print(f"ours        negative evidence {score:.2f}: {condition} {duration:.0f} s -> {top}")
+    for name in ("plain", "grid"):
+        passes = sorted(
+            (entry for entry in results.calibration_negatives if entry[1] == name),
+            reverse=True,
+        )
+        passes = [e for e in passes if (e[4], e[3]) not in results.shared][:3]
+        listed = ", ".join(f"{e[0]:.2f} ({e[2]} -> {e[3]})" for e in passes)
+        print(f"ours        {name} pass, highest negative evidence: {listed or 'none'}")

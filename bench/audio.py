@@ -44,6 +44,7 @@ from _audio_baselines import (
 from _audio_conditions import CONDITIONS, TARGETS, Condition
 from _audio_report import Results, print_report
 from _audio_triplets import TripletIndex
+from swordnet.domain.matching import IndexHit
 from swordnet.modalities.audio import AudioIndex, AudioMatchParams, AudioSignal, decode_audio
 from swordnet.modalities.audio.decision import evidence
 from swordnet.modalities.audio.payload import decode_peaks, decode_query_payload
@@ -315,6 +316,8 @@ def run_queries(
             score = hits[0].score if hits else 0.0
             if results.calibrating and hits:
                 score = float(hits[0].details["evidence"])
+                if kind == "neg":
+                    record_calibration_negatives(results, hits, keys, truth, (number, condition))
             results.record("ours", condition, duration, kind, top, truth, score, number)
             if top is not None and top not in truth and not results.calibrating:
                 print(
@@ -405,6 +408,31 @@ def dump_candidates(
         )
 
 
+def record_calibration_negatives(
+    results: Results,
+    hits: list[IndexHit],
+    keys: dict[int, str],
+    truth: set[str],
+    query: tuple[int, Condition],
+) -> None:
+    """Every hit of a calibration negative, by pass: each pass's bar is set on its own."""
+    number, condition = query
+    for hit in hits:
+        key = keys[hit.ref_id]
+        if key in truth:
+            continue
+        plain = hit.details["time_scale"] == 1.0 and hit.details["pitch_shift_semitones"] == 0.0
+        results.calibration_negatives.append(
+            (
+                float(hit.details["evidence"]),
+                "plain" if plain else "grid",
+                condition.name,
+                key,
+                number,
+            )
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     rng = random.Random(args.seed)
@@ -419,7 +447,9 @@ def main(argv: list[str] | None = None) -> int:
     # (the peak-share path keeps its scale: a share of min_share gives min_evidence).
     built_in = AudioMatchParams()
     lowered = AudioMatchParams(
-        min_evidence=1.0, min_share=built_in.min_share / built_in.min_evidence
+        min_evidence=1.0,
+        min_evidence_plain=1.0,
+        min_share=built_in.min_share / built_in.min_evidence,
     )
     chosen = lowered if args.calibration else built_in
     overrides = {}

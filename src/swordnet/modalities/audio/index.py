@@ -17,7 +17,7 @@ import numpy as np
 
 from swordnet.domain.errors import CorruptMediaError
 from swordnet.domain.matching import IndexHit, Segment
-from swordnet.modalities.audio.decision import Assessment, evidence
+from swordnet.modalities.audio.decision import Assessment, evidence, required_evidence
 from swordnet.modalities.audio.envelopes import ENVELOPE_HOP, envelope_agreement
 from swordnet.modalities.audio.hashtable import HashTable
 from swordnet.modalities.audio.landmarks import FRAME_SECONDS, Peaks
@@ -90,6 +90,8 @@ class AudioIndex(SignalIndex):
             stored = {k: v for k, v in header["params"].items() if k in known}
             # Saved before the peak map: keep the decision that was calibrated with it.
             stored.setdefault("reverse_weight", 0.0)
+            # Saved with one bar for every alignment: keep it for the plain pass too.
+            stored.setdefault("min_evidence_plain", stored.get("min_evidence", 5.8))
             index = cls(AudioMatchParams(**stored))
             position = 4 + head_size
             for ref_id, duration, size in header["refs"]:
@@ -120,7 +122,8 @@ class AudioIndex(SignalIndex):
         accepted = [
             (assessment, found)
             for assessment in self._assess_window(peaks, envelopes, peak_map, always_grid=False)
-            if (found := evidence(assessment, self.params)) >= self.params.min_evidence
+            if (found := evidence(assessment, self.params))
+            >= required_evidence(assessment, self.params)
         ]
         return self._hits(accepted)
 
@@ -246,7 +249,8 @@ class AudioIndex(SignalIndex):
         for assessment, found in accepted:
             candidate, verdict = assessment.candidate, assessment.verdict
             ref_id = table.ref_ids[candidate.ref_slot]
-            score = found / (found + self.params.min_evidence)
+            # 0.5 at the bar, towards 1 for strong matches.
+            score = found / (found + required_evidence(assessment, self.params))
             if ref_id in best and best[ref_id].score >= score:
                 continue
             q0, q1 = verdict.query_start_frame, verdict.query_end_frame + 1
