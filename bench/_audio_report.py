@@ -109,21 +109,23 @@ class Results:
         )
         return good / len(rows) if rows else float("nan")
 
-    def false_positives(self, system: str) -> tuple[int, int, int]:
-        """(accepted negatives, negative queries, accepted wrong top-1 on positives)."""
+    def false_positives(self, system: str) -> tuple[int, int, int, int]:
+        """(accepted negatives, negative queries, accepted wrong top-1 on positives,
+        accepted answers of either kind that the adjudication found sharing a recording)."""
         limit = self.threshold(system)
-        negatives = accepted = wrong = 0
+        negatives = accepted = wrong = shared = 0
         for (sys_, _, _, kind), rows in self.outcomes.items():
             if sys_ != system:
                 continue
             for top, truth, score, excerpt in rows:
                 unrelated = not self.related(top, truth, excerpt)
+                shared += score > limit and top not in truth and not unrelated
                 if kind == "neg":
                     negatives += 1
                     accepted += score > limit and unrelated
                 elif score > limit and top is not None and unrelated:
                     wrong += 1
-        return accepted, negatives, wrong
+        return accepted, negatives, wrong, shared
 
 
 def _ratio(ours: float, theirs: float) -> str:
@@ -163,7 +165,7 @@ def print_report(
         print(f"{group:7} {length:3d} s: worst {worst} = {value:.3f} vs >= {target:.2f}: {verdict}")
     print("\n## False positives")
     for system in systems:
-        accepted, total, wrong = results.false_positives(system)
+        accepted, total, wrong, shared = results.false_positives(system)
         rate = accepted / total if total else float("nan")
         note = (
             "built-in threshold"
@@ -172,7 +174,8 @@ def print_report(
         )
         print(
             f"{system:11} {accepted}/{total} negative queries matched ({rate:.2%}),"
-            f" {wrong} wrong top-1 on positives; {note}"
+            f" {wrong} wrong top-1 on positives; {note}; {shared} answers on a shared"
+            " recording (adjudicated, not counted)"
         )
     if results.calibrating:
         print_calibration(results)
