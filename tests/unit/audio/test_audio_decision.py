@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import struct
 from dataclasses import replace
 
 import pytest
 
-from swordnet.modalities.audio import AudioIndex, AudioSignal
 from swordnet.modalities.audio.decision import Assessment, evidence, required_evidence
-from swordnet.modalities.audio.decode import ANALYSIS_RATE
 from swordnet.modalities.audio.params import AudioMatchParams, Candidate
-from swordnet.modalities.audio.synth import synthetic_music
 from swordnet.modalities.audio.verify import Verdict
 
 PARAMS = AudioMatchParams()
@@ -82,17 +77,3 @@ def test_alignments_of_the_query_as_it_is_have_their_own_lower_bar() -> None:
     assert required_evidence(plain, PARAMS) == PARAMS.min_evidence_plain
     assert required_evidence(pitched, PARAMS) == required_evidence(scaled, PARAMS)
     assert required_evidence(scaled, PARAMS) == PARAMS.min_evidence > PARAMS.min_evidence_plain
-
-
-def test_an_index_saved_with_one_bar_keeps_it_for_both_passes() -> None:
-    signal = AudioSignal()
-    index = signal.new_index()
-    index.add(1, signal.fingerprint_pcm(synthetic_music(41, 20.0), ANALYSIS_RATE, role="reference"))
-    data = index.serialize()
-    (size,) = struct.unpack_from("<I", data)
-    header = json.loads(data[4 : 4 + size])
-    del header["params"]["min_evidence_plain"]
-    header["params"]["min_evidence"] = 5.2
-    head = json.dumps(header).encode()
-    restored = AudioIndex.deserialize(struct.pack("<I", len(head)) + head + data[4 + size :])
-    assert restored.params.min_evidence == restored.params.min_evidence_plain == 5.2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -81,17 +82,31 @@ def test_speed_change_is_undone_at_the_right_time_scale() -> None:
     assert hits[0].segments[0].reference[0] == pytest.approx(12.0, abs=0.5)
 
 
-def test_an_index_saved_with_settings_since_retired_still_loads() -> None:
+def resaved_with(edit: Callable[[dict[str, object]], None]) -> AudioIndex:
+    """An index serialised, its stored settings edited as an older version wrote them."""
     signal = AudioSignal()
     index = signal.new_index()
     index.add(1, signal.fingerprint_pcm(synthetic_music(41, 20.0), RATE, role="reference"))
     data = index.serialize()
     (size,) = struct.unpack_from("<I", data)
     header = json.loads(data[4 : 4 + size])
-    header["params"]["max_bucket"] = 200  # a setting older indexes carry
+    edit(header["params"])
     head = json.dumps(header).encode()
-    restored = AudioIndex.deserialize(struct.pack("<I", len(head)) + head + data[4 + size :])
+    return AudioIndex.deserialize(struct.pack("<I", len(head)) + head + data[4 + size :])
+
+
+def test_an_index_saved_with_settings_since_retired_still_loads() -> None:
+    restored = resaved_with(lambda params: params.update(max_bucket=200))
     assert restored.ref_ids() == {1}
+
+
+def test_an_index_saved_with_one_bar_keeps_it_for_both_passes() -> None:
+    def one_bar(params: dict[str, object]) -> None:
+        del params["min_evidence_plain"]
+        params["min_evidence"] = 5.2
+
+    restored = resaved_with(one_bar)
+    assert restored.params.min_evidence == restored.params.min_evidence_plain == 5.2
 
 
 def test_a_vote_where_no_cell_reaches_the_minimum_gives_no_candidate() -> None:
