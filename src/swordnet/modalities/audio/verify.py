@@ -39,7 +39,6 @@ class Verdict:
     envelope_lift: float = 0.0
     weighted_lift: float = 0.0
     reverse_z: float = 0.0  # the reference's peaks in the query's peak map (peakmap.py)
-    evidence: float = 0.0  # set by the index (docs/audio.md, "Decide and score")
 
 
 def _count_hits(
