@@ -18,6 +18,7 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
+import contextlib
 import csv
 import random
 import resource
@@ -488,13 +489,14 @@ def main(argv: list[str] | None = None) -> int:
         results.index_bytes[baseline.name] = baseline.index_bytes()
     print(f"# references indexed at {time.strftime('%H:%M:%S')}; querying", flush=True)
     keys = dict(enumerate(t.key for t in references)) | padding
-    if args.dump is not None:
-        with args.dump.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, DUMP_FIELDS)
+    with contextlib.ExitStack() as stack:
+        writer = None
+        if args.dump is not None:
+            writer = csv.DictWriter(
+                stack.enter_context(args.dump.open("w", newline="")), DUMP_FIELDS
+            )
             writer.writeheader()
-            run_queries(systems, plan, excerpts, keys, conditions, results, args.seed, writer)
-    else:
-        run_queries(systems, plan, excerpts, keys, conditions, results, args.seed)
+        run_queries(systems, plan, excerpts, keys, conditions, results, args.seed, writer)
     if triplets is not None:
         results.index_bytes[triplets.name] = triplets.index_bytes()
     adjudicate(results, plan, excerpts, [*references, *negatives])
