@@ -14,6 +14,7 @@ from swordnet.domain.errors import CorruptMediaError, MediaTooLargeError
 
 ANALYSIS_RATE = 8000  # Hz: music identity lives below 4 kHz, and 8 kHz keeps ingest fast
 DEFAULT_MAX_SECONDS = 6 * 3600.0  # a whole film soundtrack fits; a runaway stream does not
+_RESAMPLE_BATCH_SECONDS = 2.0
 
 FloatArray = NDArray[np.float32]
 
@@ -57,10 +58,23 @@ def _decode_stream(
     max_seconds: float,
 ) -> FloatArray:
     resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+    # Decoded frames are small (a few ms); resampling each costs more in call overhead than
+    # in arithmetic, so they are gathered and resampled a couple of seconds at a time.
+    fifo = av.AudioFifo()
+    batch = max(1, int(_RESAMPLE_BATCH_SECONDS * (stream.rate or rate)))
     max_samples = int(max_seconds * rate)
     chunks: list[FloatArray] = []
-    total = 0
     failure: Exception | None = None
+
+    def resample(frame: av.AudioFrame | None) -> int:
+        produced = 0
+        for out in resampler.resample(frame):
+            chunk = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+            chunks.append(chunk)
+            produced += chunk.size
+        return produced
+
+    total = 0
     try:
         for packet in container.demux(stream):
             try:
@@ -70,21 +84,27 @@ def _decode_stream(
                 failure = error
                 continue
             for frame in frames:
-                for out in resampler.resample(frame):
-                    chunk = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-                    chunks.append(chunk)
-                    total += chunk.size
+                if fifo.samples and _layout_changed(fifo, frame):
+                    total += resample(fifo.read())
+                frame.pts = None  # the fifo checks timestamps; the resampler needs none
+                fifo.write(frame)
+            while fifo.samples >= batch:
+                total += resample(fifo.read(batch))
             if total > max_samples:
                 raise MediaTooLargeError(
                     f"{name}: more than {max_seconds:.0f} s of audio, over the limit"
                 )
-        for out in resampler.resample(None):
-            chunks.append(out.to_ndarray().reshape(-1).astype(np.float32, copy=False))
     except MediaTooLargeError:
         raise
     except (av.FFmpegError, ValueError, OSError) as error:
         # A damaged container tail still leaves usable audio; only an undecodable file is
         # an error.
+        failure = error
+    try:
+        if fifo.samples:
+            resample(fifo.read())
+        resample(None)
+    except (av.FFmpegError, ValueError) as error:
         failure = error
     if not chunks:
         reason = f" ({failure})" if failure is not None else ""
@@ -93,6 +113,15 @@ def _decode_stream(
     if not np.all(np.isfinite(pcm)):
         pcm = np.nan_to_num(pcm, nan=0.0, posinf=0.0, neginf=0.0)
     return pcm
+
+
+def _layout_changed(fifo: av.AudioFifo, frame: av.AudioFrame) -> bool:
+    """A stream may change channels or rate mid-way (a TV recording's ad break)."""
+    return (
+        fifo.format.name != frame.format.name
+        or fifo.layout.name != frame.layout.name
+        or fifo.sample_rate != frame.sample_rate
+    )
 
 
 def write_audio(

@@ -20,6 +20,7 @@ ENVELOPE_HOP = 3  # STFT frames per envelope frame: 96 ms
 _LOW_HZ, _HIGH_HZ = 200.0, 3800.0
 BAND_SEMITONES = 12.0 * float(np.log2(_HIGH_HZ / _LOW_HZ)) / BANDS
 _NOISE_EXCESS_DB = 6.0  # a band this much louder (re the reference) than the cleanest weighs 1/e
+_DB_TO_LN = np.float32(np.log(10.0) / 10.0)  # power = exp(dB * this)
 _DB_FLOOR = -100.0  # stored as uint8 in half-decibel steps above this
 
 
@@ -33,10 +34,11 @@ def band_envelopes(spectrum_db: NDArray[np.float32]) -> NDArray[np.uint8]:
     edges = np.geomspace(_LOW_HZ, _HIGH_HZ, BANDS + 1)
     band_of_bin = np.searchsorted(edges, hertz, side="right") - 1
     inside = (band_of_bin >= 0) & (band_of_bin < BANDS)
-    power = 10.0 ** (spectrum_db[: frames * ENVELOPE_HOP, inside] / 10.0)
+    power = np.exp(spectrum_db[: frames * ENVELOPE_HOP, inside] * _DB_TO_LN)
     power = power.reshape(frames, ENVELOPE_HOP, -1).mean(axis=1)
-    summed = np.zeros((frames, BANDS))
-    np.add.at(summed.T, band_of_bin[inside], power.T)
+    # Sum each band's bins: a (bins, bands) membership matrix does it in one product.
+    membership = (band_of_bin[inside, None] == np.arange(BANDS)[None, :]).astype(np.float32)
+    summed: NDArray[np.float32] = power @ membership
     level = 10.0 * np.log10(summed + 1e-10)
     return np.clip((level - _DB_FLOOR) * 2.0, 0, 255).astype(np.uint8)
 

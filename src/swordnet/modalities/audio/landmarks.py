@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
+import scipy.fft
 from numpy.typing import NDArray
-from scipy.ndimage import maximum_filter, uniform_filter
 
 from swordnet.modalities.audio.decode import ANALYSIS_RATE
 
@@ -21,6 +22,8 @@ HOP = 256  # 32 ms per frame
 FRAME_SECONDS = HOP / ANALYSIS_RATE
 PITCH_FLOOR_HZ = 200.0  # below this, bass is too coarse in frequency and phones cut it anyway
 PITCH_CEILING_HZ = 3800.0
+_PEAK_NEIGHBOURHOOD = np.ones((7, 15), np.uint8)  # a peak is the highest of 7 frames x 15 bins
+_BLOCK_FRAMES = 256  # STFT frames transformed at a time
 SILENCE_DB = -75.0  # a peak quieter than this (re full scale) is dither, not music
 
 # Hash layout: anchor pitch (1 semitone), pitch step (half semitone), time step (frames).
@@ -56,10 +59,21 @@ def _log_spectrogram(pcm: FloatArray) -> FloatArray:
         return np.zeros((0, N_FFT // 2 + 1), np.float32)
     frames = np.lib.stride_tricks.sliding_window_view(pcm, N_FFT)[::HOP]
     window = np.hanning(N_FFT).astype(np.float32)
-    magnitude = np.abs(np.fft.rfft(frames * window, axis=1)).astype(np.float32)
-    # 20*log10 relative to a full-scale sine through this window.
-    reference = float(window.sum()) / 2.0
-    return np.asarray(20.0 * np.log10(magnitude / reference + 1e-9), dtype=np.float32)
+    # dB relative to a full-scale sine through this window.
+    scale = np.float32(1.0 / (float(window.sum()) / 2.0) ** 2)
+    result = np.empty((frames.shape[0], N_FFT // 2 + 1), np.float32)
+    # In blocks that stay in cache, and in single precision (scipy keeps float32, numpy
+    # would not): together about three times faster than one pass over the whole signal.
+    for start in range(0, frames.shape[0], _BLOCK_FRAMES):
+        spectrum = scipy.fft.rfft(frames[start : start + _BLOCK_FRAMES] * window, axis=1)
+        power = np.square(spectrum.real)
+        power += np.square(spectrum.imag)
+        power *= scale
+        power += np.float32(1e-18)
+        block = result[start : start + _BLOCK_FRAMES]
+        np.log10(power, out=block)
+        block *= np.float32(10.0)
+    return result
 
 
 def find_peaks(pcm: FloatArray, *, per_second: float) -> Peaks:
@@ -103,7 +117,9 @@ def _band_prominence(spectrum: FloatArray) -> tuple[FloatArray, FloatArray]:
     and each cell's height above its local mean."""
     low, high = _band_bins()
     band = spectrum[:, low - 1 : high + 2]
-    prominence = band - uniform_filter(band, size=(15, 41), mode="nearest")
+    # OpenCV's box and dilation filters give scipy.ndimage's uniform and maximum filters
+    # (mode "nearest" is BORDER_REPLICATE) an order of magnitude faster.
+    prominence = band - cv2.blur(band, (41, 15), borderType=cv2.BORDER_REPLICATE)
     return band, prominence
 
 
@@ -122,7 +138,7 @@ def peaks_of_spectrum(spectrum: FloatArray, *, per_second: float) -> Peaks:
 
 def _pick_peaks(band: FloatArray, prominence: FloatArray, *, per_second: float) -> Peaks:
     low = _band_bins()[0]
-    is_max = band == maximum_filter(band, size=(7, 15), mode="nearest")
+    is_max = band == cv2.dilate(band, _PEAK_NEIGHBOURHOOD, borderType=cv2.BORDER_REPLICATE)
     is_max[:, 0] = False
     is_max[:, -1] = False
     is_max &= (prominence > 6.0) & (band > SILENCE_DB)
