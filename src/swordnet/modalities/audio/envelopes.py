@@ -40,7 +40,8 @@ def band_envelopes(spectrum_db: NDArray[np.float32]) -> NDArray[np.uint8]:
     membership = (band_of_bin[inside, None] == np.arange(BANDS)[None, :]).astype(np.float32)
     summed: NDArray[np.float32] = power @ membership
     level = 10.0 * np.log10(summed + 1e-10)
-    return np.clip((level - _DB_FLOOR) * 2.0, 0, 255).astype(np.uint8)
+    stored: NDArray[np.uint8] = np.clip((level - _DB_FLOOR) * 2.0, 0, 255).astype(np.uint8)
+    return stored
 
 
 def envelope_agreement(
