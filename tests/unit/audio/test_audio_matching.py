@@ -16,8 +16,10 @@ from swordnet.modalities.audio.envelopes import BANDS, envelope_agreement
 from swordnet.modalities.audio.hashtable import HashTable
 from swordnet.modalities.audio.landmarks import Peaks
 from swordnet.modalities.audio.params import AudioMatchParams
+from swordnet.modalities.audio.payload import encode_payload
 from swordnet.modalities.audio.synth import synthetic_music
 from swordnet.modalities.audio.verify import verify_alignment
+from swordnet.plugins.signals import Fingerprint
 
 RATE = ANALYSIS_RATE
 
@@ -69,6 +71,18 @@ def test_noise_weighted_envelopes_ignore_bands_the_noise_owns() -> None:
     assert abs(weighted[1]) < 0.3 and abs(weighted[2]) < 0.3
 
 
+def test_envelope_agreement_skips_offsets_that_barely_overlap_the_reference() -> None:
+    rng = np.random.default_rng(9)
+    reference = rng.integers(60, 200, (100, BANDS)).astype(np.uint8)
+    query = reference[20:60].copy()
+    offsets = np.array([60.0, 3 * 95.0, -3 * 60.0])  # aligned; 5 rows left; none overlap
+    plain, weighted = envelope_agreement(
+        query, reference, offsets=offsets, time_scale=1.0, pitch_shift=0.0
+    )
+    assert plain[0] == pytest.approx(1.0) and weighted[0] == pytest.approx(1.0)
+    assert plain[1] == plain[2] == weighted[1] == weighted[2] == 0.0
+
+
 def test_speed_change_is_undone_at_the_right_time_scale() -> None:
     signal = AudioSignal()
     index = signal.new_index()
@@ -107,6 +121,46 @@ def test_an_index_saved_with_one_bar_keeps_it_for_both_passes() -> None:
 
     restored = resaved_with(one_bar)
     assert restored.params.min_evidence == restored.params.min_evidence_plain == 5.2
+
+
+def scale_peaks(rng: np.random.Generator, frames: int, count: int) -> Peaks:
+    """Music-like peaks: notes of one scale on a grid of beats, so that unrelated tracks
+    share many peak pairs (random pitches would share almost none)."""
+    at = np.sort(rng.integers(0, frames // 4, count) * 4).astype(np.int32)
+    notes = np.array([0, 2, 4, 5, 7, 9, 11])[rng.integers(0, 7, count)]
+    return Peaks(at, (notes + 12 * rng.integers(1, 4, count)).astype(np.float32))
+
+
+def peaks_only(peaks: Peaks, seconds: float) -> Fingerprint:
+    payload = encode_payload(peaks, np.zeros((0, BANDS), np.uint8))
+    return Fingerprint(signal="audio", version=1, payload=payload, length=seconds, unit="s")
+
+
+@pytest.mark.parametrize(("prescreen", "found"), [(0, False), (200, True)])
+def test_voted_cells_ranked_by_single_peaks_find_a_copy_whose_pairs_broke(
+    prescreen: int, found: bool
+) -> None:
+    rng = np.random.default_rng(0)
+    references = {ref_id: scale_peaks(rng, 20000, 20000) for ref_id in range(80)}
+    copied = references[7]
+    # Half the copy's peaks survive, each up to 0.3 semitone off (enough to change most pair
+    # hashes, not enough to miss the reference peak), among twice as many noise peaks.
+    survives = (copied.frames >= 1000) & (copied.frames < 1160)
+    survives &= rng.random(copied.frames.size) < 0.5
+    jitter = rng.uniform(-0.3, 0.3, int(survives.sum()))
+    noise = scale_peaks(rng, 160, 2 * int(survives.sum()))
+    frames = np.concatenate([copied.frames[survives] - 1000, noise.frames])
+    pitches = np.concatenate([copied.pitches[survives] + jitter, noise.pitches])
+    order = np.argsort(frames, kind="stable")
+    query = Peaks(frames[order].astype(np.int32), pitches[order].astype(np.float32))
+    index = AudioIndex(AudioMatchParams(prescreen=prescreen))
+    for ref_id, peaks in references.items():
+        index.add(ref_id, peaks_only(peaks, 640.0))
+    aligned = [
+        ref_id == 7 and abs(assessment.candidate.offset - 1000) <= 3
+        for ref_id, assessment in index.assess(peaks_only(query, 5.0))
+    ]
+    assert any(aligned) is found
 
 
 def test_a_vote_where_no_cell_reaches_the_minimum_gives_no_candidate() -> None:

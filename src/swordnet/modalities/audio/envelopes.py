@@ -60,7 +60,8 @@ def envelope_agreement(
     than the reference), with weights fixed at the first offset so that the other offsets
     are judged on the same bands. ``offsets`` are in STFT frames, as in
     ``ref_frame = offset + time_scale * query_frame``; ``query`` holds the query's envelope
-    rows from ``first_row`` on.
+    rows from ``first_row`` on. An offset that overlaps the reference by fewer than 8 rows
+    scores 0.
     """
     result = np.zeros((2, offsets.size))
     if query.shape[0] < 8 or reference.shape[0] < 8:
@@ -68,25 +69,31 @@ def envelope_agreement(
     centres = (np.arange(query.shape[0]) + first_row) * ENVELOPE_HOP + ENVELOPE_HOP / 2
     band_position = np.arange(BANDS) + pitch_shift / BAND_SEMITONES
     usable = (band_position >= 0) & (band_position <= BANDS - 1)
-    lower = np.clip(np.floor(band_position).astype(np.int64), 0, BANDS - 1)
+    lower = np.clip(np.floor(band_position).astype(np.int64), 0, BANDS - 1)[usable]
     upper = np.clip(lower + 1, 0, BANDS - 1)
-    weight = band_position - lower
-    q = query.astype(np.float64)[:, usable]
-    weights: NDArray[np.float64] | None = None
-    for index, offset in enumerate(offsets):
-        rows = np.rint((offset + time_scale * centres - ENVELOPE_HOP / 2) / ENVELOPE_HOP)
-        inside = (rows >= 0) & (rows < reference.shape[0])
-        if inside.sum() < 8:
-            continue
-        ref_rows = reference[rows[inside].astype(np.int64)].astype(np.float64)
-        ref = (ref_rows[:, lower] * (1 - weight) + ref_rows[:, upper] * weight)[:, usable]
-        a = q[inside] - q[inside].mean(axis=0)
-        b = ref - ref.mean(axis=0)
-        norms = np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
-        correlations = np.where(norms > 0, (a * b).sum(axis=0) / np.maximum(norms, 1e-9), 0.0)
-        if weights is None:
-            excess = (q[inside].mean(axis=0) - ref.mean(axis=0)) / 2.0  # half dB -> dB
-            weights = np.exp(-(excess - excess.min()) / _NOISE_EXCESS_DB)
-        result[0, index] = float(correlations.mean())
-        result[1, index] = float((correlations * weights).sum() / weights.sum())
+    weight = (band_position - np.floor(band_position))[usable]
+    # Every offset at once: (offsets, query rows) reference rows, masked where outside.
+    rows = np.rint(
+        (offsets[:, None] + time_scale * centres[None, :] - ENVELOPE_HOP / 2) / ENVELOPE_HOP
+    )
+    inside = (rows >= 0) & (rows < reference.shape[0])
+    counts = inside.sum(axis=1)
+    judged = counts >= 8
+    if not judged.any():
+        return result
+    rows, inside, counts = rows[judged], inside[judged], counts[judged]
+    ref_rows = reference[np.clip(rows, 0, reference.shape[0] - 1).astype(np.int64)]
+    ref = ref_rows[:, :, lower] * (1 - weight) + ref_rows[:, :, upper] * weight
+    q = np.broadcast_to(query.astype(np.float64)[:, usable], ref.shape)
+    mask = inside[:, :, None]
+    q_mean = np.where(mask, q, 0.0).sum(axis=1) / counts[:, None]
+    ref_mean = np.where(mask, ref, 0.0).sum(axis=1) / counts[:, None]
+    a = np.where(mask, q - q_mean[:, None, :], 0.0)
+    b = np.where(mask, ref - ref_mean[:, None, :], 0.0)
+    norms = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+    correlations = np.where(norms > 0, (a * b).sum(axis=1) / np.maximum(norms, 1e-9), 0.0)
+    excess = (q_mean[0] - ref_mean[0]) / 2.0  # half dB -> dB, at the first judged offset
+    weights = np.exp(-(excess - excess.min()) / _NOISE_EXCESS_DB)
+    result[0, judged] = correlations.mean(axis=1)
+    result[1, judged] = (correlations * weights).sum(axis=1) / weights.sum()
     return result

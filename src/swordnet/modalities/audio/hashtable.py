@@ -58,9 +58,16 @@ class HashTable:
         return self.starts.nbytes + self.entry_slots.nbytes + self.entry_frames.nbytes
 
     def vote(
-        self, peaks: Peaks, grid: list[tuple[float, float]], params: AudioMatchParams
+        self,
+        peaks: Peaks,
+        grid: list[tuple[float, float]],
+        params: AudioMatchParams,
+        *,
+        limit: int | None = None,
     ) -> list[Candidate]:
-        """Count hash hits per (grid point, reference, 2-frame offset bin); return the best."""
+        """Count hash hits per (grid point, reference, 2-frame offset bin); return the best
+        ``limit`` alignments (``params.candidates`` by default)."""
+        limit = limit or params.candidates
         keys_parts: list[NDArray[np.int64]] = []
         frame_parts: list[NDArray[np.float64]] = []
         grid_parts: list[NDArray[np.int64]] = []
@@ -94,7 +101,7 @@ class HashTable:
         bins = _vote_bin(cells)
         votes = np.bincount(bins, minlength=1 << _VOTE_BITS)
         filled = np.flatnonzero(votes >= params.min_votes)
-        keep = min(filled.size, 4 * params.candidates)
+        keep = min(filled.size, 4 * limit)
         top_bins = filled[np.argpartition(votes[filled], -keep)[-keep:]] if keep else filled
         wanted = np.zeros(1 << _VOTE_BITS, bool)
         wanted[top_bins] = True
@@ -117,7 +124,7 @@ class HashTable:
         scored.sort(reverse=True)
         chosen: list[Candidate] = []
         for total_votes, cell in scored:
-            if total_votes < params.min_votes or len(chosen) == params.candidates:
+            if total_votes < params.min_votes or len(chosen) == limit:
                 break
             offset = 2 * ((cell & ((1 << 26) - 1)) - _OFFSET_BIAS) + 1
             point, slot = divmod(cell >> 26, len(self.ref_ids))

@@ -29,7 +29,7 @@ from swordnet.modalities.audio.payload import (
     encode_payload,
 )
 from swordnet.modalities.audio.peakmap import PeakMap, reverse_z
-from swordnet.modalities.audio.verify import verify_alignment
+from swordnet.modalities.audio.verify import quick_excess, verify_alignment
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
 _ENVELOPE_NULL_SHIFTS = np.array([-251.0, -163.0, -97.0, -53.0, 53.0, 97.0, 163.0, 251.0])
@@ -153,18 +153,39 @@ class AudioIndex(SignalIndex):
     ) -> list[Assessment]:
         if len(peaks) < self.params.min_matched:
             return []
-        table = self._hash_table()
         witnesses = (envelopes, peak_map)
-        plain = self._assessed(
-            peaks,
-            witnesses,
-            table.vote(peaks, [(1.0, 0.0)], self.params),
-        )
+        plain = self._assessed(peaks, witnesses, self._candidates(peaks, [(1.0, 0.0)]))
         sure = max((evidence(a, self.params) for a in plain), default=0.0)
         if sure >= self.params.sure_evidence and not always_grid:
             return plain
         grid = scale_grid(self.params)
-        return plain + self._assessed(peaks, witnesses, table.vote(peaks, grid, self.params))
+        return plain + self._assessed(peaks, witnesses, self._candidates(peaks, grid))
+
+    def _candidates(self, peaks: Peaks, grid: list[tuple[float, float]]) -> list[Candidate]:
+        """The best voted alignments, re-ranked by the single peaks they match.
+
+        In loud noise a copy's right cell gets 3-5 votes, as many as hundreds of chance
+        cells: few of its peak *pairs* survive. Its single peaks still land on the
+        reference, so many more cells are voted than verified, and the ones whose peaks
+        stand out most from their neighbourhood go on.
+        """
+        table = self._hash_table()
+        params = self.params
+        voted = table.vote(peaks, grid, params, limit=max(params.prescreen, params.candidates))
+        if len(voted) <= params.candidates:
+            return voted
+        excess = [
+            quick_excess(
+                peaks,
+                self._peaks[table.ref_ids[c.ref_slot]],
+                offset=c.offset,
+                time_scale=c.time_scale,
+                pitch_shift=c.pitch_shift,
+            )
+            for c in voted
+        ]
+        order = sorted(range(len(voted)), key=lambda i: (-excess[i], -voted[i].votes))
+        return [voted[i] for i in order[: params.candidates]]
 
     def _assessed(
         self,

@@ -25,6 +25,9 @@ class AudioMatchParams:
     pitch_shifts: list[float] = field(default_factory=_default_pitch_shifts)
     min_votes: int = 2
     candidates: int = 12
+    # Voted alignments looked at (single peaks against a small null) to choose those
+    # candidates from; 0 takes the candidates straight from the vote.
+    prescreen: int = 0
     min_z: float = 6.0  # peaks must beat chance by this much before envelopes are asked
     # Decision: evidence = (min(z, 3 * weaker-half z) + reverse_weight * reverse z)
     # * (best envelope lift)**3 >=
