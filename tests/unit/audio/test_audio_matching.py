@@ -38,6 +38,10 @@ def test_verification_scores_a_true_alignment_far_above_chance() -> None:
     wrong = verify_alignment(query, reference, offset=1900.0, time_scale=1.0, pitch_shift=0.0)
     assert true.matched == len(query)
     assert true.z > 20 and true.z_halves > 10
+    # The prescreen's cheap look agrees: every peak lands at the alignment, few elsewhere.
+    aligned = quick_excess(query, reference, offset=1000.0, time_scale=1.0, pitch_shift=0.0)
+    assert aligned > 0.9 * len(query)
+    assert abs(quick_excess(query, reference, offset=1900.0, time_scale=1.0, pitch_shift=0.0)) < 5
     assert wrong.z < 4
 
 
@@ -162,17 +166,6 @@ def test_voted_cells_ranked_by_single_peaks_find_a_copy_whose_pairs_broke() -> N
     assert not finds_the_copy()  # its 3-5 votes are as many as hundreds of chance cells get
     index.params = AudioMatchParams(prescreen=200)
     assert finds_the_copy()
-
-
-def test_quick_excess_stands_out_only_at_the_alignment() -> None:
-    rng = np.random.default_rng(3)
-    reference = random_peaks(rng, 3000, 3000)
-    keep = (reference.frames >= 1000) & (reference.frames < 1150)
-    query = Peaks(reference.frames[keep] - 1000, reference.pitches[keep])
-    aligned = quick_excess(query, reference, offset=1001.0, time_scale=1.0, pitch_shift=0.0)
-    wrong = quick_excess(query, reference, offset=2200.0, time_scale=1.0, pitch_shift=0.0)
-    assert aligned > 0.9 * len(query)
-    assert abs(wrong) < 5
 
 
 def test_a_vote_where_no_cell_reaches_the_minimum_gives_no_candidate() -> None:
