@@ -29,7 +29,7 @@ from swordnet.modalities.audio.payload import (
     encode_payload,
 )
 from swordnet.modalities.audio.peakmap import PeakMap, reverse_z
-from swordnet.modalities.audio.verify import quick_excess, verify_alignment
+from swordnet.modalities.audio.verify import matched_peaks, quick_excess, verify_alignment
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
 _ENVELOPE_NULL_SHIFTS = np.array([-251.0, -163.0, -97.0, -53.0, 53.0, 97.0, 163.0, 251.0])
@@ -200,19 +200,14 @@ class AudioIndex(SignalIndex):
         for voted in candidates:
             ref_id = table.ref_ids[voted.ref_slot]
             reference = self._peaks[ref_id]
-            # The grid is 2.5% apart and a real speed change falls in between: try scales
-            # around it (pivoting on the query's middle) and keep the best alignment.
-            tried = []
-            for candidate in _refinements(voted, middle):
-                verdict = verify_alignment(
-                    peaks,
-                    reference,
-                    offset=candidate.offset,
-                    time_scale=candidate.time_scale,
-                    pitch_shift=candidate.pitch_shift,
-                )
-                tried.append((verdict.matched, verdict, candidate))
-            _, verdict, candidate = max(tried, key=lambda entry: entry[0])
+            candidate = _best_refinement(peaks, reference, voted, middle)
+            verdict = verify_alignment(
+                peaks,
+                reference,
+                offset=candidate.offset,
+                time_scale=candidate.time_scale,
+                pitch_shift=candidate.pitch_shift,
+            )
             if verdict.z < self.params.min_z or verdict.matched < self.params.min_matched:
                 continue
             if envelopes.shape[0] == 0 or self._envelopes[ref_id].shape[0] == 0:
@@ -310,6 +305,22 @@ class AudioIndex(SignalIndex):
         if self._table is None:
             self._table = HashTable.build(self._peaks, self.params.reference_fanout)
         return self._table
+
+
+def _best_refinement(peaks: Peaks, reference: Peaks, voted: Candidate, middle: float) -> Candidate:
+    """The grid is 2.5% apart and a real speed change falls in between: try scales around
+    it (pivoting on the query's middle) and keep the alignment matching most peaks; only
+    that one is then verified against its null."""
+    tried = _refinements(voted, middle)
+    if len(tried) == 1:
+        return voted
+    matched = [
+        matched_peaks(
+            peaks, reference, offset=c.offset, time_scale=c.time_scale, pitch_shift=c.pitch_shift
+        )
+        for c in tried
+    ]
+    return tried[int(np.argmax(matched))]  # the first of equals, as the vote ordered them
 
 
 def _refinements(candidate: Candidate, middle: float) -> list[Candidate]:

@@ -8,6 +8,8 @@ audio (see ``hash_pairs``'s ``time_scale`` and ``pitch_shift``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import cv2
@@ -106,6 +108,19 @@ def analyse_query(
     return peaks, band_envelopes(spectrum), found
 
 
+@contextmanager
+def _one_opencv_thread() -> Iterator[None]:
+    """Run OpenCV on this thread only: on arrays this small its worker threads save no time,
+    and they spin on after each call, burning CPU time that the matching then pays for
+    (a 10 s query: 94 ms CPU with them, 76 ms without)."""
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(threads)
+
+
 def _band_bins() -> tuple[int, int]:
     low = int(np.ceil(PITCH_FLOOR_HZ * N_FFT / ANALYSIS_RATE))
     high = int(PITCH_CEILING_HZ * N_FFT / ANALYSIS_RATE)
@@ -119,7 +134,8 @@ def _band_prominence(spectrum: FloatArray) -> tuple[FloatArray, FloatArray]:
     band = spectrum[:, low - 1 : high + 2]
     # OpenCV's box and dilation filters give scipy.ndimage's uniform and maximum filters
     # (mode "nearest" is BORDER_REPLICATE) an order of magnitude faster.
-    prominence = band - cv2.blur(band, (41, 15), borderType=cv2.BORDER_REPLICATE)
+    with _one_opencv_thread():
+        prominence = band - cv2.blur(band, (41, 15), borderType=cv2.BORDER_REPLICATE)
     return band, prominence
 
 
@@ -138,7 +154,9 @@ def peaks_of_spectrum(spectrum: FloatArray, *, per_second: float) -> Peaks:
 
 def _pick_peaks(band: FloatArray, prominence: FloatArray, *, per_second: float) -> Peaks:
     low = _band_bins()[0]
-    is_max = band == cv2.dilate(band, _PEAK_NEIGHBOURHOOD, borderType=cv2.BORDER_REPLICATE)
+    with _one_opencv_thread():
+        neighbourhood_max = cv2.dilate(band, _PEAK_NEIGHBOURHOOD, borderType=cv2.BORDER_REPLICATE)
+    is_max = band == neighbourhood_max
     is_max[:, 0] = False
     is_max[:, -1] = False
     is_max &= (prominence > 6.0) & (band > SILENCE_DB)

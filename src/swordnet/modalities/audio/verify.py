@@ -92,6 +92,29 @@ def _z(matched: float, null: float) -> float:
     return (matched - null) / max(float(np.sqrt(null)), 1.5)
 
 
+def _best_local(
+    frames: np.ndarray, pitches: np.ndarray, reference: Peaks, offset: float
+) -> tuple[float, int]:
+    """The vote quantised the offset: the best of the five nearest frames is the alignment.
+    Returns it and the query peaks matched there."""
+    local = offset + np.array([0.0, -1.0, 1.0, -2.0, 2.0])
+    counts = _count_hits(frames, pitches, reference, local).sum(axis=1)
+    best = int(np.argmax(counts))
+    return float(local[best]), int(counts[best])
+
+
+def matched_peaks(
+    query: Peaks, reference: Peaks, *, offset: float, time_scale: float, pitch_shift: float
+) -> int:
+    """Query peaks landing on the reference at the alignment (``Verdict.matched``, without
+    the null): enough to choose between nearby alignments before verifying one."""
+    if len(query) == 0 or len(reference) == 0:
+        return 0
+    frames = query.frames.astype(np.float64) * time_scale
+    pitches = query.pitches.astype(np.float64) + pitch_shift
+    return _best_local(frames, pitches, reference, offset)[1]
+
+
 def verify_alignment(
     query: Peaks, reference: Peaks, *, offset: float, time_scale: float, pitch_shift: float
 ) -> Verdict:
@@ -100,10 +123,7 @@ def verify_alignment(
         return Verdict(0.0, 0, 0.0, 0.0, 0.0, 0.0, offset)
     frames = query.frames.astype(np.float64) * time_scale
     pitches = query.pitches.astype(np.float64) + pitch_shift
-    # The vote quantised the offset; the best of the three nearest frames is the alignment.
-    local = offset + np.array([0.0, -1.0, 1.0, -2.0, 2.0])
-    counts = _count_hits(frames, pitches, reference, local).sum(axis=1)
-    best = float(local[int(np.argmax(counts))])
+    best, _ = _best_local(frames, pitches, reference, offset)
     offsets = np.concatenate([[best], best + _NULL_SHIFTS, best + _NEAR_SHIFTS])
     hits = _count_hits(frames, pitches, reference, offsets)
     far = slice(1, 1 + _NULL_SHIFTS.size)
