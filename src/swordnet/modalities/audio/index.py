@@ -162,12 +162,12 @@ class AudioIndex(SignalIndex):
         return plain + self._assessed(peaks, witnesses, self._candidates(peaks, grid))
 
     def _candidates(self, peaks: Peaks, grid: list[tuple[float, float]]) -> list[Candidate]:
-        """The best voted alignments, re-ranked by the single peaks they match.
+        """The best voted alignments; with ``params.prescreen``, re-ranked by single peaks.
 
         In loud noise a copy's right cell gets 3-5 votes, as many as hundreds of chance
         cells: few of its peak *pairs* survive. Its single peaks still land on the
-        reference, so many more cells are voted than verified, and the ones whose peaks
-        stand out most from their neighbourhood go on.
+        reference, so the prescreen votes ``prescreen`` cells and passes on those whose
+        peaks stand out most from their neighbourhood (off by default, docs/audio.md).
         """
         table = self._hash_table()
         params = self.params

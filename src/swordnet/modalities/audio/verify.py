@@ -26,6 +26,16 @@ _NEAR_SHIFTS = np.array([-12, -8, -5, 5, 8, 12])
 
 
 _QUICK_NULL_SHIFTS = np.array([-163, -97, -53, 53, 97, 163])
+# The vote quantised the offset: the best of the five nearest frames is the alignment.
+_LOCAL_SHIFTS = np.array([0.0, -1.0, 1.0, -2.0, 2.0])
+
+
+def _mapped(query: Peaks, time_scale: float, pitch_shift: float) -> tuple[np.ndarray, np.ndarray]:
+    """The query's peak frames and pitches under the alignment's time scale and shift."""
+    return (
+        query.frames.astype(np.float64) * time_scale,
+        query.pitches.astype(np.float64) + pitch_shift,
+    )
 
 
 def quick_excess(
@@ -35,11 +45,11 @@ def quick_excess(
     offsets: a cheap first look that ranks many voted cells before the few are verified."""
     if len(query) == 0 or len(reference) == 0:
         return 0.0
-    frames = query.frames.astype(np.float64) * time_scale
-    pitches = query.pitches.astype(np.float64) + pitch_shift
-    offsets = offset + np.concatenate([[0.0, -1.0, 1.0, -2.0, 2.0], _QUICK_NULL_SHIFTS])
+    frames, pitches = _mapped(query, time_scale, pitch_shift)
+    offsets = offset + np.concatenate([_LOCAL_SHIFTS, _QUICK_NULL_SHIFTS])
     counts = _count_hits(frames, pitches, reference, offsets).sum(axis=1)
-    return float(counts[:5].max() - counts[5:].mean())
+    local = _LOCAL_SHIFTS.size
+    return float(counts[:local].max() - counts[local:].mean())
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +105,8 @@ def _z(matched: float, null: float) -> float:
 def _best_local(
     frames: np.ndarray, pitches: np.ndarray, reference: Peaks, offset: float
 ) -> tuple[float, int]:
-    """The vote quantised the offset: the best of the five nearest frames is the alignment.
-    Returns it and the query peaks matched there."""
-    local = offset + np.array([0.0, -1.0, 1.0, -2.0, 2.0])
+    """The best of the offsets next to ``offset`` and the query peaks matched there."""
+    local = offset + _LOCAL_SHIFTS
     counts = _count_hits(frames, pitches, reference, local).sum(axis=1)
     best = int(np.argmax(counts))
     return float(local[best]), int(counts[best])
@@ -110,9 +119,7 @@ def matched_peaks(
     the null): enough to choose between nearby alignments before verifying one."""
     if len(query) == 0 or len(reference) == 0:
         return 0
-    frames = query.frames.astype(np.float64) * time_scale
-    pitches = query.pitches.astype(np.float64) + pitch_shift
-    return _best_local(frames, pitches, reference, offset)[1]
+    return _best_local(*_mapped(query, time_scale, pitch_shift), reference, offset)[1]
 
 
 def verify_alignment(
@@ -121,8 +128,7 @@ def verify_alignment(
     """Score the alignment ``ref_frame = offset + time_scale * query_frame`` (and pitch)."""
     if len(query) == 0 or len(reference) == 0:
         return Verdict(0.0, 0, 0.0, 0.0, 0.0, 0.0, offset)
-    frames = query.frames.astype(np.float64) * time_scale
-    pitches = query.pitches.astype(np.float64) + pitch_shift
+    frames, pitches = _mapped(query, time_scale, pitch_shift)
     best, _ = _best_local(frames, pitches, reference, offset)
     offsets = np.concatenate([[best], best + _NULL_SHIFTS, best + _NEAR_SHIFTS])
     hits = _count_hits(frames, pitches, reference, offsets)
