@@ -14,7 +14,7 @@ from swordnet.modalities.audio import transforms as tf
 from swordnet.modalities.audio.decode import ANALYSIS_RATE
 from swordnet.modalities.audio.envelopes import BANDS, envelope_agreement
 from swordnet.modalities.audio.hashtable import HashTable
-from swordnet.modalities.audio.landmarks import Peaks
+from swordnet.modalities.audio.landmarks import MAX_DT, Peaks, hash_pairs
 from swordnet.modalities.audio.params import AudioMatchParams
 from swordnet.modalities.audio.payload import encode_payload
 from swordnet.modalities.audio.synth import synthetic_music
@@ -176,3 +176,42 @@ def test_a_vote_where_no_cell_reaches_the_minimum_gives_no_candidate() -> None:
     query = Peaks(reference.frames[keep], reference.pitches[keep])
     assert table.vote(query, [(1.0, 0.0)], AudioMatchParams())
     assert table.vote(query, [(1.0, 0.0)], AudioMatchParams(min_votes=10**6)) == []
+
+
+def test_time_step_tolerance_adds_each_pair_a_frame_shorter_and_longer() -> None:
+    peaks = random_peaks(np.random.default_rng(3), 400, 300)
+    exact = hash_pairs(peaks, fanout=5)
+    tolerant = hash_pairs(peaks, fanout=5, dt_tolerance=1)
+    dt_mask = (1 << 6) - 1
+    assert set(exact.hashes.tolist()) < set(tolerant.hashes.tolist())
+    assert tolerant.hashes.size < 3 * exact.hashes.size  # steps of 1 and MAX_DT - 1 lose one
+    steps = tolerant.hashes & dt_mask
+    assert steps.min() >= 1 and steps.max() < MAX_DT
+    # Each extra hash is an exact one with only its time step moved by one frame.
+    exact_by_rest = {(h >> 6, f) for h, f in zip(exact.hashes, exact.anchor_frames, strict=True)}
+    extra = tolerant.hashes[exact.hashes.size :]
+    assert all(
+        (h >> 6, f) in exact_by_rest
+        for h, f in zip(extra, tolerant.anchor_frames[exact.hashes.size :], strict=True)
+    )
+
+
+def test_a_copy_cut_between_frames_gets_more_votes_with_time_step_tolerance() -> None:
+    rng = np.random.default_rng(2)
+    references = {ref_id: scale_peaks(rng, 6000, 6000) for ref_id in range(20)}
+    copied = references[3]
+    inside = (copied.frames >= 2000) & (copied.frames < 2320)
+    # Cut half a frame off the reference's grid: each peak rounds to either neighbour.
+    frames = copied.frames[inside] - 2000 + rng.integers(0, 2, int(inside.sum()))
+    order = np.argsort(frames, kind="stable")
+    query = Peaks(frames[order].astype(np.int32), copied.pitches[inside][order])
+    table = HashTable.build(references, fanout=5)
+
+    def copy_votes(params: AudioMatchParams) -> int:
+        voted = table.vote(query, [(1.0, 0.0)], params)
+        return max(
+            (c.votes for c in voted if c.ref_slot == 3 and abs(c.offset - 2000) <= 3), default=0
+        )
+
+    exact = copy_votes(AudioMatchParams(dt_tolerance=0))
+    assert copy_votes(AudioMatchParams(dt_tolerance=1)) > 1.5 * exact

@@ -72,8 +72,15 @@ class HashTable:
         frame_parts: list[NDArray[np.float64]] = []
         grid_parts: list[NDArray[np.int64]] = []
         for point, (scale, shift) in enumerate(grid):
+            # The query as it is also votes with its time steps a frame either way (the
+            # grid's scaled frames are rounded anew at each point, which spreads them anyway).
+            as_is = scale == 1.0 and shift == 0.0
             pairs = hash_pairs(
-                peaks, fanout=params.query_fanout, time_scale=scale, pitch_shift=shift
+                peaks,
+                fanout=params.query_fanout,
+                time_scale=scale,
+                pitch_shift=shift,
+                dt_tolerance=params.dt_tolerance if as_is else 0,
             )
             keys_parts.append(pairs.hashes)
             frame_parts.append(pairs.anchor_frames)

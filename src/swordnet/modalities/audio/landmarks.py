@@ -194,12 +194,20 @@ class PairHashes:
 
 
 def hash_pairs(
-    peaks: Peaks, *, fanout: int, time_scale: float = 1.0, pitch_shift: float = 0.0
+    peaks: Peaks,
+    *,
+    fanout: int,
+    time_scale: float = 1.0,
+    pitch_shift: float = 0.0,
+    dt_tolerance: int = 0,
 ) -> PairHashes:
     """Pair each peak with the next ``fanout`` peaks in its target zone and hash each pair.
 
     ``time_scale`` and ``pitch_shift`` map the peaks first (frame * scale, pitch + shift):
-    the query side uses them to undo a speed, tempo or pitch change.
+    the query side uses them to undo a speed, tempo or pitch change. ``dt_tolerance`` also
+    emits each pair with its time step that many frames shorter and longer: a query cut
+    half a frame off the reference's grid, or in loud noise, rounds one of the two peaks
+    the other way, and the exact hash is then lost.
     """
     n = len(peaks)
     if n < 2:
@@ -222,4 +230,14 @@ def hash_pairs(
     step_code = np.rint(step[rows, cols] * 2.0).astype(np.int64) + _STEP_BIAS
     dt_code = dt[rows, cols].astype(np.int64)
     hashes = (anchor_pitch << (_STEP_BITS + _DT_BITS)) | (step_code << _DT_BITS) | dt_code
-    return PairHashes(hashes, frames[rows])
+    anchor_frames = frames[rows]
+    if dt_tolerance > 0:
+        base = hashes - dt_code
+        hash_parts, frame_parts = [hashes], [anchor_frames]
+        for change in range(-dt_tolerance, dt_tolerance + 1):
+            moved = dt_code + change
+            fits = (change != 0) & (moved >= 1) & (moved < MAX_DT)
+            hash_parts.append(base[fits] | moved[fits])
+            frame_parts.append(anchor_frames[fits])
+        hashes, anchor_frames = np.concatenate(hash_parts), np.concatenate(frame_parts)
+    return PairHashes(hashes, anchor_frames)

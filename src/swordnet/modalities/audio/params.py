@@ -23,6 +23,10 @@ class AudioMatchParams:
     query_fanout: int = 10
     time_scales: list[float] = field(default_factory=_default_time_scales)
     pitch_shifts: list[float] = field(default_factory=_default_pitch_shifts)
+    # The query as it is (no time scale or pitch shift) also votes with each pair's time step
+    # this many frames shorter and longer (landmarks.hash_pairs): in 0 dB noise peaks move
+    # by a frame, and a query cut between frames rounds them either way (docs/audio.md).
+    dt_tolerance: int = 1
     min_votes: int = 2
     candidates: int = 12
     # Voted alignments looked at (single peaks against a small null) to choose those
