@@ -75,6 +75,22 @@ def test_noise_weighted_envelopes_ignore_bands_the_noise_owns() -> None:
     assert abs(weighted[1]) < 0.3 and abs(weighted[2]) < 0.3
 
 
+def test_weights_resting_on_a_few_bands_do_not_lift_unrelated_music() -> None:
+    rng = np.random.default_rng(8)
+    reference = rng.integers(40, 120, (400, BANDS)).astype(np.uint8)
+    # Unrelated music, louder than the reference in all but two bands by 10 to 40 dB: the
+    # weighting would rest on those two, and here they happen to follow the reference.
+    query = rng.integers(60, 100, (100, BANDS)).astype(np.uint8)
+    query[:, 2:] += np.linspace(40, 100, BANDS - 2).astype(np.uint8)[None, :]
+    query[:, :2] = reference[100:200, :2]
+    offsets = np.array([300.0, 30.0, 600.0])
+    plain, weighted = envelope_agreement(
+        query, reference, offsets=offsets, time_scale=1.0, pitch_shift=0.0
+    )
+    assert plain[0] < 0.3
+    np.testing.assert_array_equal(weighted, plain)
+
+
 def test_envelope_agreement_skips_offsets_that_barely_overlap_the_reference() -> None:
     rng = np.random.default_rng(9)
     reference = rng.integers(60, 200, (100, BANDS)).astype(np.uint8)

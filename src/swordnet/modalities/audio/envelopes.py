@@ -20,6 +20,9 @@ ENVELOPE_HOP = 3  # STFT frames per envelope frame: 96 ms
 _LOW_HZ, _HIGH_HZ = 200.0, 3800.0
 BAND_SEMITONES = 12.0 * float(np.log2(_HIGH_HZ / _LOW_HZ)) / BANDS
 _NOISE_EXCESS_DB = 6.0  # a band this much louder (re the reference) than the cleanest weighs 1/e
+# Weights resting on fewer bands than this (effective count) say more about chance than about
+# noise: the weighted row then repeats the plain one (docs/audio.md, "What is weak").
+MIN_WEIGHTED_BANDS = 5.0
 _DB_TO_LN = np.float32(np.log(10.0) / 10.0)  # power = exp(dB * this)
 _DB_FLOOR = -100.0  # stored as uint8 in half-decibel steps above this
 
@@ -58,8 +61,9 @@ def envelope_agreement(
     Row 0 is the plain mean over bands; row 1 weighs each band by how much the music still
     dominates it (noise adds power, so those are the bands where the query is least louder
     than the reference), with weights fixed at the first offset so that the other offsets
-    are judged on the same bands. ``offsets`` are in STFT frames, as in
-    ``ref_frame = offset + time_scale * query_frame``; ``query`` holds the query's envelope
+    are judged on the same bands, and only when they spread over at least
+    ``MIN_WEIGHTED_BANDS`` bands (row 1 repeats row 0 otherwise). ``offsets`` are in STFT
+    frames, as in ``ref_frame = offset + time_scale * query_frame``; ``query`` holds the query's envelope
     rows from ``first_row`` on. An offset that overlaps the reference by fewer than 8 rows
     scores 0.
     """
@@ -95,5 +99,11 @@ def envelope_agreement(
     excess = (q_mean[0] - ref_mean[0]) / 2.0  # half dB -> dB, at the first judged offset
     weights = np.exp(-(excess - excess.min()) / _NOISE_EXCESS_DB)
     result[0, judged] = correlations.mean(axis=1)
-    result[1, judged] = (correlations * weights).sum(axis=1) / weights.sum()
+    # Noise spreads over many bands; unrelated music whose level merely differs from the
+    # reference's leaves two or three "clean" bands by chance, and their correlations are
+    # as noisy as two or three numbers are.
+    if weights.sum() ** 2 / float(np.square(weights).sum()) < MIN_WEIGHTED_BANDS:
+        result[1, judged] = result[0, judged]
+    else:
+        result[1, judged] = (correlations * weights).sum(axis=1) / weights.sum()
     return result
