@@ -63,9 +63,9 @@ def envelope_agreement(
     than the reference), with weights fixed at the first offset so that the other offsets
     are judged on the same bands, and only when they spread over at least
     ``MIN_WEIGHTED_BANDS`` bands (row 1 repeats row 0 otherwise). ``offsets`` are in STFT
-    frames, as in ``ref_frame = offset + time_scale * query_frame``; ``query`` holds the query's envelope
-    rows from ``first_row`` on. An offset that overlaps the reference by fewer than 8 rows
-    scores 0.
+    frames, as in ``ref_frame = offset + time_scale * query_frame``; ``query`` holds the
+    query's envelope rows from ``first_row`` on. An offset that overlaps the reference by
+    fewer than 8 rows scores 0.
     """
     result = np.zeros((2, offsets.size))
     if query.shape[0] < 8 or reference.shape[0] < 8:
