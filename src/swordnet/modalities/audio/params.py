@@ -41,7 +41,7 @@ class AudioMatchParams:
     min_evidence: float = 5.8
     # ... for alignments of the query as it is (no time scale or pitch shift): the grid's
     # extra tries lift unrelated music higher by chance, so the plain pass has its own bar,
-    # set above every plain calibration negative (highest 5.30, docs/audio.md).
+    # set above every plain calibration negative (highest 5.30 then, 4.07 now; docs/audio.md).
     min_evidence_plain: float = 5.5
     # The peak strength above is first raised by this many times the z of the reference's
     # peaks in the query's peak map (peakmap.py; queries fingerprinted with a map only).
