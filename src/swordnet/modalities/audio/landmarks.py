@@ -234,9 +234,9 @@ def hash_pairs(
     if dt_tolerance > 0:
         base = hashes - dt_code
         hash_parts, frame_parts = [hashes], [anchor_frames]
-        for change in range(-dt_tolerance, dt_tolerance + 1):
+        for change in [*range(-dt_tolerance, 0), *range(1, dt_tolerance + 1)]:
             moved = dt_code + change
-            fits = (change != 0) & (moved >= 1) & (moved < MAX_DT)
+            fits = (moved >= 1) & (moved < MAX_DT)
             hash_parts.append(base[fits] | moved[fits])
             frame_parts.append(anchor_frames[fits])
         hashes, anchor_frames = np.concatenate(hash_parts), np.concatenate(frame_parts)
