@@ -400,6 +400,8 @@ def dump_candidates(
                 "envelope_lift": round(verdict.envelope_lift, 4),
                 "weighted_lift": round(verdict.weighted_lift, 4),
                 "reverse_z": round(verdict.reverse_z, 3),
+                "phase_coherence": round(verdict.phase_coherence, 3),
+                "phase_null": round(verdict.phase_null, 3),
                 "votes": candidate.votes,
                 "time_scale": round(candidate.time_scale, 4),
                 "pitch_shift": round(candidate.pitch_shift, 4),

@@ -52,8 +52,10 @@ def required_evidence(assessment: Assessment, params: AudioMatchParams) -> float
 def evidence(assessment: Assessment, params: AudioMatchParams) -> float:
     """The candidate's evidence; a match needs ``required_evidence``."""
     strength = assessment.peak_strength
+    # The query kept the reference's phase: only a copy of this recording does that.
+    phased = params.min_evidence_plain * assessment.verdict.phase_excess / params.min_phase
     if not assessment.has_envelopes:
-        return strength * params.min_evidence / PEAKS_ONLY_Z
+        return max(strength * params.min_evidence / PEAKS_ONLY_Z, phased)
     verdict = assessment.verdict
     witnessed = strength + params.reverse_weight * max(verdict.reverse_z, 0.0)
     lift = max(verdict.envelope_lift, verdict.weighted_lift, 0.0)
@@ -66,4 +68,4 @@ def evidence(assessment: Assessment, params: AudioMatchParams) -> float:
     )
     if strength >= PEAKS_ONLY_Z and seen_from_reference:
         found = max(found, params.min_evidence * assessment.share / params.min_share)
-    return found
+    return max(found, phased)

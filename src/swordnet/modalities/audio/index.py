@@ -23,12 +23,13 @@ from swordnet.modalities.audio.hashtable import HashTable
 from swordnet.modalities.audio.landmarks import FRAME_SECONDS, Peaks
 from swordnet.modalities.audio.params import AudioMatchParams, Candidate, scale_grid
 from swordnet.modalities.audio.payload import (
+    AudioPayload,
     Envelopes,
-    decode_payload,
-    decode_query_payload,
+    decode_all,
     encode_payload,
 )
 from swordnet.modalities.audio.peakmap import PeakMap, reverse_z
+from swordnet.modalities.audio.phase import PhasePoints, PhaseWitness, QueryPhases, phase_witness
 from swordnet.modalities.audio.verify import matched_peaks, quick_excess, verify_alignment
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
@@ -43,12 +44,13 @@ class AudioIndex(SignalIndex):
         self.params = params or AudioMatchParams()
         self._peaks: dict[int, Peaks] = {}
         self._envelopes: dict[int, Envelopes] = {}
+        self._points: dict[int, PhasePoints] = {}  # empty for payloads from before SNA4
         self._durations: dict[int, float] = {}
         self._table: HashTable | None = None
 
     # -- contents ----------------------------------------------------------------------
     def add(self, ref_id: int, fingerprint: Fingerprint) -> None:
-        self._peaks[ref_id], self._envelopes[ref_id] = decode_payload(fingerprint.payload)
+        self._store(ref_id, decode_all(fingerprint.payload))
         self._durations[ref_id] = float(fingerprint.length)
         self._table = None
 
@@ -56,7 +58,12 @@ class AudioIndex(SignalIndex):
         if self._peaks.pop(ref_id, None) is not None:
             self._durations.pop(ref_id, None)
             self._envelopes.pop(ref_id, None)
+            self._points.pop(ref_id, None)
             self._table = None
+
+    def _store(self, ref_id: int, payload: AudioPayload) -> None:
+        self._peaks[ref_id], self._envelopes[ref_id] = payload.peaks, payload.envelopes
+        self._points[ref_id] = payload.points or PhasePoints.empty()
 
     def ref_ids(self) -> set[int]:
         return set(self._peaks)
@@ -68,14 +75,17 @@ class AudioIndex(SignalIndex):
         """Bytes held in memory by the hash table and the reference peaks."""
         peaks = sum(p.frames.nbytes + p.pitches.nbytes for p in self._peaks.values())
         envelopes = sum(e.nbytes for e in self._envelopes.values())
-        return peaks + envelopes + self._hash_table().nbytes()
+        points = sum(p.nbytes for p in self._points.values())
+        return peaks + envelopes + points + self._hash_table().nbytes()
 
     # -- persistence -------------------------------------------------------------------
     def serialize(self) -> bytes:
         header = {"version": 1, "params": asdict(self.params), "refs": []}
         blobs: list[bytes] = []
         for ref_id in sorted(self._peaks):
-            blob = encode_payload(self._peaks[ref_id], self._envelopes[ref_id])
+            blob = encode_payload(
+                self._peaks[ref_id], self._envelopes[ref_id], points=self._points.get(ref_id)
+            )
             header["refs"].append([ref_id, self._durations[ref_id], len(blob)])  # type: ignore[attr-defined]
             blobs.append(blob)
         head = json.dumps(header).encode()
@@ -95,9 +105,7 @@ class AudioIndex(SignalIndex):
             index = cls(AudioMatchParams(**stored))
             position = 4 + head_size
             for ref_id, duration, size in header["refs"]:
-                peaks, envelopes = decode_payload(data[position : position + size])
-                index._peaks[int(ref_id)] = peaks
-                index._envelopes[int(ref_id)] = envelopes
+                index._store(int(ref_id), decode_all(data[position : position + size]))
                 index._durations[int(ref_id)] = float(duration)
                 position += size
         except (struct.error, ValueError, KeyError, TypeError) as error:
@@ -106,22 +114,20 @@ class AudioIndex(SignalIndex):
 
     # -- matching ----------------------------------------------------------------------
     def query(self, fingerprint: Fingerprint) -> list[IndexHit]:
-        peaks, envelopes, peak_map = decode_query_payload(fingerprint.payload)
-        if len(peaks) < self.params.min_matched or not self._peaks:
+        payload = decode_all(fingerprint.payload)
+        if len(payload.peaks) < self.params.min_matched or not self._peaks:
             return []
         best: dict[int, IndexHit] = {}
-        for chunk in _windows(peaks, int(self.params.window_seconds / FRAME_SECONDS)):
-            for hit in self._query_window(chunk, envelopes, peak_map):
+        for chunk in _windows(payload.peaks, int(self.params.window_seconds / FRAME_SECONDS)):
+            for hit in self._query_window(chunk, _witnesses(payload)):
                 if hit.ref_id not in best or hit.score > best[hit.ref_id].score:
                     best[hit.ref_id] = hit
         return sorted(best.values(), key=lambda hit: -hit.score)
 
-    def _query_window(
-        self, peaks: Peaks, envelopes: Envelopes, peak_map: PeakMap | None
-    ) -> list[IndexHit]:
+    def _query_window(self, peaks: Peaks, witnesses: Witnesses) -> list[IndexHit]:
         accepted = [
             (assessment, found)
-            for assessment in self._assess_window(peaks, envelopes, peak_map, always_grid=False)
+            for assessment in self._assess_window(peaks, witnesses, always_grid=False)
             if (found := evidence(assessment, self.params))
             >= required_evidence(assessment, self.params)
         ]
@@ -133,27 +139,22 @@ class AudioIndex(SignalIndex):
         Tries the scale and pitch grid even when the plain pass is sure, so that the
         benchmark's calibration sees every alignment the decision could meet.
         """
-        peaks, envelopes, peak_map = decode_query_payload(fingerprint.payload)
-        if len(peaks) < self.params.min_matched or not self._peaks:
+        payload = decode_all(fingerprint.payload)
+        if len(payload.peaks) < self.params.min_matched or not self._peaks:
             return []
         table = self._hash_table()
         found: list[tuple[int, Assessment]] = []
-        for chunk in _windows(peaks, int(self.params.window_seconds / FRAME_SECONDS)):
-            for assessment in self._assess_window(chunk, envelopes, peak_map, always_grid=True):
+        witnesses = _witnesses(payload)
+        for chunk in _windows(payload.peaks, int(self.params.window_seconds / FRAME_SECONDS)):
+            for assessment in self._assess_window(chunk, witnesses, always_grid=True):
                 found.append((table.ref_ids[assessment.candidate.ref_slot], assessment))
         return found
 
     def _assess_window(
-        self,
-        peaks: Peaks,
-        envelopes: Envelopes,
-        peak_map: PeakMap | None,
-        *,
-        always_grid: bool,
+        self, peaks: Peaks, witnesses: Witnesses, *, always_grid: bool
     ) -> list[Assessment]:
         if len(peaks) < self.params.min_matched:
             return []
-        witnesses = (envelopes, peak_map)
         plain = self._assessed(peaks, witnesses, self._candidates(peaks, [(1.0, 0.0)]))
         sure = max((evidence(a, self.params) for a in plain), default=0.0)
         if sure >= self.params.sure_evidence and not always_grid:
@@ -188,12 +189,9 @@ class AudioIndex(SignalIndex):
         return [voted[i] for i in order[: params.candidates]]
 
     def _assessed(
-        self,
-        peaks: Peaks,
-        witnesses: tuple[Envelopes, PeakMap | None],
-        candidates: list[Candidate],
+        self, peaks: Peaks, witnesses: Witnesses, candidates: list[Candidate]
     ) -> list[Assessment]:
-        envelopes, peak_map = witnesses
+        envelopes, peak_map, phases = witnesses
         table = self._hash_table()
         assessed: list[Assessment] = []
         middle = float(np.median(peaks.frames)) if len(peaks) else 0.0
@@ -208,8 +206,24 @@ class AudioIndex(SignalIndex):
                 time_scale=candidate.time_scale,
                 pitch_shift=candidate.pitch_shift,
             )
-            if verdict.z < self.params.min_z or verdict.matched < self.params.min_matched:
+            # A fourth witness for the query as it is: does it keep the reference's phase?
+            phase = PhaseWitness(0.0)
+            if phases is not None and _as_is(candidate):
+                phase = phase_witness(phases, self._points[ref_id], offset=verdict.offset)
+            weak_peaks = verdict.z < self.params.min_z or verdict.matched < self.params.min_matched
+            if weak_peaks and phase.excess < self.params.min_phase:
                 continue
+            if weak_peaks:
+                # Noise hid the peaks but not the phase: judge the envelopes and the peak map
+                # over the whole query, since too few peaks matched to say where it is.
+                verdict = replace(
+                    verdict,
+                    query_start_frame=float(peaks.frames[0]),
+                    query_end_frame=float(peaks.frames[-1]),
+                )
+            verdict = replace(
+                verdict, phase_coherence=phase.coherence, phase_null=phase.null_median
+            )
             if envelopes.shape[0] == 0 or self._envelopes[ref_id].shape[0] == 0:
                 # Peaks-only payloads have no second witness (decision.py is stricter then).
                 assessed.append(Assessment(candidate, verdict, len(peaks), has_envelopes=False))
@@ -294,6 +308,8 @@ class AudioIndex(SignalIndex):
                     "envelope_lift": round(verdict.envelope_lift, 3),
                     "weighted_lift": round(verdict.weighted_lift, 3),
                     "reverse_z": round(verdict.reverse_z, 2),
+                    "phase_coherence": round(verdict.phase_coherence, 2),
+                    "phase_null": round(verdict.phase_null, 2),
                     "votes": candidate.votes,
                     "time_scale": candidate.time_scale,
                     "pitch_shift_semitones": candidate.pitch_shift,
@@ -305,6 +321,18 @@ class AudioIndex(SignalIndex):
         if self._table is None:
             self._table = HashTable.build(self._peaks, self.params.reference_fanout)
         return self._table
+
+
+Witnesses = tuple[Envelopes, PeakMap | None, QueryPhases | None]
+
+
+def _witnesses(payload: AudioPayload) -> Witnesses:
+    phases = payload.phases if payload.phases is not None and payload.phases.size else None
+    return payload.envelopes, payload.peak_map, phases
+
+
+def _as_is(candidate: Candidate) -> bool:
+    return candidate.time_scale == 1.0 and candidate.pitch_shift == 0.0
 
 
 def _best_refinement(peaks: Peaks, reference: Peaks, voted: Candidate, middle: float) -> Candidate:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -18,6 +19,9 @@ import scipy.fft
 from numpy.typing import NDArray
 
 from swordnet.modalities.audio.decode import ANALYSIS_RATE
+
+if TYPE_CHECKING:
+    from swordnet.modalities.audio.phase import PhasePoints, QueryPhases
 
 N_FFT = 1024  # 128 ms at 8 kHz: 7.8 Hz bins, fine enough to place peaks within a semitone
 HOP = 256  # 32 ms per frame
@@ -57,17 +61,37 @@ class Peaks:
 
 
 def _log_spectrogram(pcm: FloatArray) -> FloatArray:
+    return _spectrogram(pcm, with_phase=False)[0]
+
+
+def _spectrogram(pcm: FloatArray, *, with_phase: bool) -> tuple[FloatArray, NDArray[np.uint8]]:
+    """dB spectrogram (frames, bins) and, if asked, the phase of the band's bins (see
+    ``_band_bins``, plus the guard bin either side) in 1/256 turns, referred to each frame's
+    centre (so that a steady tone has the same phase in the bins around it)."""
+    low, high = _band_bins()
+    phases = np.zeros((0, high - low + 3), np.uint8)
     if pcm.size < N_FFT:
-        return np.zeros((0, N_FFT // 2 + 1), np.float32)
+        return np.zeros((0, N_FFT // 2 + 1), np.float32), phases
     frames = np.lib.stride_tricks.sliding_window_view(pcm, N_FFT)[::HOP]
     window = np.hanning(N_FFT).astype(np.float32)
     # dB relative to a full-scale sine through this window.
     scale = np.float32(1.0 / (float(window.sum()) / 2.0) ** 2)
     result = np.empty((frames.shape[0], N_FFT // 2 + 1), np.float32)
+    if with_phase:
+        from swordnet.modalities.audio.phase import REFERENCE_STEPS, quantise
+
+        phases = np.empty((frames.shape[0], high - low + 3), np.uint8)
+        # Moving the time origin from the frame's start to its centre (N_FFT / 2 samples)
+        # turns bin k by pi k: half a turn on odd bins.
+        centre = ((np.arange(low - 1, high + 2) % 2) * (REFERENCE_STEPS // 2)).astype(np.uint8)
     # In blocks that stay in cache, and in single precision (scipy keeps float32, numpy
     # would not): together about three times faster than one pass over the whole signal.
     for start in range(0, frames.shape[0], _BLOCK_FRAMES):
         spectrum = scipy.fft.rfft(frames[start : start + _BLOCK_FRAMES] * window, axis=1)
+        if with_phase:
+            band = spectrum[:, low - 1 : high + 2]
+            turned = quantise(np.arctan2(band.imag, band.real), REFERENCE_STEPS) + centre
+            phases[start : start + _BLOCK_FRAMES] = turned  # uint8 wraps: modulo one turn
         power = np.square(spectrum.real)
         power += np.square(spectrum.imag)
         power *= scale
@@ -75,7 +99,7 @@ def _log_spectrogram(pcm: FloatArray) -> FloatArray:
         block = result[start : start + _BLOCK_FRAMES]
         np.log10(power, out=block)
         block *= np.float32(10.0)
-    return result
+    return result, phases
 
 
 def find_peaks(pcm: FloatArray, *, per_second: float) -> Peaks:
@@ -90,22 +114,49 @@ def analyse(pcm: FloatArray, *, per_second: float) -> tuple[Peaks, NDArray[np.ui
     return peaks_of_spectrum(spectrum, per_second=per_second), band_envelopes(spectrum)
 
 
+def analyse_reference(
+    pcm: FloatArray, *, per_second: float
+) -> tuple[Peaks, NDArray[np.uint8], PhasePoints]:
+    """Peaks, band envelopes and the phase points (see ``phase``) of a reference."""
+    from swordnet.modalities.audio.envelopes import band_envelopes
+    from swordnet.modalities.audio.phase import POINTS_PER_SECOND, PhasePoints
+
+    spectrum, phases = _spectrogram(pcm, with_phase=True)
+    if spectrum.shape[0] < 3:
+        return Peaks.empty(), band_envelopes(spectrum), PhasePoints.empty()
+    band, prominence = _band_prominence(spectrum)
+    is_max = _local_maxima(band, prominence)
+    peaks = _pick_peaks(band, prominence, per_second=per_second, is_max=is_max)
+    frames, columns = _pick_cells(is_max, prominence, per_second=POINTS_PER_SECOND)
+    points = PhasePoints(
+        frames.astype(np.int32),
+        (columns + _band_bins()[0] - 1).astype(np.int16),
+        phases[frames, columns],
+    )
+    return peaks, band_envelopes(spectrum), points
+
+
 def analyse_query(
     pcm: FloatArray, *, per_second: float
-) -> tuple[Peaks, NDArray[np.uint8], NDArray[np.uint8]]:
-    """Peaks, band envelopes and the peak map (see ``peakmap``) of a query."""
+) -> tuple[Peaks, NDArray[np.uint8], NDArray[np.uint8], QueryPhases]:
+    """Peaks, band envelopes, the peak map (see ``peakmap``) and the phases (see ``phase``)
+    of a query."""
     from swordnet.modalities.audio.envelopes import band_envelopes
     from swordnet.modalities.audio.peakmap import peak_map
+    from swordnet.modalities.audio.phase import QUERY_STEPS, REFERENCE_STEPS, QueryPhases
 
-    spectrum = _log_spectrogram(pcm)
+    spectrum, phases = _spectrogram(pcm, with_phase=True)
     if spectrum.shape[0] < 3:
-        return Peaks.empty(), band_envelopes(spectrum), np.zeros((0, 0), np.uint8)
+        empty = np.zeros((0, 0), np.uint8)
+        return Peaks.empty(), band_envelopes(spectrum), empty, QueryPhases.empty()
     band, prominence = _band_prominence(spectrum)
     peaks = _pick_peaks(band, prominence, per_second=per_second)
     # The band starts one bin below the floor; the map drops that guard bin.
     low = _band_bins()[0]
     found = peak_map(prominence[:, 1:], first_bin=low, n_fft=N_FFT, floor_hz=PITCH_FLOOR_HZ)
-    return peaks, band_envelopes(spectrum), found
+    ratio = REFERENCE_STEPS // QUERY_STEPS
+    coarse = ((phases.astype(np.uint16) + ratio // 2) // ratio % QUERY_STEPS).astype(np.uint8)
+    return peaks, band_envelopes(spectrum), found, QueryPhases(coarse, low - 1)
 
 
 @contextmanager
@@ -152,21 +203,43 @@ def peaks_of_spectrum(spectrum: FloatArray, *, per_second: float) -> Peaks:
     return _pick_peaks(band, prominence, per_second=per_second)
 
 
-def _pick_peaks(band: FloatArray, prominence: FloatArray, *, per_second: float) -> Peaks:
-    low = _band_bins()[0]
+def _local_maxima(band: FloatArray, prominence: FloatArray) -> NDArray[np.bool_]:
+    """Cells that are the highest of their neighbourhood, prominent and above silence."""
     with _one_opencv_thread():
         neighbourhood_max = cv2.dilate(band, _PEAK_NEIGHBOURHOOD, borderType=cv2.BORDER_REPLICATE)
-    is_max = band == neighbourhood_max
+    is_max: NDArray[np.bool_] = band == neighbourhood_max
     is_max[:, 0] = False
     is_max[:, -1] = False
     is_max &= (prominence > 6.0) & (band > SILENCE_DB)
+    return is_max
+
+
+def _pick_cells(
+    is_max: NDArray[np.bool_], prominence: FloatArray, *, per_second: float
+) -> tuple[IntArray, IntArray]:
+    """(frames, band columns) of the most prominent maxima, ``per_second`` per 1 s block."""
     frames, bins = np.nonzero(is_max)
     if frames.size == 0:
-        return Peaks.empty()
+        return frames.astype(np.int64), bins.astype(np.int64)
     strength = prominence[frames, bins]
     block = frames // max(1, round(1.0 / FRAME_SECONDS))
     keep = _top_per_block(block, strength, max(1, round(per_second)))
-    frames, bins = frames[keep], bins[keep]
+    return frames[keep].astype(np.int64), bins[keep].astype(np.int64)
+
+
+def _pick_peaks(
+    band: FloatArray,
+    prominence: FloatArray,
+    *,
+    per_second: float,
+    is_max: NDArray[np.bool_] | None = None,
+) -> Peaks:
+    low = _band_bins()[0]
+    if is_max is None:
+        is_max = _local_maxima(band, prominence)
+    frames, bins = _pick_cells(is_max, prominence, per_second=per_second)
+    if frames.size == 0:
+        return Peaks.empty()
     # Parabolic interpolation puts each peak between bins: pitch is then continuous.
     left, centre, right = band[frames, bins - 1], band[frames, bins], band[frames, bins + 1]
     curvature = left - 2.0 * centre + right

@@ -53,6 +53,11 @@ class AudioMatchParams:
     # loop or figure shared by two tracks matches peaks, not the rest of the reference.
     min_share_reverse_z: float = 2.7
     min_matched: int = 10
+    # Phase witness (phase.py), for the query as it is: coherence above its median at wrong
+    # offsets. At this excess a candidate is a match on its own (evidence
+    # min_evidence_plain * excess / min_phase), even where too few peaks matched to pass
+    # min_z; set on held-out calibration negatives (docs/audio.md).
+    min_phase: float = 24.0
     sure_evidence: float = 12.0  # a first-pass match this strong skips the scale/pitch grid
     window_seconds: float = 30.0  # long queries are matched window by window
     # Hashes held more than this many times the average are skipped at query time: they say

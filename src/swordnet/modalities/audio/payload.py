@@ -1,13 +1,16 @@
 """Compact bytes for a fingerprint: peaks (frame deltas, pitches in hundredths of a semitone),
-band envelopes and, for queries, the peak map (``peakmap``), zlib-compressed.
+band envelopes and, for queries, the peak map (``peakmap``), zlib-compressed; since SNA4,
+the phase witness's data too (``phase``): a reference's phase points, a query's phases.
 
 ``SNA2`` payloads have no peak map (references, and queries fingerprinted before it existed);
-``SNA3`` payloads add one. Both decode."""
+``SNA3`` payloads add one; ``SNA4`` payloads carry phases (and a peak map if a query). All
+decode; a payload without phases leaves the phase witness silent."""
 
 from __future__ import annotations
 
 import struct
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,62 +19,145 @@ from swordnet.domain.errors import CorruptMediaError
 from swordnet.modalities.audio.envelopes import BANDS
 from swordnet.modalities.audio.landmarks import Peaks
 from swordnet.modalities.audio.peakmap import PeakMap
+from swordnet.modalities.audio.phase import QUERY_STEPS, PhasePoints, QueryPhases
 
 _MAGIC = b"SNA2"
 _MAGIC_WITH_MAP = b"SNA3"
+_MAGIC_WITH_PHASE = b"SNA4"
 _HEADER = struct.Struct("<4sII")
 _MAP_HEADER = struct.Struct("<II")  # after _HEADER in SNA3: map frames, map columns
+# After _HEADER in SNA4: map frames, map columns, phase points, query phase frames, query
+# phase bins, the first of those bins.
+_PHASE_HEADER = struct.Struct("<IIIIII")
 
 Envelopes = NDArray[np.uint8]
 
 
-def encode_payload(peaks: Peaks, envelopes: Envelopes, peak_map: PeakMap | None = None) -> bytes:
+@dataclass(frozen=True, slots=True)
+class AudioPayload:
+    peaks: Peaks
+    envelopes: Envelopes
+    peak_map: PeakMap | None = None  # queries only
+    points: PhasePoints | None = None  # references (SNA4; None when there are none)
+    phases: QueryPhases | None = None  # queries (SNA4; None when there are none)
+
+
+def encode_payload(
+    peaks: Peaks,
+    envelopes: Envelopes,
+    peak_map: PeakMap | None = None,
+    *,
+    points: PhasePoints | None = None,
+    phases: QueryPhases | None = None,
+) -> bytes:
     deltas = np.diff(peaks.frames, prepend=0).astype("<u4")
     cents = np.rint(peaks.pitches * 100.0).clip(0, 65535).astype("<u2")
     body = deltas.tobytes() + cents.tobytes() + np.ascontiguousarray(envelopes).tobytes()
-    if peak_map is None or peak_map.size == 0:
-        return _HEADER.pack(_MAGIC, len(peaks), envelopes.shape[0]) + zlib.compress(body, 6)
-    head = _HEADER.pack(_MAGIC_WITH_MAP, len(peaks), envelopes.shape[0])
-    head += _MAP_HEADER.pack(*peak_map.shape)
-    body += np.ascontiguousarray(peak_map, np.uint8).tobytes()
+    has_map = peak_map is not None and peak_map.size > 0
+    if (points is None or len(points) == 0) and (phases is None or phases.size == 0):
+        if not has_map:
+            return _HEADER.pack(_MAGIC, len(peaks), envelopes.shape[0]) + zlib.compress(body, 6)
+        assert peak_map is not None
+        head = _HEADER.pack(_MAGIC_WITH_MAP, len(peaks), envelopes.shape[0])
+        head += _MAP_HEADER.pack(*peak_map.shape)
+        body += np.ascontiguousarray(peak_map, np.uint8).tobytes()
+        return head + zlib.compress(body, 6)
+    map_shape = peak_map.shape if peak_map is not None and has_map else (0, 0)
+    points = points or PhasePoints.empty()
+    phases = phases or QueryPhases.empty()
+    head = _HEADER.pack(_MAGIC_WITH_PHASE, len(peaks), envelopes.shape[0])
+    head += _PHASE_HEADER.pack(*map_shape, len(points), *phases.steps.shape, phases.first_bin)
+    if has_map:
+        assert peak_map is not None
+        body += np.ascontiguousarray(peak_map, np.uint8).tobytes()
+    body += np.diff(points.frames, prepend=0).astype("<u4").tobytes()
+    body += points.bins.astype("<u2").tobytes() + points.phases.astype(np.uint8).tobytes()
+    body += _pack_nibbles(phases.steps).tobytes()
     return head + zlib.compress(body, 6)
 
 
+def _pack_nibbles(steps: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Two 4-bit phase steps per byte (rows padded to an even length)."""
+    frames, bins = steps.shape
+    padded = np.zeros((frames, bins + bins % 2), np.uint8)
+    padded[:, :bins] = steps
+    packed: NDArray[np.uint8] = (padded[:, 0::2] | (padded[:, 1::2] << 4)).astype(np.uint8)
+    return packed
+
+
+def _unpack_nibbles(packed: NDArray[np.uint8], bins: int) -> NDArray[np.uint8]:
+    steps = np.empty((packed.shape[0], packed.shape[1] * 2), np.uint8)
+    steps[:, 0::2] = packed & (QUERY_STEPS - 1)
+    steps[:, 1::2] = packed >> 4
+    return steps[:, :bins]
+
+
 def decode_payload(data: bytes) -> tuple[Peaks, Envelopes]:
-    peaks, envelopes, _ = decode_query_payload(data)
-    return peaks, envelopes
+    found = decode_all(data)
+    return found.peaks, found.envelopes
 
 
 def decode_query_payload(data: bytes) -> tuple[Peaks, Envelopes, PeakMap | None]:
     """Peaks, envelopes and the peak map (None in payloads without one)."""
+    found = decode_all(data)
+    return found.peaks, found.envelopes, found.peak_map
+
+
+def decode_all(data: bytes) -> AudioPayload:
+    """Everything a payload of any version carries."""
     if len(data) < _HEADER.size:
         raise CorruptMediaError("audio fingerprint payload is truncated")
     magic, count, frames = _HEADER.unpack_from(data)
-    if magic not in (_MAGIC, _MAGIC_WITH_MAP):
+    if magic not in (_MAGIC, _MAGIC_WITH_MAP, _MAGIC_WITH_PHASE):
         raise CorruptMediaError("not an audio fingerprint payload")
-    start, map_shape = _HEADER.size, (0, 0)
-    if magic == _MAGIC_WITH_MAP:
-        if len(data) < _HEADER.size + _MAP_HEADER.size:
+    start, map_shape, extra = _HEADER.size, (0, 0), (0, 0, 0, 0)
+    if magic != _MAGIC:
+        layout = _MAP_HEADER if magic == _MAGIC_WITH_MAP else _PHASE_HEADER
+        if len(data) < _HEADER.size + layout.size:
             raise CorruptMediaError("audio fingerprint payload is truncated")
-        map_shape = _MAP_HEADER.unpack_from(data, _HEADER.size)
-        start += _MAP_HEADER.size
+        fields = layout.unpack_from(data, _HEADER.size)
+        map_shape, extra = fields[:2], (*fields[2:], 0, 0, 0, 0)[:4]
+        start += layout.size
+    points_count, phase_frames, phase_bins, first_bin = extra
     try:
         body = zlib.decompress(data[start:])
     except zlib.error as error:
         raise CorruptMediaError(f"audio fingerprint payload is damaged ({error})") from None
     map_size = map_shape[0] * map_shape[1]
-    if len(body) != count * 6 + frames * BANDS + map_size:
+    packed_size = phase_frames * ((phase_bins + 1) // 2)
+    expected = count * 6 + frames * BANDS + map_size + points_count * 7 + packed_size
+    if len(body) != expected:
         raise CorruptMediaError("audio fingerprint payload has the wrong length")
     deltas = np.frombuffer(body, "<u4", count)
     cents = np.frombuffer(body, "<u2", count, offset=count * 4)
     envelopes = np.frombuffer(body, np.uint8, frames * BANDS, offset=count * 6)
     frames_of_peaks = np.cumsum(deltas.astype(np.int64)).astype(np.int32)
     peaks = Peaks(frames_of_peaks, cents.astype(np.float32) / 100.0)
+    position = count * 6 + frames * BANDS
     found: PeakMap | None = None
     if map_size:
-        found = np.frombuffer(body, np.uint8, map_size, offset=count * 6 + frames * BANDS)
-        found = found.reshape(map_shape)
-    return peaks, envelopes.reshape(frames, BANDS), found
+        found = np.frombuffer(body, np.uint8, map_size, offset=position).reshape(map_shape)
+    position += map_size
+    points: PhasePoints | None = None
+    phases: QueryPhases | None = None
+    if magic == _MAGIC_WITH_PHASE:
+        point_frames = np.frombuffer(body, "<u4", points_count, offset=position)
+        position += points_count * 4
+        bins = np.frombuffer(body, "<u2", points_count, offset=position)
+        position += points_count * 2
+        values = np.frombuffer(body, np.uint8, points_count, offset=position)
+        position += points_count
+        if points_count:
+            points = PhasePoints(
+                np.cumsum(point_frames.astype(np.int64)).astype(np.int32),
+                bins.astype(np.int16),
+                values.copy(),
+            )
+        if phase_frames:
+            packed = np.frombuffer(body, np.uint8, packed_size, offset=position)
+            packed = packed.reshape(phase_frames, (phase_bins + 1) // 2)
+            phases = QueryPhases(_unpack_nibbles(packed, phase_bins), int(first_bin))
+    return AudioPayload(peaks, envelopes.reshape(frames, BANDS), found, points, phases)
 
 
 def decode_peaks(data: bytes) -> Peaks:

@@ -18,7 +18,7 @@ from swordnet.modalities.audio.decode import (
 )
 from swordnet.modalities.audio.envelopes import BANDS
 from swordnet.modalities.audio.index import AudioIndex
-from swordnet.modalities.audio.landmarks import Peaks, analyse, analyse_query
+from swordnet.modalities.audio.landmarks import Peaks, analyse_query, analyse_reference
 from swordnet.modalities.audio.params import AudioMatchParams
 from swordnet.modalities.audio.payload import encode_payload
 from swordnet.modalities.audio.synth import synthetic_music
@@ -100,11 +100,12 @@ class AudioSignal(SignalType):
             self.reference_peaks_per_second if role == "reference" else self.query_peaks_per_second
         )
         peaks, envelopes = Peaks.empty(), np.zeros((0, BANDS), np.uint8)
-        found_map = None  # only queries carry a peak map: references stay small
+        # Only queries carry a peak map and dense phases; references keep phase points.
+        found_map, points, phases = None, None, None
         if seconds >= MIN_SECONDS and role == "reference":
-            peaks, envelopes = analyse(pcm, per_second=density)
+            peaks, envelopes, points = analyse_reference(pcm, per_second=density)
         elif seconds >= MIN_SECONDS:
-            peaks, envelopes, found_map = analyse_query(pcm, per_second=density)
+            peaks, envelopes, found_map, phases = analyse_query(pcm, per_second=density)
         if role == "reference" and len(peaks) < self.params.min_matched:
             raise AudioTooShortError(
                 f"{name}: {seconds:.1f} s of audio with too little sound to fingerprint"
@@ -112,7 +113,7 @@ class AudioSignal(SignalType):
         return Fingerprint(
             signal=self.name,
             version=self.version,
-            payload=encode_payload(peaks, envelopes, found_map),
+            payload=encode_payload(peaks, envelopes, found_map, points=points, phases=phases),
             length=round(seconds, 3),
             unit="s",
             meta={"peaks": len(peaks), "role": role, "rate": ANALYSIS_RATE},

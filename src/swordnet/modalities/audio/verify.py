@@ -66,6 +66,12 @@ class Verdict:
     envelope_lift: float = 0.0
     weighted_lift: float = 0.0
     reverse_z: float = 0.0  # the reference's peaks in the query's peak map (peakmap.py)
+    phase_coherence: float = 0.0  # the query keeps the reference's phase (phase.py)
+    phase_null: float = 0.0  # ... the same at wrong offsets (median)
+
+    @property
+    def phase_excess(self) -> float:
+        return self.phase_coherence - self.phase_null
 
 
 def _count_hits(
