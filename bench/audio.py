@@ -347,7 +347,8 @@ def run_queries(
 DUMP_FIELDS = [
     "query", "condition", "duration", "kind", "track", "reference", "correct",
     "z", "z_halves", "z_near", "matched", "null_mean", "near_null", "query_peaks", "share",
-    "envelope_lift", "weighted_lift", "reverse_z", "votes", "time_scale", "pitch_shift",
+    "envelope_lift", "weighted_lift", "reverse_z", "phase_coherence", "phase_null", "votes",
+    "time_scale", "pitch_shift",
     "evidence", "env_std", "map_mean", "map_top", "peak_prom",
 ]  # fmt: skip
 

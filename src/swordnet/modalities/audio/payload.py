@@ -3,8 +3,9 @@ band envelopes and, for queries, the peak map (``peakmap``), zlib-compressed; si
 the phase witness's data too (``phase``): a reference's phase points, a query's phases.
 
 ``SNA2`` payloads have no peak map (references, and queries fingerprinted before it existed);
-``SNA3`` payloads add one; ``SNA4`` payloads carry phases (and a peak map if a query). All
-decode; a payload without phases leaves the phase witness silent."""
+``SNA3`` payloads add one; ``SNA4`` payloads carry phases (and a peak map if a query): a
+query's phases, packed two to a byte, come uncompressed before the zlib stream. All decode;
+a payload without phases leaves the phase witness silent."""
 
 from __future__ import annotations
 
@@ -72,8 +73,8 @@ def encode_payload(
         body += np.ascontiguousarray(peak_map, np.uint8).tobytes()
     body += np.diff(points.frames, prepend=0).astype("<u4").tobytes()
     body += points.bins.astype("<u2").tobytes() + points.phases.astype(np.uint8).tobytes()
-    body += _pack_nibbles(phases.steps).tobytes()
-    return head + zlib.compress(body, 6)
+    # A query's phases are as good as random bytes: zlib would spend time and save nothing.
+    return head + _pack_nibbles(phases.steps).tobytes() + zlib.compress(body, 6)
 
 
 def _pack_nibbles(steps: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -118,14 +119,18 @@ def decode_all(data: bytes) -> AudioPayload:
         fields = layout.unpack_from(data, _HEADER.size)
         map_shape, extra = fields[:2], (*fields[2:], 0, 0, 0, 0)[:4]
         start += layout.size
-    points_count, phase_frames, phase_bins, first_bin = extra
+    points_count, phase_frames, phase_bins, _ = extra
+    packed_size = phase_frames * ((phase_bins + 1) // 2)
+    if len(data) < start + packed_size:
+        raise CorruptMediaError("audio fingerprint payload is truncated")
+    packed = np.frombuffer(data, np.uint8, packed_size, start)
+    start += packed_size
     try:
         body = zlib.decompress(data[start:])
     except zlib.error as error:
         raise CorruptMediaError(f"audio fingerprint payload is damaged ({error})") from None
     map_size = map_shape[0] * map_shape[1]
-    packed_size = phase_frames * ((phase_bins + 1) // 2)
-    expected = count * 6 + frames * BANDS + map_size + points_count * 7 + packed_size
+    expected = count * 6 + frames * BANDS + map_size + points_count * 7
     if len(body) != expected:
         raise CorruptMediaError("audio fingerprint payload has the wrong length")
     deltas = np.frombuffer(body, "<u4", count)
@@ -138,26 +143,31 @@ def decode_all(data: bytes) -> AudioPayload:
     if map_size:
         found = np.frombuffer(body, np.uint8, map_size, offset=position).reshape(map_shape)
     position += map_size
-    points: PhasePoints | None = None
-    phases: QueryPhases | None = None
-    if magic == _MAGIC_WITH_PHASE:
-        point_frames = np.frombuffer(body, "<u4", points_count, offset=position)
-        position += points_count * 4
-        bins = np.frombuffer(body, "<u2", points_count, offset=position)
-        position += points_count * 2
-        values = np.frombuffer(body, np.uint8, points_count, offset=position)
-        position += points_count
-        if points_count:
-            points = PhasePoints(
-                np.cumsum(point_frames.astype(np.int64)).astype(np.int32),
-                bins.astype(np.int16),
-                values.copy(),
-            )
-        if phase_frames:
-            packed = np.frombuffer(body, np.uint8, packed_size, offset=position)
-            packed = packed.reshape(phase_frames, (phase_bins + 1) // 2)
-            phases = QueryPhases(_unpack_nibbles(packed, phase_bins), int(first_bin))
+    points, phases = _phase_sections(body[position:], points_count, packed, extra[1:])
     return AudioPayload(peaks, envelopes.reshape(frames, BANDS), found, points, phases)
+
+
+def _phase_sections(
+    body: bytes, count: int, packed: NDArray[np.uint8], shape: tuple[int, int, int]
+) -> tuple[PhasePoints | None, QueryPhases | None]:
+    """A reference's phase points (frame deltas, bins, phases) from the rest of the zlib
+    body, and a query's phases from the packed bytes ((frames, bins, first bin) given)."""
+    points: PhasePoints | None = None
+    if count:
+        frames = np.frombuffer(body, "<u4", count)
+        bins_of = np.frombuffer(body, "<u2", count, offset=count * 4)
+        values = np.frombuffer(body, np.uint8, count, offset=count * 6)
+        points = PhasePoints(
+            np.cumsum(frames.astype(np.int64)).astype(np.int32),
+            bins_of.astype(np.int16),
+            values.copy(),
+        )
+    phases: QueryPhases | None = None
+    rows_count, bins, first_bin = shape
+    if rows_count:
+        rows = packed.reshape(rows_count, (bins + 1) // 2)
+        phases = QueryPhases(_unpack_nibbles(rows, bins), int(first_bin))
+    return points, phases
 
 
 def decode_peaks(data: bytes) -> Peaks:
