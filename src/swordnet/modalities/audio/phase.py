@@ -35,7 +35,9 @@ _LAG_OVERSAMPLING = 4  # lags in quarter samples
 _MIN_POINTS = 16  # fewer reference points in the window say nothing
 _NULL_AT = 12.0  # the wrong offsets are only measured for a statistic above this
 # Wrong offsets for the null, in frames (as in verify.py: one bar of repetition cannot fill it).
-_NULL_SHIFTS = np.array([-251, -197, -163, -131, -97, -71, -53, -37, 37, 53, 71, 97, 131, 163])
+_NULL_SHIFTS = np.array(
+    [-251, -197, -163, -131, -97, -71, -53, -37, 37, 53, 71, 97, 131, 163], np.int64
+)
 # exp(i 2 pi k / 256) for every difference of quantised phases (query step * 16 - reference).
 _PHASORS = np.exp(2j * np.pi * np.arange(REFERENCE_STEPS) / REFERENCE_STEPS)
 
@@ -97,30 +99,42 @@ class PhaseWitness:
         return self.coherence - self.null_median
 
 
-def coherence(query: QueryPhases, points: PhasePoints, *, offset: int) -> float:
-    """The largest lag-corrected coherence of the reference points at ``ref = offset + query``
-    frame (0 when too few points fall inside the query)."""
+def coherences(
+    query: QueryPhases, points: PhasePoints, offsets: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """The largest lag-corrected coherence of the reference points at each alignment
+    ``ref frame = offset + query frame`` (0 where fewer than 16 points fall inside the
+    query). All offsets at once: one gather, one bincount, one batched FFT."""
     frames, bins = query.steps.shape
-    if frames == 0:
-        return 0.0
-    lo, hi = np.searchsorted(points.frames, [offset, offset + frames])
-    rows = points.frames[lo:hi].astype(np.int64) - offset
-    columns = points.bins[lo:hi].astype(np.int64) - query.first_bin
+    result = np.zeros(offsets.size)
+    if frames == 0 or offsets.size == 0 or len(points) == 0:
+        return result
+    lo = np.searchsorted(points.frames, offsets)
+    counts = np.searchsorted(points.frames, offsets + frames) - lo
+    owner = np.repeat(np.arange(offsets.size), counts)
+    index = np.arange(int(counts.sum())) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    columns = points.bins[index].astype(np.int64) - query.first_bin
     inside = (columns >= 0) & (columns < bins)
-    if int(inside.sum()) < _MIN_POINTS:
-        return 0.0
-    rows, columns = rows[inside], columns[inside]
-    reference = points.phases[lo:hi][inside].astype(np.int64)
+    owner, index, columns = owner[inside], index[inside], columns[inside]
+    rows = points.frames[index].astype(np.int64) - offsets[owner]
+    used = np.bincount(owner, minlength=offsets.size)
     difference = query.steps[rows, columns].astype(np.int64) * (REFERENCE_STEPS // QUERY_STEPS)
-    phasors = _PHASORS[(difference - reference) % REFERENCE_STEPS]
-    size = int(columns.max()) + 1
-    by_bin = np.bincount(columns, phasors.real, size) + 1j * np.bincount(
-        columns, phasors.imag, size
-    )
+    phasors = _PHASORS[(difference - points.phases[index]) % REFERENCE_STEPS]
+    cells = owner * N_FFT + columns
+    size = offsets.size * N_FFT
+    by_bin = np.bincount(cells, phasors.real, size) + 1j * np.bincount(cells, phasors.imag, size)
     # Bin b at lag d turns by 2 pi b d / N_FFT: an FFT over bins gives every lag at once;
     # bins are laid out from ``first_bin``, which only rotates every lag by the same phase.
-    lags = np.fft.fft(by_bin, n=N_FFT * _LAG_OVERSAMPLING)
-    return float(np.max(np.abs(lags) ** 2) / rows.size)
+    lags = np.fft.fft(by_bin.reshape(offsets.size, N_FFT), n=N_FFT * _LAG_OVERSAMPLING, axis=1)
+    power = np.max(lags.real**2 + lags.imag**2, axis=1)
+    enough = used >= _MIN_POINTS
+    result[enough] = power[enough] / used[enough]
+    return result
+
+
+def coherence(query: QueryPhases, points: PhasePoints, *, offset: int) -> float:
+    """``coherences`` at one alignment."""
+    return float(coherences(query, points, np.array([offset], np.int64))[0])
 
 
 def phase_witness(query: QueryPhases, points: PhasePoints, *, offset: float) -> PhaseWitness:
@@ -131,7 +145,7 @@ def phase_witness(query: QueryPhases, points: PhasePoints, *, offset: float) -> 
     found = coherence(query, points, offset=at)
     if found < _NULL_AT:
         return PhaseWitness(found)
-    null = np.array([coherence(query, points, offset=at + int(s)) for s in _NULL_SHIFTS])
+    null = coherences(query, points, at + _NULL_SHIFTS)
     null = null[null > 0]
     if null.size < _NULL_SHIFTS.size // 2:
         # Too little reference around the alignment to measure chance: a steady tone could not
