@@ -29,7 +29,14 @@ from swordnet.modalities.audio.payload import (
     encode_payload,
 )
 from swordnet.modalities.audio.peakmap import PeakMap, reverse_z
-from swordnet.modalities.audio.phase import PhasePoints, PhaseWitness, QueryPhases, phase_witness
+from swordnet.modalities.audio.phase import (
+    SCAN_COHERENCE,
+    PhasePoints,
+    PhaseWitness,
+    QueryPhases,
+    coherences,
+    phase_witness,
+)
 from swordnet.modalities.audio.verify import matched_peaks, quick_excess, verify_alignment
 from swordnet.plugins.signals import Fingerprint, SignalIndex
 
@@ -155,24 +162,38 @@ class AudioIndex(SignalIndex):
     ) -> list[Assessment]:
         if len(peaks) < self.params.min_matched:
             return []
-        plain = self._assessed(peaks, witnesses, self._candidates(peaks, [(1.0, 0.0)]))
+        plain = self._assessed(
+            peaks, witnesses, self._candidates(peaks, [(1.0, 0.0)], witnesses[2])
+        )
         sure = max((evidence(a, self.params) for a in plain), default=0.0)
         if sure >= self.params.sure_evidence and not always_grid:
             return plain
         grid = scale_grid(self.params)
         return plain + self._assessed(peaks, witnesses, self._candidates(peaks, grid))
 
-    def _candidates(self, peaks: Peaks, grid: list[tuple[float, float]]) -> list[Candidate]:
-        """The best voted alignments; with ``params.prescreen``, re-ranked by single peaks.
+    def _candidates(
+        self,
+        peaks: Peaks,
+        grid: list[tuple[float, float]],
+        phases: QueryPhases | None = None,
+    ) -> list[Candidate]:
+        """The best voted alignments; with ``params.prescreen``, re-ranked by single peaks;
+        for the query as it is, with phases, also the next ``params.phase_scan`` voted cells
+        whose phase coherence stands out.
 
         In loud noise a copy's right cell gets 3-5 votes, as many as hundreds of chance
         cells: few of its peak *pairs* survive. Its single peaks still land on the
         reference, so the prescreen votes ``prescreen`` cells and passes on those whose
-        peaks stand out most from their neighbourhood (off by default, docs/audio.md).
+        peaks stand out most from their neighbourhood (off by default, docs/audio.md). Its
+        phase survives too, and that test is both cheap and sharp: the phase scan.
         """
         table = self._hash_table()
         params = self.params
-        voted = table.vote(peaks, grid, params, limit=max(params.prescreen, params.candidates))
+        scan = params.phase_scan if phases is not None and grid == [(1.0, 0.0)] else 0
+        limit = max(params.prescreen, params.candidates + scan)
+        voted = table.vote(peaks, grid, params, limit=limit)
+        if scan:
+            return voted[: params.candidates] + self._phase_scan(phases, voted[params.candidates :])
         if len(voted) <= params.candidates:
             return voted
         excess = [
@@ -187,6 +208,25 @@ class AudioIndex(SignalIndex):
         ]
         order = sorted(range(len(voted)), key=lambda i: (-excess[i], -voted[i].votes))
         return [voted[i] for i in order[: params.candidates]]
+
+    def _phase_scan(self, phases: QueryPhases | None, cells: list[Candidate]) -> list[Candidate]:
+        """The cells whose phase coherence reaches ``SCAN_COHERENCE`` (the lags it searches,
+        +-2 frames, cover the vote's 2-frame offset bins)."""
+        if phases is None or not cells:
+            return []
+        table = self._hash_table()
+        by_reference: dict[int, list[Candidate]] = {}
+        for cell in cells:
+            by_reference.setdefault(cell.ref_slot, []).append(cell)
+        found: list[Candidate] = []
+        for slot, group in by_reference.items():
+            points = self._points[table.ref_ids[slot]]
+            if len(points) == 0:
+                continue
+            starts = np.array([round(c.offset) for c in group], np.int64)
+            values = coherences(phases, points, starts)
+            found += [c for c, v in zip(group, values, strict=True) if v >= SCAN_COHERENCE]
+        return found
 
     def _assessed(
         self, peaks: Peaks, witnesses: Witnesses, candidates: list[Candidate]

@@ -58,6 +58,9 @@ class AudioMatchParams:
     # min_evidence_plain * excess / min_phase), even where too few peaks matched to pass
     # min_z; set on held-out calibration negatives (docs/audio.md).
     min_phase: float = 24.0
+    # ... and the query as it is looks at this many more voted cells by phase alone
+    # (index._phase_scan): in 0 dB noise a copy's cell may rank far down the vote.
+    phase_scan: int = 48
     sure_evidence: float = 12.0  # a first-pass match this strong skips the scale/pitch grid
     window_seconds: float = 30.0  # long queries are matched window by window
     # Hashes held more than this many times the average are skipped at query time: they say

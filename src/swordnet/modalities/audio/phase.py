@@ -32,8 +32,12 @@ POINTS_PER_SECOND = 32.0  # reference cells whose phase is kept (their own pick,
 REFERENCE_STEPS = 256  # reference phase: one byte
 QUERY_STEPS = 16  # query phase: four bits (costs about 1% of the statistic)
 _LAG_OVERSAMPLING = 4  # lags in quarter samples
+PEAK_TO_MEAN = True
 _MIN_POINTS = 16  # fewer reference points in the window say nothing
 _NULL_AT = 12.0  # the wrong offsets are only measured for a statistic above this
+# A voted cell beyond the usual candidates is verified when its coherence reaches this: by
+# chance about once in ten thousand cells (the largest of ~1000 lags: P ~ 1000 e^-t).
+SCAN_COHERENCE = 17.0
 # Wrong offsets for the null, in frames (as in verify.py: one bar of repetition cannot fill it).
 _NULL_SHIFTS = np.array(
     [-251, -197, -163, -131, -97, -71, -53, -37, 37, 53, 71, 97, 131, 163], np.int64
@@ -126,9 +130,16 @@ def coherences(
     # Bin b at lag d turns by 2 pi b d / N_FFT: an FFT over bins gives every lag at once;
     # bins are laid out from ``first_bin``, which only rotates every lag by the same phase.
     lags = np.fft.fft(by_bin.reshape(offsets.size, N_FFT), n=N_FFT * _LAG_OVERSAMPLING, axis=1)
-    power = np.max(lags.real**2 + lags.imag**2, axis=1)
+    power = lags.real**2 + lags.imag**2
     enough = used >= _MIN_POINTS
-    result[enough] = power[enough] / used[enough]
+    if PEAK_TO_MEAN:
+        # The mean over lags (Parseval) is the sum of each bin's own |sum|^2, which sustained
+        # notes at one pitch make large at any offset; what a copy adds is agreement
+        # *across* bins at one lag: the peak above that mean.
+        lifted = power.max(axis=1) - power.mean(axis=1)
+        result[enough] = lifted[enough] / used[enough] + 1.0
+    else:
+        result[enough] = power.max(axis=1)[enough] / used[enough]
     return result
 
 
