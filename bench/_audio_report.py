@@ -66,7 +66,7 @@ class Results:
                     for (sys_, _, _, kind), entries in self.outcomes.items()
                     if sys_ == system
                     for top, truth, score, excerpt in entries
-                    if top is not None and top not in truth and not top.startswith("reversed:")
+                    if top is not None and top not in truth
                 ),
                 reverse=True,
             )

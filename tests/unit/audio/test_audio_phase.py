@@ -100,3 +100,24 @@ def test_the_index_keeps_phase_points_through_serialisation_and_reports_the_witn
     assert float(hits[0].details["phase_coherence"]) > 30.0
     assert float(hits[0].details["phase_null"]) < 12.0
     assert restored.memory_bytes() == index.memory_bytes()
+
+
+def test_the_phase_scan_keeps_only_cells_that_hold_the_copy() -> None:
+    from swordnet.modalities.audio.params import Candidate
+
+    signal = AudioSignal()
+    index = AudioIndex()
+    music = [synthetic_music(seed, 40.0, rate=RATE) for seed in (31, 32)]
+    for ref_id, pcm in enumerate(music):
+        index.add(ref_id, signal.fingerprint_pcm(pcm, RATE, role="reference"))
+    start = 12 * RATE + 50
+    cut = music[0][start : start + 5 * RATE]
+    noisy = tf.add_noise(cut, tf.white_noise(cut.size, np.random.default_rng(8)), 0.0)
+    phases = decode_all(signal.fingerprint_pcm(noisy, RATE).payload).phases
+    slot = {ref_id: slot for slot, ref_id in enumerate(index._hash_table().ref_ids)}
+    true_offset = float(round(start / HOP))
+    cells = [Candidate(slot[0], true_offset + 1.0, 1.0, 0.0, 2)]  # a frame off: lags cover it
+    cells += [Candidate(slot[0], float(at), 1.0, 0.0, 3) for at in range(30, 900, 61)]
+    cells += [Candidate(slot[1], float(at), 1.0, 0.0, 3) for at in range(30, 900, 61)]
+    kept = index._phase_scan(phases, cells)
+    assert [(c.ref_slot, c.offset) for c in kept] == [(slot[0], true_offset + 1.0)]
