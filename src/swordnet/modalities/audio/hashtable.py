@@ -122,13 +122,11 @@ class HashTable:
         order = np.lexsort((-pair_votes, bin_cells[:, 0]))
         first = np.concatenate([[True], bin_cells[order[1:], 0] != bin_cells[order[:-1], 0]])
         cell_of_bin: dict[int, int] = dict(bin_cells[order[first]].tolist())
-        scored: list[tuple[int, int]] = []
-        for vote_bin in top_bins.tolist():
-            cell = cell_of_bin[vote_bin]
-            # Offsets jitter across bin edges: add the better neighbour bin.
-            side = int(votes[_vote_bin(np.array([cell - 1, cell + 1]))].max())
-            scored.append((int(votes[vote_bin] + side), cell))
-        scored.sort(reverse=True)
+        top_cells = np.array([cell_of_bin[b] for b in top_bins.tolist()], np.int64)
+        # Offsets jitter across bin edges: add the better neighbour bin.
+        side = np.maximum(votes[_vote_bin(top_cells - 1)], votes[_vote_bin(top_cells + 1)])
+        totals = votes[top_bins] + side
+        scored = sorted(zip(totals.tolist(), top_cells.tolist(), strict=True), reverse=True)
         chosen: list[Candidate] = []
         for total_votes, cell in scored:
             if total_votes < params.min_votes or len(chosen) == limit:

@@ -34,8 +34,8 @@ from swordnet.modalities.audio.phase import (
     PhasePoints,
     PhaseWitness,
     QueryPhases,
-    coherences,
-    phase_witness,
+    coherences_of,
+    phase_witnesses,
 )
 from swordnet.modalities.audio.verify import matched_peaks, quick_excess, verify_alignment
 from swordnet.plugins.signals import Fingerprint, SignalIndex
@@ -215,17 +215,10 @@ class AudioIndex(SignalIndex):
         if phases is None or not cells:
             return []
         table = self._hash_table()
-        by_reference: dict[int, list[Candidate]] = {}
-        for cell in cells:
-            by_reference.setdefault(cell.ref_slot, []).append(cell)
-        found: list[Candidate] = []
-        for slot, group in by_reference.items():
-            points = self._points[table.ref_ids[slot]]
-            if len(points) == 0:
-                continue
-            starts = np.array([round(c.offset) for c in group], np.int64)
-            values = coherences(phases, points, starts)
-            found += [c for c, v in zip(group, values, strict=True) if v >= SCAN_COHERENCE]
+        points = [self._points[table.ref_ids[cell.ref_slot]] for cell in cells]
+        alignments = [(p, round(c.offset)) for p, c in zip(points, cells, strict=True)]
+        values = coherences_of(phases, alignments)
+        found = [cell for cell, value in zip(cells, values, strict=True) if value >= SCAN_COHERENCE]
         return found
 
     def _assessed(
@@ -235,6 +228,7 @@ class AudioIndex(SignalIndex):
         table = self._hash_table()
         assessed: list[Assessment] = []
         middle = float(np.median(peaks.frames)) if len(peaks) else 0.0
+        verified = []
         for voted in candidates:
             ref_id = table.ref_ids[voted.ref_slot]
             reference = self._peaks[ref_id]
@@ -246,10 +240,20 @@ class AudioIndex(SignalIndex):
                 time_scale=candidate.time_scale,
                 pitch_shift=candidate.pitch_shift,
             )
-            # A fourth witness for the query as it is: does it keep the reference's phase?
-            phase = PhaseWitness(0.0)
-            if phases is not None and _as_is(candidate):
-                phase = phase_witness(phases, self._points[ref_id], offset=verdict.offset)
+            verified.append((ref_id, reference, candidate, verdict))
+        # A fourth witness for the query as it is: does it keep the reference's phase?
+        phase_of = [PhaseWitness(0.0)] * len(verified)
+        if phases is not None:
+            plain = [i for i, item in enumerate(verified) if _as_is(item[2])]
+            found = phase_witnesses(
+                phases, [(self._points[verified[i][0]], verified[i][3].offset) for i in plain]
+            )
+            for i, witness in zip(plain, found, strict=True):
+                phase_of[i] = witness
+        for (ref_id, reference, candidate, peak_verdict), phase in zip(
+            verified, phase_of, strict=True
+        ):
+            verdict = peak_verdict
             weak_peaks = verdict.z < self.params.min_z or verdict.matched < self.params.min_matched
             if weak_peaks and phase.excess < self.params.min_phase:
                 continue

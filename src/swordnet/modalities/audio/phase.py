@@ -32,7 +32,6 @@ POINTS_PER_SECOND = 32.0  # reference cells whose phase is kept (their own pick,
 REFERENCE_STEPS = 256  # reference phase: one byte
 QUERY_STEPS = 16  # query phase: four bits (costs about 1% of the statistic)
 _LAG_OVERSAMPLING = 4  # lags in quarter samples
-PEAK_TO_MEAN = True
 _MIN_POINTS = 16  # fewer reference points in the window say nothing
 _NULL_AT = 12.0  # the wrong offsets are only measured for a statistic above this
 # A voted cell beyond the usual candidates is verified when its coherence reaches this: by
@@ -106,40 +105,55 @@ class PhaseWitness:
 def coherences(
     query: QueryPhases, points: PhasePoints, offsets: NDArray[np.int64]
 ) -> NDArray[np.float64]:
-    """The largest lag-corrected coherence of the reference points at each alignment
-    ``ref frame = offset + query frame`` (0 where fewer than 16 points fall inside the
-    query). All offsets at once: one gather, one bincount, one batched FFT."""
+    """The lag-specific coherence of the reference points at each alignment ``ref frame =
+    offset + query frame`` (0 where fewer than 16 points fall inside the query)."""
+    return coherences_of(query, [(points, int(offset)) for offset in offsets.tolist()])
+
+
+def coherences_of(
+    query: QueryPhases, alignments: list[tuple[PhasePoints, int]]
+) -> NDArray[np.float64]:
+    """``coherences`` for alignments on any references: one gather, one bincount and one
+    batched FFT for all of them."""
     frames, bins = query.steps.shape
-    result = np.zeros(offsets.size)
-    if frames == 0 or offsets.size == 0 or len(points) == 0:
+    result = np.zeros(len(alignments))
+    if frames == 0 or not alignments:
         return result
-    lo = np.searchsorted(points.frames, offsets)
-    counts = np.searchsorted(points.frames, offsets + frames) - lo
-    owner = np.repeat(np.arange(offsets.size), counts)
-    index = np.arange(int(counts.sum())) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
-    columns = points.bins[index].astype(np.int64) - query.first_bin
+    parts: list[tuple[NDArray[np.int32], NDArray[np.int16], NDArray[np.uint8], int]] = []
+    for points, offset in alignments:
+        lo, hi = np.searchsorted(points.frames, [offset, offset + frames])
+        parts.append((points.frames[lo:hi], points.bins[lo:hi], points.phases[lo:hi], offset))
+    counts = np.array([part[0].size for part in parts], np.int64)
+    if counts.sum() == 0:
+        return result
+    owner = np.repeat(np.arange(len(parts)), counts)
+    offsets = np.array([part[3] for part in parts], np.int64)
+    rows = np.concatenate([part[0] for part in parts]).astype(np.int64) - offsets[owner]
+    columns = np.concatenate([part[1] for part in parts]).astype(np.int64) - query.first_bin
+    reference = np.concatenate([part[2] for part in parts])
     inside = (columns >= 0) & (columns < bins)
-    owner, index, columns = owner[inside], index[inside], columns[inside]
-    rows = points.frames[index].astype(np.int64) - offsets[owner]
-    used = np.bincount(owner, minlength=offsets.size)
+    owner, rows, columns, reference = (
+        owner[inside],
+        rows[inside],
+        columns[inside],
+        reference[inside],
+    )
+    used = np.bincount(owner, minlength=len(parts))
     difference = query.steps[rows, columns].astype(np.int64) * (REFERENCE_STEPS // QUERY_STEPS)
-    phasors = _PHASORS[(difference - points.phases[index]) % REFERENCE_STEPS]
+    phasors = _PHASORS[(difference - reference) % REFERENCE_STEPS]
     cells = owner * N_FFT + columns
-    size = offsets.size * N_FFT
+    size = len(parts) * N_FFT
     by_bin = np.bincount(cells, phasors.real, size) + 1j * np.bincount(cells, phasors.imag, size)
     # Bin b at lag d turns by 2 pi b d / N_FFT: an FFT over bins gives every lag at once;
     # bins are laid out from ``first_bin``, which only rotates every lag by the same phase.
-    lags = np.fft.fft(by_bin.reshape(offsets.size, N_FFT), n=N_FFT * _LAG_OVERSAMPLING, axis=1)
+    lags = np.fft.fft(by_bin.reshape(len(parts), N_FFT), n=N_FFT * _LAG_OVERSAMPLING, axis=1)
     power = lags.real**2 + lags.imag**2
+    # The mean over lags (Parseval) is the sum of each bin's own |sum|^2, which sustained
+    # notes at one pitch make large at any offset; what a copy adds is agreement *across*
+    # bins at one lag: the peak above that mean.
+    lifted = power.max(axis=1) - power.mean(axis=1)
     enough = used >= _MIN_POINTS
-    if PEAK_TO_MEAN:
-        # The mean over lags (Parseval) is the sum of each bin's own |sum|^2, which sustained
-        # notes at one pitch make large at any offset; what a copy adds is agreement
-        # *across* bins at one lag: the peak above that mean.
-        lifted = power.max(axis=1) - power.mean(axis=1)
-        result[enough] = lifted[enough] / used[enough] + 1.0
-    else:
-        result[enough] = power.max(axis=1)[enough] / used[enough]
+    result[enough] = lifted[enough] / used[enough] + 1.0
     return result
 
 
@@ -150,16 +164,39 @@ def coherence(query: QueryPhases, points: PhasePoints, *, offset: int) -> float:
 
 def phase_witness(query: QueryPhases, points: PhasePoints, *, offset: float) -> PhaseWitness:
     """The coherence at the alignment and, when it is high, at the wrong offsets."""
-    if query.size == 0 or len(points) == 0:
-        return PhaseWitness(0.0)
-    at = round(offset)
-    found = coherence(query, points, offset=at)
-    if found < _NULL_AT:
-        return PhaseWitness(found)
-    null = coherences(query, points, at + _NULL_SHIFTS)
-    null = null[null > 0]
-    if null.size < _NULL_SHIFTS.size // 2:
-        # Too little reference around the alignment to measure chance: a steady tone could not
-        # be told from a copy, so the witness says nothing.
-        return PhaseWitness(found, found, found)
-    return PhaseWitness(found, float(np.median(null)), float(null.max()))
+    return phase_witnesses(query, [(points, offset)])[0]
+
+
+def phase_witnesses(
+    query: QueryPhases, alignments: list[tuple[PhasePoints, float]]
+) -> list[PhaseWitness]:
+    """``phase_witness`` for several alignments, in two batched passes (the alignments,
+    then the wrong offsets of those that stand out)."""
+    usable = [(points, round(offset)) for points, offset in alignments if len(points)]
+    if query.size == 0 or not usable:
+        return [PhaseWitness(0.0) for _ in alignments]
+    found = iter(coherences_of(query, usable).tolist())
+    witnessed = [next(found) if len(points) else 0.0 for points, _ in alignments]
+    tested = [
+        (points, round(offset))
+        for (points, offset), value in zip(alignments, witnessed, strict=True)
+        if value >= _NULL_AT
+    ]
+    nulls = coherences_of(
+        query, [(points, at + int(shift)) for points, at in tested for shift in _NULL_SHIFTS]
+    ).reshape(len(tested), _NULL_SHIFTS.size)
+    rows = iter(nulls)
+    result: list[PhaseWitness] = []
+    for value in witnessed:
+        if value < _NULL_AT:
+            result.append(PhaseWitness(value))
+            continue
+        null = next(rows)
+        null = null[null > 0]
+        if null.size < _NULL_SHIFTS.size // 2:
+            # Too little reference around the alignment to measure chance: a steady tone
+            # could not be told from a copy, so the witness says nothing.
+            result.append(PhaseWitness(value, value, value))
+        else:
+            result.append(PhaseWitness(value, float(np.median(null)), float(null.max())))
+    return result
