@@ -57,7 +57,7 @@ class AudioMatchParams:
     # offsets. At this excess a candidate is a match on its own (evidence
     # min_evidence_plain * excess / min_phase), even where too few peaks matched to pass
     # min_z; set on held-out calibration negatives (docs/audio.md).
-    min_phase: float = 24.0
+    min_phase: float = 18.0
     # ... and the query as it is looks at this many more voted cells by phase alone
     # (index._phase_scan): in 0 dB noise a copy's cell may rank far down the vote.
     phase_scan: int = 48
