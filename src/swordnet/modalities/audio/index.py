@@ -162,12 +162,14 @@ class AudioIndex(SignalIndex):
     ) -> list[Assessment]:
         if len(peaks) < self.params.min_matched:
             return []
-        plain = self._assessed(
-            peaks, witnesses, self._candidates(peaks, [(1.0, 0.0)], witnesses[2])
-        )
+        voted = self._candidates(peaks, [(1.0, 0.0)], witnesses[2])
+        plain = self._assessed(peaks, witnesses, voted[: self.params.candidates])
         sure = max((evidence(a, self.params) for a in plain), default=0.0)
         if sure >= self.params.sure_evidence and not always_grid:
             return plain
+        # Nothing sure yet: the voted cells beyond the candidates, by phase alone.
+        scanned = self._phase_scan(witnesses[2], voted[self.params.candidates :])
+        plain += self._assessed(peaks, witnesses, scanned)
         grid = scale_grid(self.params)
         return plain + self._assessed(peaks, witnesses, self._candidates(peaks, grid))
 
@@ -178,8 +180,8 @@ class AudioIndex(SignalIndex):
         phases: QueryPhases | None = None,
     ) -> list[Candidate]:
         """The best voted alignments; with ``params.prescreen``, re-ranked by single peaks;
-        for the query as it is, with phases, also the next ``params.phase_scan`` voted cells
-        whose phase coherence stands out.
+        for the query as it is, with phases, also the next ``params.phase_scan`` voted cells,
+        which ``_assess_window`` passes through the phase scan when nothing is sure.
 
         In loud noise a copy's right cell gets 3-5 votes, as many as hundreds of chance
         cells: few of its peak *pairs* survive. Its single peaks still land on the
@@ -193,7 +195,7 @@ class AudioIndex(SignalIndex):
         limit = max(params.prescreen, params.candidates + scan)
         voted = table.vote(peaks, grid, params, limit=limit)
         if scan:
-            return voted[: params.candidates] + self._phase_scan(phases, voted[params.candidates :])
+            return voted  # the cells beyond the candidates are for the phase scan
         if len(voted) <= params.candidates:
             return voted
         excess = [

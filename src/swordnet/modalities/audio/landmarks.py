@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 import cv2
@@ -61,13 +62,14 @@ class Peaks:
 
 
 def _log_spectrogram(pcm: FloatArray) -> FloatArray:
-    return _spectrogram(pcm, with_phase=False)[0]
+    return _spectrogram(pcm, phase_steps=0)[0]
 
 
-def _spectrogram(pcm: FloatArray, *, with_phase: bool) -> tuple[FloatArray, NDArray[np.uint8]]:
-    """dB spectrogram (frames, bins) and, if asked, the phase of the band's bins (see
-    ``_band_bins``, plus the guard bin either side) in 1/256 turns, referred to each frame's
-    centre (so that a steady tone has the same phase in the bins around it)."""
+def _spectrogram(pcm: FloatArray, *, phase_steps: int) -> tuple[FloatArray, NDArray[np.uint8]]:
+    """dB spectrogram (frames, bins) and, if ``phase_steps``, the phase of the band's bins
+    (see ``_band_bins``, plus the guard bin either side) in that many steps per turn,
+    referred to each frame's centre (so that a steady tone has one phase in the bins
+    around it)."""
     low, high = _band_bins()
     phases = np.zeros((0, high - low + 3), np.uint8)
     if pcm.size < N_FFT:
@@ -77,21 +79,21 @@ def _spectrogram(pcm: FloatArray, *, with_phase: bool) -> tuple[FloatArray, NDAr
     # dB relative to a full-scale sine through this window.
     scale = np.float32(1.0 / (float(window.sum()) / 2.0) ** 2)
     result = np.empty((frames.shape[0], N_FFT // 2 + 1), np.float32)
-    if with_phase:
-        from swordnet.modalities.audio.phase import REFERENCE_STEPS, quantise
-
+    if phase_steps:
+        if phase_steps != _SIXTEENTHS:
+            raise ValueError(f"query phases come in {_SIXTEENTHS} steps, not {phase_steps}")
         phases = np.empty((frames.shape[0], high - low + 3), np.uint8)
         # Moving the time origin from the frame's start to its centre (N_FFT / 2 samples)
         # turns bin k by pi k: half a turn on odd bins.
-        centre = ((np.arange(low - 1, high + 2) % 2) * (REFERENCE_STEPS // 2)).astype(np.uint8)
+        centre = ((np.arange(low - 1, high + 2) % 2) * (phase_steps // 2)).astype(np.uint8)
     # In blocks that stay in cache, and in single precision (scipy keeps float32, numpy
     # would not): together about three times faster than one pass over the whole signal.
     for start in range(0, frames.shape[0], _BLOCK_FRAMES):
         spectrum = scipy.fft.rfft(frames[start : start + _BLOCK_FRAMES] * window, axis=1)
-        if with_phase:
+        if phase_steps:
             band = spectrum[:, low - 1 : high + 2]
-            turned = quantise(np.arctan2(band.imag, band.real), REFERENCE_STEPS) + centre
-            phases[start : start + _BLOCK_FRAMES] = turned  # uint8 wraps: modulo one turn
+            steps = _sixteenths(band.real, band.imag) + centre
+            phases[start : start + _BLOCK_FRAMES] = steps & np.uint8(phase_steps - 1)
         power = np.square(spectrum.real)
         power += np.square(spectrum.imag)
         power *= scale
@@ -100,6 +102,67 @@ def _spectrogram(pcm: FloatArray, *, with_phase: bool) -> tuple[FloatArray, NDAr
         np.log10(power, out=block)
         block *= np.float32(10.0)
     return result, phases
+
+
+_SIXTEENTHS = 16
+# tan of the sector edges in the first quadrant: 11.25, 33.75, 56.25 and 78.75 degrees.
+_SECTOR_EDGES = np.tan(np.radians(11.25 + 22.5 * np.arange(4))).astype(np.float32)
+# Sector by quadrant ((real < 0) * 2 + (imag < 0)) and sector within it (0..4):
+# (+,+) k, (+,-) 16 - k, (-,+) 8 - k, (-,-) 8 + k, modulo 16.
+_SECTOR_OF = np.array(
+    [
+        [(base + sign * k) % 16 for k in range(5)]
+        for base, sign in [(0, 1), (16, -1), (8, -1), (8, 1)]
+    ],
+    np.uint8,
+).ravel()
+
+
+def _sixteenths(real: FloatArray, imag: FloatArray) -> NDArray[np.uint8]:
+    """round(angle / (2 pi / 16)) mod 16 without arctan2: the sector within the quadrant
+    from |imag| / |real| against the tangents of the sector edges, then the quadrant from
+    the signs, through one lookup table."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.abs(imag) / np.abs(real)
+    within = np.searchsorted(_SECTOR_EDGES, ratio).astype(np.uint8)
+    quadrant = (real < 0).view(np.uint8) * np.uint8(10) + (imag < 0).view(np.uint8) * np.uint8(5)
+    sectors: NDArray[np.uint8] = _SECTOR_OF[quadrant + within]
+    return sectors
+
+
+def _phases_at(pcm: FloatArray, frames: IntArray, bins: IntArray, steps: int) -> NDArray[np.uint8]:
+    """The centre-referred phase of single STFT cells, in ``steps`` per turn: a direct DFT
+    of each cell's frame at its bin (a reference needs 32 cells a second, not the whole
+    band), with the window folded into a table of the band's basis vectors."""
+    found = np.zeros(frames.size, np.uint8)
+    if frames.size == 0:
+        return found
+    low = _band_bins()[0]
+    table_cos, table_sin = _band_basis()
+    framed = np.lib.stride_tricks.sliding_window_view(pcm, N_FFT)[::HOP]
+    chunk = 2048
+    for start in range(0, frames.size, chunk):
+        rows = framed[frames[start : start + chunk]]
+        columns = bins[start : start + chunk] - (low - 1)
+        real = np.einsum("ij,ij->i", rows, table_cos[columns])
+        imag = np.einsum("ij,ij->i", rows, table_sin[columns])
+        turns = np.arctan2(imag, real) * (steps / (2.0 * np.pi))
+        found[start : start + chunk] = np.rint(turns).astype(np.int64) % steps
+    return found
+
+
+@cache
+def _band_basis() -> tuple[FloatArray, FloatArray]:
+    """Windowed DFT basis of the band's bins, time origin at the frame's centre (so the
+    phases agree with ``_spectrogram``'s): cos and -sin, (bins, N_FFT) float32."""
+    low, high = _band_bins()
+    bins = np.arange(low - 1, high + 2)[:, None]
+    window = np.hanning(N_FFT)[None, :]
+    angle = 2.0 * np.pi * bins * (np.arange(N_FFT)[None, :] - N_FFT // 2) / N_FFT
+    return (
+        (window * np.cos(angle)).astype(np.float32),
+        (-window * np.sin(angle)).astype(np.float32),
+    )
 
 
 def find_peaks(pcm: FloatArray, *, per_second: float) -> Peaks:
@@ -119,20 +182,18 @@ def analyse_reference(
 ) -> tuple[Peaks, NDArray[np.uint8], PhasePoints]:
     """Peaks, band envelopes and the phase points (see ``phase``) of a reference."""
     from swordnet.modalities.audio.envelopes import band_envelopes
-    from swordnet.modalities.audio.phase import POINTS_PER_SECOND, PhasePoints
+    from swordnet.modalities.audio.phase import POINTS_PER_SECOND, REFERENCE_STEPS, PhasePoints
 
-    spectrum, phases = _spectrogram(pcm, with_phase=True)
+    spectrum = _log_spectrogram(pcm)
     if spectrum.shape[0] < 3:
         return Peaks.empty(), band_envelopes(spectrum), PhasePoints.empty()
     band, prominence = _band_prominence(spectrum)
     is_max = _local_maxima(band, prominence)
     peaks = _pick_peaks(band, prominence, per_second=per_second, is_max=is_max)
     frames, columns = _pick_cells(is_max, prominence, per_second=POINTS_PER_SECOND)
-    points = PhasePoints(
-        frames.astype(np.int32),
-        (columns + _band_bins()[0] - 1).astype(np.int16),
-        phases[frames, columns],
-    )
+    bins = columns + _band_bins()[0] - 1
+    phases = _phases_at(pcm, frames, bins, REFERENCE_STEPS)
+    points = PhasePoints(frames.astype(np.int32), bins.astype(np.int16), phases)
     return peaks, band_envelopes(spectrum), points
 
 
@@ -143,9 +204,9 @@ def analyse_query(
     of a query."""
     from swordnet.modalities.audio.envelopes import band_envelopes
     from swordnet.modalities.audio.peakmap import peak_map
-    from swordnet.modalities.audio.phase import QUERY_STEPS, REFERENCE_STEPS, QueryPhases
+    from swordnet.modalities.audio.phase import QUERY_STEPS, QueryPhases
 
-    spectrum, phases = _spectrogram(pcm, with_phase=True)
+    spectrum, phases = _spectrogram(pcm, phase_steps=QUERY_STEPS)
     if spectrum.shape[0] < 3:
         empty = np.zeros((0, 0), np.uint8)
         return Peaks.empty(), band_envelopes(spectrum), empty, QueryPhases.empty()
@@ -154,9 +215,7 @@ def analyse_query(
     # The band starts one bin below the floor; the map drops that guard bin.
     low = _band_bins()[0]
     found = peak_map(prominence[:, 1:], first_bin=low, n_fft=N_FFT, floor_hz=PITCH_FLOOR_HZ)
-    ratio = REFERENCE_STEPS // QUERY_STEPS
-    coarse = ((phases.astype(np.uint16) + ratio // 2) // ratio % QUERY_STEPS).astype(np.uint8)
-    return peaks, band_envelopes(spectrum), found, QueryPhases(coarse, low - 1)
+    return peaks, band_envelopes(spectrum), found, QueryPhases(phases, low - 1)
 
 
 @contextmanager
