@@ -59,7 +59,8 @@ class AudioMatchParams:
     # min_z; set on held-out calibration negatives (docs/audio.md).
     min_phase: float = 18.0
     # ... and the query as it is looks at this many more voted cells by phase alone
-    # (index._phase_scan): in 0 dB noise a copy's cell may rank far down the vote.
+    # (index._phase_scan): in 0 dB noise a copy's cell may rank far down the vote. While it
+    # is on, the plain pass takes its candidates straight from the vote (no prescreen).
     phase_scan: int = 48
     sure_evidence: float = 12.0  # a first-pass match this strong skips the scale/pitch grid
     window_seconds: float = 30.0  # long queries are matched window by window
