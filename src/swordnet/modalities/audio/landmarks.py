@@ -62,14 +62,14 @@ class Peaks:
 
 
 def _log_spectrogram(pcm: FloatArray) -> FloatArray:
-    return _spectrogram(pcm, phase_steps=0)[0]
+    return _spectrogram(pcm, with_phase=False)[0]
 
 
-def _spectrogram(pcm: FloatArray, *, phase_steps: int) -> tuple[FloatArray, NDArray[np.uint8]]:
-    """dB spectrogram (frames, bins) and, if ``phase_steps``, the phase of the band's bins
-    (see ``_band_bins``, plus the guard bin either side) in that many steps per turn,
-    referred to each frame's centre (so that a steady tone has one phase in the bins
-    around it)."""
+def _spectrogram(pcm: FloatArray, *, with_phase: bool) -> tuple[FloatArray, NDArray[np.uint8]]:
+    """dB spectrogram (frames, bins) and, if asked, the phase of the band's bins (see
+    ``_band_bins``, plus the guard bin either side) in sixteenths of a turn (a query's
+    phases, ``phase.QUERY_STEPS``), referred to each frame's centre (so that a steady tone
+    has one phase in the bins around it)."""
     low, high = _band_bins()
     phases = np.zeros((0, high - low + 3), np.uint8)
     if pcm.size < N_FFT:
@@ -79,21 +79,19 @@ def _spectrogram(pcm: FloatArray, *, phase_steps: int) -> tuple[FloatArray, NDAr
     # dB relative to a full-scale sine through this window.
     scale = np.float32(1.0 / (float(window.sum()) / 2.0) ** 2)
     result = np.empty((frames.shape[0], N_FFT // 2 + 1), np.float32)
-    if phase_steps:
-        if phase_steps != _SIXTEENTHS:
-            raise ValueError(f"query phases come in {_SIXTEENTHS} steps, not {phase_steps}")
+    if with_phase:
         phases = np.empty((frames.shape[0], high - low + 3), np.uint8)
         # Moving the time origin from the frame's start to its centre (N_FFT / 2 samples)
         # turns bin k by pi k: half a turn on odd bins.
-        centre = ((np.arange(low - 1, high + 2) % 2) * (phase_steps // 2)).astype(np.uint8)
+        centre = ((np.arange(low - 1, high + 2) % 2) * (_SIXTEENTHS // 2)).astype(np.uint8)
     # In blocks that stay in cache, and in single precision (scipy keeps float32, numpy
     # would not): together about three times faster than one pass over the whole signal.
     for start in range(0, frames.shape[0], _BLOCK_FRAMES):
         spectrum = scipy.fft.rfft(frames[start : start + _BLOCK_FRAMES] * window, axis=1)
-        if phase_steps:
+        if with_phase:
             band = spectrum[:, low - 1 : high + 2]
             steps = _sixteenths(band.real, band.imag) + centre
-            phases[start : start + _BLOCK_FRAMES] = steps & np.uint8(phase_steps - 1)
+            phases[start : start + _BLOCK_FRAMES] = steps & np.uint8(_SIXTEENTHS - 1)
         power = np.square(spectrum.real)
         power += np.square(spectrum.imag)
         power *= scale
@@ -104,7 +102,7 @@ def _spectrogram(pcm: FloatArray, *, phase_steps: int) -> tuple[FloatArray, NDAr
     return result, phases
 
 
-_SIXTEENTHS = 16
+_SIXTEENTHS = 16  # phase.QUERY_STEPS: the sector table below is built for it
 # tan of the sector edges in the first quadrant: 11.25, 33.75, 56.25 and 78.75 degrees.
 _SECTOR_EDGES = np.tan(np.radians(11.25 + 22.5 * np.arange(4))).astype(np.float32)
 # Sector by quadrant ((real < 0) * 2 + (imag < 0)) and sector within it (0..4):
@@ -204,9 +202,9 @@ def analyse_query(
     of a query."""
     from swordnet.modalities.audio.envelopes import band_envelopes
     from swordnet.modalities.audio.peakmap import peak_map
-    from swordnet.modalities.audio.phase import QUERY_STEPS, QueryPhases
+    from swordnet.modalities.audio.phase import QueryPhases
 
-    spectrum, phases = _spectrogram(pcm, phase_steps=QUERY_STEPS)
+    spectrum, phases = _spectrogram(pcm, with_phase=True)
     if spectrum.shape[0] < 3:
         empty = np.zeros((0, 0), np.uint8)
         return Peaks.empty(), band_envelopes(spectrum), empty, QueryPhases.empty()

@@ -81,13 +81,6 @@ class QueryPhases:
         return int(self.steps.size)
 
 
-def quantise(phase: NDArray[np.floating], steps: int) -> NDArray[np.uint8]:
-    """Radians to ``steps`` levels per turn (0 .. steps - 1)."""
-    turns = np.asarray(phase, np.float32) * np.float32(steps / (2.0 * np.pi))
-    levels: NDArray[np.uint8] = (np.rint(turns).astype(np.int64) % steps).astype(np.uint8)
-    return levels
-
-
 @dataclass(frozen=True, slots=True)
 class PhaseWitness:
     """The statistic at the alignment, and its median and largest value at wrong offsets."""
@@ -102,19 +95,12 @@ class PhaseWitness:
         return self.coherence - self.null_median
 
 
-def coherences(
-    query: QueryPhases, points: PhasePoints, offsets: NDArray[np.int64]
-) -> NDArray[np.float64]:
-    """The lag-specific coherence of the reference points at each alignment ``ref frame =
-    offset + query frame`` (0 where fewer than 16 points fall inside the query)."""
-    return coherences_of(query, [(points, int(offset)) for offset in offsets.tolist()])
-
-
 def coherences_of(
     query: QueryPhases, alignments: list[tuple[PhasePoints, int]]
 ) -> NDArray[np.float64]:
-    """``coherences`` for alignments on any references: one gather, one bincount and one
-    batched FFT for all of them."""
+    """The lag-specific coherence of each alignment (reference points, ``ref frame = offset +
+    query frame``; 0 where fewer than 16 points fall inside the query), on any references:
+    one gather, one bincount and one batched FFT for all of them."""
     frames, bins = query.steps.shape
     result = np.zeros(len(alignments))
     if frames == 0 or not alignments:
@@ -155,11 +141,6 @@ def coherences_of(
     enough = used >= _MIN_POINTS
     result[enough] = lifted[enough] / used[enough] + 1.0
     return result
-
-
-def coherence(query: QueryPhases, points: PhasePoints, *, offset: int) -> float:
-    """``coherences`` at one alignment."""
-    return float(coherences(query, points, np.array([offset], np.int64))[0])
 
 
 def phase_witness(query: QueryPhases, points: PhasePoints, *, offset: float) -> PhaseWitness:
