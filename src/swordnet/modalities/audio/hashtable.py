@@ -4,21 +4,116 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
 from swordnet.modalities.audio.landmarks import HASH_BITS, Peaks, hash_pairs
 from swordnet.modalities.audio.params import AudioMatchParams, Candidate
 
-_OFFSET_BIAS = 1 << 24  # offset bins: 12 days of reference either side of zero
 _VOTE_BITS = 20  # vote cells are hashed into 1M counters (stray votes are told apart later)
 _SAME_ALIGNMENT = 12  # frames: candidates this close on one reference are one alignment
+# An entry is its reference's slot and its anchor frame in one integer, slot << _FRAME_BITS |
+# frame (frames: 49 days of reference). A vote's cell is (grid point and slot, 2-frame offset
+# bin): the row above _CELL_BITS, the offset bin plus _OFFSET_BIAS below.
+_FRAME_BITS = 27
+_CELL_BITS = _FRAME_BITS - 1
+_OFFSET_BIAS = 1 << (_CELL_BITS - 1)
+_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
+_BIN_SHIFT = np.uint64(64 - _VOTE_BITS)
 
 
 def _vote_bin(cells: NDArray[np.int64]) -> NDArray[np.int64]:
     """Fibonacci hashing: neighbouring cells land far apart, so offsets do not collide."""
-    mixed = cells.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    return (mixed >> np.uint64(64 - _VOTE_BITS)).astype(np.int64)
+    return ((cells.astype(np.uint64) * _FIBONACCI) >> _BIN_SHIFT).astype(np.int64)
+
+
+# The vote visits about a million (query hash, reference entry) pairs per query with the
+# speed, tempo and pitch grid. As whole-array numpy steps that is a dozen passes over
+# million-element arrays (about 25 ms); compiled, it is one walk over the buckets with no
+# arrays in between. Numba caches the machine code next to this file: only a first run
+# compiles (about a second).
+#
+# A query hash k votes for cell (bases[k] + slot) << _CELL_BITS | ((frame - q) >> 1) + bias,
+# which is (origins[k] + entry) >> 1 with origins[k] = bases[k] << _FRAME_BITS - q + 2 bias:
+# one addition per entry.
+
+
+@numba.njit(cache=True, nogil=True)
+def _count_votes(
+    keys: NDArray[np.int64],
+    origins: NDArray[np.int64],
+    starts: NDArray[np.int64],
+    entries: NDArray[np.int64],
+    cap: int,
+) -> NDArray[np.uint16]:
+    """Votes per hashed cell from each entry in each query hash's bucket (buckets of more
+    than ``cap`` entries are skipped)."""
+    votes = np.zeros(1 << _VOTE_BITS, np.uint16)  # 2 MB: stays in cache
+    for k in range(keys.size):
+        lo, hi = starts[keys[k]], starts[keys[k] + 1]
+        if hi - lo > cap:
+            continue
+        for e in range(lo, hi):
+            b = (np.uint64((origins[k] + entries[e]) >> 1) * _FIBONACCI) >> _BIN_SHIFT
+            if votes[b] < 65535:  # saturates: a counter no query could fill
+                votes[b] += 1
+    return votes
+
+
+@numba.njit(cache=True, nogil=True)
+def _votes_in(
+    keys: NDArray[np.int64],
+    origins: NDArray[np.int64],
+    starts: NDArray[np.int64],
+    entries: NDArray[np.int64],
+    cap: int,
+    wanted: NDArray[np.bool_],
+    total: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(counter, cell) of the votes that went to ``wanted`` counters (at most ``total``),
+    walked as ``_count_votes`` walks them."""
+    found_bins = np.empty(total, np.int64)
+    found_cells = np.empty(total, np.int64)
+    n = 0
+    for k in range(keys.size):
+        lo, hi = starts[keys[k]], starts[keys[k] + 1]
+        if hi - lo > cap:
+            continue
+        for e in range(lo, hi):
+            cell = (origins[k] + entries[e]) >> 1
+            b = (np.uint64(cell) * _FIBONACCI) >> _BIN_SHIFT
+            if wanted[b] and n < total:
+                found_bins[n] = b
+                found_cells[n] = cell
+                n += 1
+    return found_bins[:n], found_cells[:n]
+
+
+@numba.njit(cache=True, nogil=True)
+def _top_bins(votes: NDArray[np.uint16], filled: NDArray[np.int64], keep: int) -> NDArray[np.int64]:
+    """The ``keep`` counters with the most votes among the ``filled`` ones (of equals at the
+    last place, the first ones), by a histogram of their counts, not a selection."""
+    if filled.size <= keep:
+        return filled
+    histogram = np.zeros(1 << 16, np.int64)
+    for b in filled:
+        histogram[votes[b]] += 1
+    bar, above = 1 << 16, 0  # every counter at bar or more fits: ``above`` of them
+    while above + histogram[bar - 1] <= keep:
+        bar -= 1
+        above += histogram[bar]
+    # Then of the counters one below the bar, as many as there is room for.
+    room = keep - above
+    found = np.empty(keep, np.int64)
+    n = 0
+    for b in filled:
+        if votes[b] >= bar or (room > 0 and votes[b] == bar - 1):
+            if votes[b] < bar:
+                room -= 1
+            found[n] = b
+            n += 1
+    return found[:n]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,35 +122,34 @@ class HashTable:
 
     ref_ids: list[int]
     starts: NDArray[np.int64]  # starts[h]..starts[h+1] index the entries of hash h
-    entry_slots: NDArray[np.int32]
-    entry_frames: NDArray[np.int32]
+    entries: NDArray[np.int64]  # slot << _FRAME_BITS | anchor frame
     mean_bucket: float  # entries per hash value in use
 
     @classmethod
     def build(cls, references: dict[int, Peaks], fanout: int) -> HashTable:
         ref_ids = sorted(references)
-        hashes: list[NDArray[np.int64]] = []
-        slots: list[NDArray[np.int32]] = []
-        frames: list[NDArray[np.int32]] = []
+        hashes: list[NDArray[np.int64]] = [np.zeros(0, np.int64)]
+        entries: list[NDArray[np.int64]] = [np.zeros(0, np.int64)]
         for slot, ref_id in enumerate(ref_ids):
             pairs = hash_pairs(references[ref_id], fanout=fanout)
             hashes.append(pairs.hashes)
-            frames.append(pairs.anchor_frames.astype(np.int32))
-            slots.append(np.full(pairs.hashes.size, slot, np.int32))
-        all_hashes = np.concatenate(hashes) if hashes else np.zeros(0, np.int64)
+            frames = pairs.anchor_frames.astype(np.int64)
+            if frames.size and frames[-1] >= 1 << _FRAME_BITS:
+                raise ValueError(f"reference {ref_id} is longer than the index can hold")
+            entries.append((slot << _FRAME_BITS) | frames)
+        all_hashes = np.concatenate(hashes)
         order = np.argsort(all_hashes, kind="stable")
         counts = np.bincount(all_hashes, minlength=1 << HASH_BITS)
         starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         return cls(
             ref_ids,
             starts,
-            (np.concatenate(slots) if slots else np.zeros(0, np.int32))[order],
-            (np.concatenate(frames) if frames else np.zeros(0, np.int32))[order],
+            np.concatenate(entries)[order],
             float(all_hashes.size / max(1, int(np.count_nonzero(counts)))),
         )
 
     def nbytes(self) -> int:
-        return self.starts.nbytes + self.entry_slots.nbytes + self.entry_frames.nbytes
+        return self.starts.nbytes + self.entries.nbytes
 
     def vote(
         self,
@@ -86,38 +180,25 @@ class HashTable:
             frame_parts.append(pairs.anchor_frames)
             grid_parts.append(np.full(pairs.hashes.size, point, np.int64))
         keys = np.concatenate(keys_parts)
-        lo = self.starts[keys]
-        counts = self.starts[keys + 1] - lo
-        # Hashes shared by many references say little and cost much: skip them.
-        counts[counts > params.max_bucket_ratio * self.mean_bucket] = 0
-        total = int(counts.sum())
-        if total == 0:
+        # Per query hash: the frame it aligns from (integer: offsets are binned by 2 frames
+        # anyway) and its grid point, folded into the base of its cells' rows.
+        query_frames = np.rint(np.concatenate(frame_parts)).astype(np.int64)
+        bases = np.concatenate(grid_parts) * len(self.ref_ids)
+        origins = (bases << _FRAME_BITS) - query_frames + 2 * _OFFSET_BIAS
+        # Hashes shared by many references say little and cost much: they are skipped.
+        cap = int(params.max_bucket_ratio * self.mean_bucket)
+        lookup = (keys, origins, self.starts, self.entries, cap)
+        votes = _count_votes(*lookup)
+        filled = np.flatnonzero(votes >= max(1, params.min_votes))
+        top_bins = _top_bins(votes, filled, 4 * limit)
+        if top_bins.size == 0:  # no cell reached the minimum of votes
             return []
-        owner = np.repeat(np.arange(keys.size, dtype=np.int32), counts)
-        entries = np.arange(total, dtype=np.int64) + np.repeat(
-            lo - (np.cumsum(counts) - counts), counts
-        )
-        # Per query hash: its grid point and the frame it aligns from, folded into one base.
-        points = np.concatenate(grid_parts) * len(self.ref_ids)
-        # Integer frames from here on: offsets are binned by 2 frames anyway.
-        query_frames = np.rint(np.concatenate(frame_parts)).astype(np.int32)
-        offset_bins = (self.entry_frames[entries] - query_frames[owner]) >> 1
-        rows = points[owner] + self.entry_slots[entries]
-        cells = (rows << 26) | (offset_bins + _OFFSET_BIAS)
-        # Votes go to hashed cells (a collision only adds noise votes): no sort needed.
-        bins = _vote_bin(cells)
-        votes = np.bincount(bins, minlength=1 << _VOTE_BITS)
-        filled = np.flatnonzero(votes >= params.min_votes)
-        keep = min(filled.size, 4 * limit)
-        top_bins = filled[np.argpartition(votes[filled], -keep)[-keep:]] if keep else filled
-        wanted = np.zeros(1 << _VOTE_BITS, bool)
+        wanted = np.zeros(votes.size, np.bool_)
         wanted[top_bins] = True
-        found = np.flatnonzero(wanted[bins])
-        if found.size == 0:  # no cell reached the minimum of votes
-            return []
+        found_bins, found_cells = _votes_in(*lookup, wanted, int(votes[top_bins].sum()))
         # A counter can also hold a stray vote of another cell: name it after its majority.
         bin_cells, pair_votes = np.unique(
-            np.stack([bins[found], cells[found]], axis=1), axis=0, return_counts=True
+            np.stack([found_bins, found_cells], axis=1), axis=0, return_counts=True
         )
         order = np.lexsort((-pair_votes, bin_cells[:, 0]))
         first = np.concatenate([[True], bin_cells[order[1:], 0] != bin_cells[order[:-1], 0]])
@@ -131,8 +212,8 @@ class HashTable:
         for total_votes, cell in scored:
             if total_votes < params.min_votes or len(chosen) == limit:
                 break
-            offset = 2 * ((cell & ((1 << 26) - 1)) - _OFFSET_BIAS) + 1
-            point, slot = divmod(cell >> 26, len(self.ref_ids))
+            offset = 2 * ((cell & ((1 << _CELL_BITS) - 1)) - _OFFSET_BIAS) + 1
+            point, slot = divmod(cell >> _CELL_BITS, len(self.ref_ids))
             # The same alignment seen again through a neighbouring bin or grid point would
             # only be verified twice and crowd other references out.
             if any(

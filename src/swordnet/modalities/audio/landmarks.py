@@ -15,6 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 import cv2
+import numba
 import numpy as np
 import scipy.fft
 from numpy.typing import NDArray
@@ -217,7 +218,7 @@ def analyse_query(
 
 
 @contextmanager
-def _one_opencv_thread() -> Iterator[None]:
+def one_opencv_thread() -> Iterator[None]:
     """Run OpenCV on this thread only: on arrays this small its worker threads save no time,
     and they spin on after each call, burning CPU time that the matching then pays for
     (a 10 s query: 94 ms CPU with them, 76 ms without)."""
@@ -242,7 +243,7 @@ def _band_prominence(spectrum: FloatArray) -> tuple[FloatArray, FloatArray]:
     band = spectrum[:, low - 1 : high + 2]
     # OpenCV's box and dilation filters give scipy.ndimage's uniform and maximum filters
     # (mode "nearest" is BORDER_REPLICATE) an order of magnitude faster.
-    with _one_opencv_thread():
+    with one_opencv_thread():
         prominence = band - cv2.blur(band, (41, 15), borderType=cv2.BORDER_REPLICATE)
     return band, prominence
 
@@ -262,7 +263,7 @@ def peaks_of_spectrum(spectrum: FloatArray, *, per_second: float) -> Peaks:
 
 def _local_maxima(band: FloatArray, prominence: FloatArray) -> NDArray[np.bool_]:
     """Cells that are the highest of their neighbourhood, prominent and above silence."""
-    with _one_opencv_thread():
+    with one_opencv_thread():
         neighbourhood_max = cv2.dilate(band, _PEAK_NEIGHBOURHOOD, borderType=cv2.BORDER_REPLICATE)
     is_max: NDArray[np.bool_] = band == neighbourhood_max
     is_max[:, 0] = False
@@ -315,6 +316,39 @@ def _top_per_block(block: IntArray, strength: FloatArray, budget: int) -> IntArr
     return np.sort(order[rank < budget])
 
 
+@numba.njit(cache=True, nogil=True)
+def _pair_hashes(
+    frames: NDArray[np.float64], pitches: NDArray[np.float64], fanout: int
+) -> tuple[IntArray, NDArray[np.float64]]:
+    """``hash_pairs`` of mapped peaks, compiled (numba): the query's vote asks it for every
+    point of the scale grid, and as numpy passes each call cost more than its work."""
+    n = frames.size
+    reach = min(n - 1, 4 * fanout + 8)
+    hashes = np.empty(n * fanout, np.int64)
+    anchor_frames = np.empty(n * fanout, np.float64)
+    found = 0
+    for a in range(n):
+        anchor_pitch = np.int64(np.floor(pitches[a]))
+        paired = 0
+        for t in range(a + 1, min(n, a + 1 + reach)):
+            if paired == fanout:
+                break
+            dt = np.rint(frames[t] - frames[a])
+            step = pitches[t] - pitches[a]
+            if dt < 1 or dt >= MAX_DT or abs(step) >= MAX_STEP_SEMITONES:
+                continue
+            paired += 1
+            if anchor_pitch < 0 or anchor_pitch >= 1 << _ANCHOR_BITS:
+                continue  # paired all the same: the anchor's range does not move its targets
+            step_code = np.int64(np.rint(step * 2.0)) + _STEP_BIAS
+            hashes[found] = (
+                (anchor_pitch << (_STEP_BITS + _DT_BITS)) | (step_code << _DT_BITS) | np.int64(dt)
+            )
+            anchor_frames[found] = frames[a]
+            found += 1
+    return hashes[:found], anchor_frames[:found]
+
+
 @dataclass(frozen=True, slots=True)
 class PairHashes:
     """Hashes of peak pairs and the frame of each pair's anchor (scaled, for queries)."""
@@ -339,28 +373,12 @@ def hash_pairs(
     half a frame off the reference's grid, or in loud noise, rounds one of the two peaks
     the other way, and the exact hash is then lost.
     """
-    n = len(peaks)
-    if n < 2:
+    if len(peaks) < 2:
         return PairHashes(np.zeros(0, np.int64), np.zeros(0, np.float64))
     frames = peaks.frames.astype(np.float64) * time_scale
     pitches = peaks.pitches.astype(np.float64) + pitch_shift
-    reach = min(n - 1, 4 * fanout + 8)
-    anchors = np.arange(n)[:, None]
-    targets = anchors + np.arange(1, reach + 1)[None, :]
-    inside = targets < n
-    targets = np.minimum(targets, n - 1)
-    dt = np.rint(frames[targets] - frames[anchors])
-    step = pitches[targets] - pitches[anchors]
-    valid = inside & (dt >= 1) & (dt < MAX_DT) & (np.abs(step) < MAX_STEP_SEMITONES)
-    valid &= np.cumsum(valid, axis=1) <= fanout
-    rows, cols = np.nonzero(valid)
-    anchor_pitch = np.floor(pitches[rows]).astype(np.int64)
-    in_range = (anchor_pitch >= 0) & (anchor_pitch < (1 << _ANCHOR_BITS))
-    rows, cols, anchor_pitch = rows[in_range], cols[in_range], anchor_pitch[in_range]
-    step_code = np.rint(step[rows, cols] * 2.0).astype(np.int64) + _STEP_BIAS
-    dt_code = dt[rows, cols].astype(np.int64)
-    hashes = (anchor_pitch << (_STEP_BITS + _DT_BITS)) | (step_code << _DT_BITS) | dt_code
-    anchor_frames = frames[rows]
+    hashes, anchor_frames = _pair_hashes(frames, pitches, fanout)
+    dt_code = hashes & ((1 << _DT_BITS) - 1)
     if dt_tolerance > 0:
         base = hashes - dt_code
         hash_parts, frame_parts = [hashes], [anchor_frames]

@@ -13,11 +13,14 @@ Only queries carry a map; references keep their small payload.
 
 from __future__ import annotations
 
+from functools import cache
+
+import cv2
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import maximum_filter
 
 from swordnet.modalities.audio.decode import ANALYSIS_RATE
+from swordnet.modalities.audio.landmarks import one_opencv_thread
 
 COLUMNS_PER_SEMITONE = 4
 _STEPS_PER_DB = 4  # stored as uint8 in quarter decibels, 0 to 63.75 dB above the local mean
@@ -29,6 +32,7 @@ _NULL_SHIFTS = np.array(
 )
 
 PeakMap = NDArray[np.uint8]
+_SPREAD = np.ones((3, 3), np.uint8)
 
 
 def peak_map(
@@ -42,22 +46,31 @@ def peak_map(
     """
     if prominence.shape[0] == 0:
         return np.zeros((0, 0), np.uint8)
-    spread = maximum_filter(prominence, size=(3, 3), mode="nearest")
-    bins = first_bin + np.arange(prominence.shape[1])
+    # scipy.ndimage.maximum_filter(size=3, mode="nearest"), as OpenCV's dilation: 10x faster.
+    with one_opencv_thread():
+        spread = np.asarray(cv2.dilate(prominence, _SPREAD, borderType=cv2.BORDER_REPLICATE))
+    gather = _column_bins(prominence.shape[1], first_bin, n_fft, floor_hz)
+    found: PeakMap = np.clip(spread[:, gather].max(axis=2) * _STEPS_PER_DB, 0, 255).astype(np.uint8)
+    return found
+
+
+@cache
+def _column_bins(n_bins: int, first_bin: int, n_fft: int, floor_hz: float) -> NDArray[np.int64]:
+    """(columns, width): the bins whose largest value each column of the map takes (its
+    last bin repeated to the common width), or the nearest bin where bins are wider."""
+    bins = first_bin + np.arange(n_bins)
     top_hz = bins[-1] * ANALYSIS_RATE / n_fft
     columns = int(np.floor(12.0 * np.log2(top_hz / floor_hz) * COLUMNS_PER_SEMITONE))
     edges_hz = floor_hz * 2.0 ** ((np.arange(columns + 1) - 0.5) / (12.0 * COLUMNS_PER_SEMITONE))
     edges = edges_hz * n_fft / ANALYSIS_RATE - first_bin
-    lows = np.clip(np.ceil(edges[:-1]).astype(np.int64), 0, prominence.shape[1] - 1)
-    highs = np.clip(np.floor(edges[1:]).astype(np.int64), 0, prominence.shape[1] - 1)
-    centres = np.clip(np.rint((edges[:-1] + edges[1:]) / 2).astype(np.int64), 0, None)
-    result = np.empty((prominence.shape[0], columns), np.float32)
-    for column in range(columns):
-        if highs[column] < lows[column]:
-            result[:, column] = spread[:, min(centres[column], prominence.shape[1] - 1)]
-        else:
-            result[:, column] = spread[:, lows[column] : highs[column] + 1].max(axis=1)
-    return np.clip(result * _STEPS_PER_DB, 0, 255).astype(np.uint8)
+    lows = np.clip(np.ceil(edges[:-1]).astype(np.int64), 0, n_bins - 1)
+    highs = np.clip(np.floor(edges[1:]).astype(np.int64), 0, n_bins - 1)
+    centres = np.clip(np.rint((edges[:-1] + edges[1:]) / 2).astype(np.int64), 0, n_bins - 1)
+    narrow = highs < lows
+    lows[narrow] = highs[narrow] = centres[narrow]
+    width = int((highs - lows).max()) + 1
+    found: NDArray[np.int64] = np.minimum(lows[:, None] + np.arange(width)[None, :], highs[:, None])
+    return found
 
 
 def reverse_z(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from swordnet.modalities.audio.landmarks import Peaks
@@ -88,19 +89,43 @@ def _count_hits(
     lo = float(query_frames.min() + offsets.min() - 2)
     hi = float(query_frames.max() + offsets.max() + 2)
     start, stop = np.searchsorted(reference.frames, [lo, hi])
-    ref_frames = reference.frames[start:stop].astype(np.float64)
-    ref_pitches = reference.pitches[start:stop].astype(np.float64)
-    shifted = (offsets[:, None] + query_frames[None, :]).ravel()
-    first = np.searchsorted(ref_frames, shifted - TIME_TOLERANCE, side="left")
-    last = np.searchsorted(ref_frames, shifted + TIME_TOLERANCE, side="right")
-    counts = last - first
-    owner = np.repeat(np.arange(shifted.size), counts)
-    entries = np.arange(int(counts.sum())) + np.repeat(first - (np.cumsum(counts) - counts), counts)
-    pitches = np.tile(query_pitches, offsets.size)
-    close = np.abs(ref_pitches[entries] - pitches[owner]) <= PITCH_TOLERANCE
-    hits = np.zeros(shifted.size, bool)
-    hits[owner[close]] = True
-    return hits.reshape(offsets.size, query_frames.size)
+    hits: np.ndarray = _hits(
+        query_frames,
+        query_pitches,
+        reference.frames[start:stop].astype(np.float64),
+        reference.pitches[start:stop].astype(np.float64),
+        offsets.astype(np.float64),
+    )
+    return hits
+
+
+@numba.njit(cache=True, nogil=True)
+def _hits(
+    query_frames: np.ndarray,
+    query_pitches: np.ndarray,
+    ref_frames: np.ndarray,
+    ref_pitches: np.ndarray,
+    offsets: np.ndarray,
+) -> np.ndarray:
+    """``_count_hits`` on the stretch of reference it can reach, compiled (numba): verifying
+    a candidate asks this for about 25 offsets, and numpy's passes over such small arrays
+    cost more in calls than in work."""
+    hits = np.zeros((offsets.size, query_frames.size), np.bool_)
+    for i in range(offsets.size):
+        first = 0  # the first reference peak not before the query peak's window
+        for j in range(query_frames.size):
+            shifted = offsets[i] + query_frames[j]
+            if j > 0 and query_frames[j] < query_frames[j - 1]:
+                first = 0  # peaks come sorted by frame; if not, walk from the start
+            while first < ref_frames.size and ref_frames[first] < shifted - TIME_TOLERANCE:
+                first += 1
+            r = first
+            while r < ref_frames.size and ref_frames[r] <= shifted + TIME_TOLERANCE:
+                if abs(ref_pitches[r] - query_pitches[j]) <= PITCH_TOLERANCE:
+                    hits[i, j] = True
+                    break
+                r += 1
+    return hits
 
 
 def _z(matched: float, null: float) -> float:
