@@ -23,7 +23,7 @@ def test_reference_peaks_stand_out_in_a_copy_under_0_db_noise_only_when_aligned(
     start = 20.0
     cut = music[int(start * RATE) : int((start + 8.0) * RATE)]
     noisy = tf.add_noise(cut, tf.white_noise(cut.size, np.random.default_rng(1)), 0.0)
-    _, _, query_map, _ = analyse_query(noisy, per_second=20.0)
+    _, _, query_map, _, _ = analyse_query(noisy, per_second=20.0)
     offset = start / FRAME_SECONDS
     kwargs = {"time_scale": 1.0, "pitch_shift": 0.0}
     aligned = reverse_z(query_map, reference.frames, reference.pitches, offset=offset, **kwargs)

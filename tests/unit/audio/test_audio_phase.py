@@ -24,7 +24,7 @@ def test_a_copy_in_0_db_noise_keeps_the_phase_at_any_sub_frame_cut(lag: int) -> 
     start = 20 * RATE + lag  # off the reference's frame grid by ``lag`` samples
     cut = music[start : start + 5 * RATE]
     noisy = tf.add_noise(cut, tf.white_noise(cut.size, np.random.default_rng(lag)), 0.0)
-    *_, phases = analyse_query(noisy, per_second=20.0)
+    _, _, _, phases, _ = analyse_query(noisy, per_second=20.0)
     aligned = phase_witness(phases, points, offset=start / HOP)
     # Chance gives the largest of about a thousand exponential variables: a median near 7.
     assert 4.0 < aligned.null_median < 11.0
@@ -36,11 +36,11 @@ def test_unrelated_music_and_wrong_offsets_stay_at_chance() -> None:
     reference = synthetic_music(3, 60.0, rate=RATE)
     _, _, points = analyse_reference(reference, per_second=12.0)
     other = synthetic_music(4, 20.0, rate=RATE)
-    *_, phases = analyse_query(other[: 5 * RATE], per_second=20.0)
+    _, _, _, phases, _ = analyse_query(other[: 5 * RATE], per_second=20.0)
     found = [phase_witness(phases, points, offset=at).coherence for at in range(0, 1500, 97)]
     assert max(found) < 16.0
     copy = reference[30 * RATE : 35 * RATE]
-    *_, copied = analyse_query(copy, per_second=20.0)
+    _, _, _, copied, _ = analyse_query(copy, per_second=20.0)
     wrong = phase_witness(copied, points, offset=30 * RATE / HOP + 300)
     assert wrong.coherence < 16.0
 
@@ -58,7 +58,7 @@ def test_a_steady_tone_is_coherent_everywhere_so_its_excess_stays_small() -> Non
 
     _, _, points = analyse_reference(note(0.0, 2), per_second=12.0)
     start = 20 * RATE + 77
-    *_, phases = analyse_query(note(1.3, 3)[start : start + 5 * RATE], per_second=20.0)
+    _, _, _, phases, _ = analyse_query(note(1.3, 3)[start : start + 5 * RATE], per_second=20.0)
     found = phase_witness(phases, points, offset=start / HOP)
     assert found.null_median > 11.0  # chance alone: near 7
     assert abs(found.excess) < 4.0

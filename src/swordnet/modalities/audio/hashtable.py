@@ -12,7 +12,7 @@ from swordnet.modalities.audio.landmarks import HASH_BITS, Peaks, hash_pairs
 from swordnet.modalities.audio.params import AudioMatchParams, Candidate
 
 _VOTE_BITS = 20  # vote cells are hashed into 1M counters (stray votes are told apart later)
-_SAME_ALIGNMENT = 12  # frames: candidates this close on one reference are one alignment
+SAME_ALIGNMENT = 12  # frames: candidates this close on one reference are one alignment
 # An entry is its reference's slot and its anchor frame in one integer, slot << _FRAME_BITS |
 # frame (frames: 49 days of reference). A vote's cell is (grid point and slot, 2-frame offset
 # bin): the row above _CELL_BITS, the offset bin plus _OFFSET_BIAS below.
@@ -216,9 +216,7 @@ class HashTable:
             point, slot = divmod(cell >> _CELL_BITS, len(self.ref_ids))
             # The same alignment seen again through a neighbouring bin or grid point would
             # only be verified twice and crowd other references out.
-            if any(
-                c.ref_slot == slot and abs(c.offset - offset) <= _SAME_ALIGNMENT for c in chosen
-            ):
+            if any(c.ref_slot == slot and abs(c.offset - offset) <= SAME_ALIGNMENT for c in chosen):
                 continue
             scale, shift = grid[point]
             chosen.append(Candidate(slot, float(offset), scale, shift, total_votes))

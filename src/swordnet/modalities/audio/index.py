@@ -19,7 +19,7 @@ from swordnet.domain.errors import CorruptMediaError
 from swordnet.domain.matching import IndexHit, Segment
 from swordnet.modalities.audio.decision import Assessment, evidence, required_evidence
 from swordnet.modalities.audio.envelopes import ENVELOPE_HOP, envelope_agreement
-from swordnet.modalities.audio.hashtable import HashTable
+from swordnet.modalities.audio.hashtable import SAME_ALIGNMENT, HashTable
 from swordnet.modalities.audio.landmarks import FRAME_SECONDS, Peaks
 from swordnet.modalities.audio.params import AudioMatchParams, Candidate, scale_grid
 from swordnet.modalities.audio.payload import (
@@ -125,16 +125,18 @@ class AudioIndex(SignalIndex):
         if len(payload.peaks) < self.params.min_matched or not self._peaks:
             return []
         best: dict[int, IndexHit] = {}
-        for chunk in _windows(payload.peaks, int(self.params.window_seconds / FRAME_SECONDS)):
-            for hit in self._query_window(chunk, _witnesses(payload)):
+        for chunk, dense in self._windows(payload):
+            for hit in self._query_window(chunk, _witnesses(payload), dense):
                 if hit.ref_id not in best or hit.score > best[hit.ref_id].score:
                     best[hit.ref_id] = hit
         return sorted(best.values(), key=lambda hit: -hit.score)
 
-    def _query_window(self, peaks: Peaks, witnesses: Witnesses) -> list[IndexHit]:
+    def _query_window(
+        self, peaks: Peaks, witnesses: Witnesses, dense: Peaks | None
+    ) -> list[IndexHit]:
         accepted = [
             (assessment, found)
-            for assessment in self._assess_window(peaks, witnesses, always_grid=False)
+            for assessment in self._assess_window(peaks, witnesses, dense, always_grid=False)
             if (found := evidence(assessment, self.params))
             >= required_evidence(assessment, self.params)
         ]
@@ -152,13 +154,26 @@ class AudioIndex(SignalIndex):
         table = self._hash_table()
         found: list[tuple[int, Assessment]] = []
         witnesses = _witnesses(payload)
-        for chunk in _windows(payload.peaks, int(self.params.window_seconds / FRAME_SECONDS)):
-            for assessment in self._assess_window(chunk, witnesses, always_grid=True):
+        for chunk, dense in self._windows(payload):
+            for assessment in self._assess_window(chunk, witnesses, dense, always_grid=True):
                 found.append((table.ref_ids[assessment.candidate.ref_slot], assessment))
         return found
 
+    def _windows(self, payload: AudioPayload) -> list[tuple[Peaks, Peaks | None]]:
+        """30 s windows every 15 s: the peaks and the dense peaks (if any) of each."""
+        window = int(self.params.window_seconds / FRAME_SECONDS)
+        peaks, dense = payload.peaks, payload.dense_peaks
+        last = int(peaks.frames[-1]) if len(peaks) else 0
+        return [
+            (
+                _slice(peaks, start, start + window),
+                None if dense is None else _slice(dense, start, start + window),
+            )
+            for start in range(0, max(1, last - window // 3), window // 2)
+        ]
+
     def _assess_window(
-        self, peaks: Peaks, witnesses: Witnesses, *, always_grid: bool
+        self, peaks: Peaks, witnesses: Witnesses, dense: Peaks | None, *, always_grid: bool
     ) -> list[Assessment]:
         if len(peaks) < self.params.min_matched:
             return []
@@ -167,8 +182,10 @@ class AudioIndex(SignalIndex):
         sure = max((evidence(a, self.params) for a in plain), default=0.0)
         if sure >= self.params.sure_evidence and not always_grid:
             return plain
-        # Nothing sure yet: the voted cells beyond the candidates, by phase alone.
-        scanned = self._phase_scan(witnesses[2], voted[self.params.candidates :])
+        # Nothing sure yet: the voted cells beyond the candidates and the dense vote's best
+        # cells, by phase alone.
+        more = voted[self.params.candidates :] + self._dense_cells(dense, voted, witnesses[2])
+        scanned = self._phase_scan(witnesses[2], more)
         plain += self._assessed(peaks, witnesses, scanned)
         grid = scale_grid(self.params)
         return plain + self._assessed(peaks, witnesses, self._candidates(peaks, grid))
@@ -210,6 +227,27 @@ class AudioIndex(SignalIndex):
         ]
         order = sorted(range(len(voted)), key=lambda i: (-excess[i], -voted[i].votes))
         return [voted[i] for i in order[: params.candidates]]
+
+    def _dense_cells(
+        self, dense: Peaks | None, voted: list[Candidate], phases: QueryPhases | None
+    ) -> list[Candidate]:
+        """The best ``params.dense_scan`` cells of the query as it is, voted by its dense
+        peaks, that are not alignments ``voted`` already holds. Under a voice or in loud
+        noise the strongest 20 peaks a second are mostly the voice's or the noise's, and
+        a copy's cell gets too few votes to rank among the first 60; with 40 peaks a
+        second the music's peaks are in, and its cell rises (docs/audio.md)."""
+        params = self.params
+        if not params.dense_scan or phases is None or dense is None or len(dense) < 2:
+            return []
+        cells = self._hash_table().vote(dense, [(1.0, 0.0)], params, limit=params.dense_scan)
+        return [
+            cell
+            for cell in cells
+            if not any(
+                seen.ref_slot == cell.ref_slot and abs(seen.offset - cell.offset) <= SAME_ALIGNMENT
+                for seen in voted
+            )
+        ]
 
     def _phase_scan(self, phases: QueryPhases | None, cells: list[Candidate]) -> list[Candidate]:
         """The cells whose phase coherence reaches ``SCAN_COHERENCE`` (the lags it searches,
@@ -408,15 +446,6 @@ def _refinements(candidate: Candidate, middle: float) -> list[Candidate]:
         offset = candidate.offset - step * middle
         found.append(replace(candidate, offset=offset, time_scale=scale, pitch_shift=shift))
     return found
-
-
-def _windows(peaks: Peaks, window: int) -> list[Peaks]:
-    """30 s windows every 15 s (``window`` frames long, half overlapping)."""
-    last = int(peaks.frames[-1]) if len(peaks) else 0
-    return [
-        _slice(peaks, start, start + window)
-        for start in range(0, max(1, last - window // 3), window // 2)
-    ]
 
 
 def _slice(peaks: Peaks, start: int, stop: int) -> Peaks:

@@ -197,10 +197,11 @@ def analyse_reference(
 
 
 def analyse_query(
-    pcm: FloatArray, *, per_second: float
-) -> tuple[Peaks, NDArray[np.uint8], NDArray[np.uint8], QueryPhases]:
-    """Peaks, band envelopes, the peak map (see ``peakmap``) and the phases (see ``phase``)
-    of a query."""
+    pcm: FloatArray, *, per_second: float, dense_per_second: float = 0.0
+) -> tuple[Peaks, NDArray[np.uint8], NDArray[np.uint8], QueryPhases, Peaks]:
+    """Peaks, band envelopes, the peak map (see ``peakmap``), the phases (see ``phase``) of
+    a query, and its dense peaks: ``dense_per_second`` of them (a superset of the peaks; an
+    empty set when 0), for the dense scan (``AudioIndex``)."""
     from swordnet.modalities.audio.envelopes import band_envelopes
     from swordnet.modalities.audio.peakmap import peak_map
     from swordnet.modalities.audio.phase import QueryPhases
@@ -208,13 +209,17 @@ def analyse_query(
     spectrum, phases = _spectrogram(pcm, with_phase=True)
     if spectrum.shape[0] < 3:
         empty = np.zeros((0, 0), np.uint8)
-        return Peaks.empty(), band_envelopes(spectrum), empty, QueryPhases.empty()
+        return Peaks.empty(), band_envelopes(spectrum), empty, QueryPhases.empty(), Peaks.empty()
     band, prominence = _band_prominence(spectrum)
-    peaks = _pick_peaks(band, prominence, per_second=per_second)
+    is_max = _local_maxima(band, prominence)
+    peaks = _pick_peaks(band, prominence, per_second=per_second, is_max=is_max)
+    dense = Peaks.empty()
+    if dense_per_second > per_second:
+        dense = _pick_peaks(band, prominence, per_second=dense_per_second, is_max=is_max)
     # The band starts one bin below the floor; the map drops that guard bin.
     low = _band_bins()[0]
     found = peak_map(prominence[:, 1:], first_bin=low, n_fft=N_FFT, floor_hz=PITCH_FLOOR_HZ)
-    return peaks, band_envelopes(spectrum), found, QueryPhases(phases, low - 1)
+    return peaks, band_envelopes(spectrum), found, QueryPhases(phases, low - 1), dense
 
 
 @contextmanager

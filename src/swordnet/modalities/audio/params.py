@@ -62,6 +62,9 @@ class AudioMatchParams:
     # (index._phase_scan): in 0 dB noise a copy's cell may rank far down the vote. While it
     # is on, the plain pass takes its candidates straight from the vote (no prescreen).
     phase_scan: int = 48
+    # ... and this many cells of a second vote of the query as it is, by its dense peaks
+    # (40 a second, not 20): under a voice, the music's peaks rank below the strongest 20.
+    dense_scan: int = 48
     sure_evidence: float = 12.0  # a first-pass match this strong skips the scale/pitch grid
     window_seconds: float = 30.0  # long queries are matched window by window
     # Hashes held more than this many times the average are skipped at query time: they say

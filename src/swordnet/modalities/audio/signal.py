@@ -54,6 +54,9 @@ class AudioSignal(SignalType):
     # noise in the query, while the index stays small.
     reference_peaks_per_second: ClassVar[float] = 12.0
     query_peaks_per_second: ClassVar[float] = 20.0
+    # ... and twice as many again for the dense scan (AudioMatchParams.dense_scan): under a
+    # voice or loud noise the music's peaks rank below the strongest 20 a second.
+    dense_query_peaks_per_second: ClassVar[float] = 40.0
 
     def __init__(
         self,
@@ -100,12 +103,15 @@ class AudioSignal(SignalType):
             self.reference_peaks_per_second if role == "reference" else self.query_peaks_per_second
         )
         peaks, envelopes = Peaks.empty(), np.zeros((0, BANDS), np.uint8)
-        # Only queries carry a peak map and dense phases; references keep phase points.
-        found_map, points, phases = None, None, None
+        # Only queries carry a peak map, phases of every bin and dense peaks; references keep
+        # phase points.
+        found_map, points, phases, dense = None, None, None, None
         if seconds >= MIN_SECONDS and role == "reference":
             peaks, envelopes, points = analyse_reference(pcm, per_second=density)
         elif seconds >= MIN_SECONDS:
-            peaks, envelopes, found_map, phases = analyse_query(pcm, per_second=density)
+            peaks, envelopes, found_map, phases, dense = analyse_query(
+                pcm, per_second=density, dense_per_second=self.dense_query_peaks_per_second
+            )
         if role == "reference" and len(peaks) < self.params.min_matched:
             raise AudioTooShortError(
                 f"{name}: {seconds:.1f} s of audio with too little sound to fingerprint"
@@ -113,7 +119,9 @@ class AudioSignal(SignalType):
         return Fingerprint(
             signal=self.name,
             version=self.version,
-            payload=encode_payload(peaks, envelopes, found_map, points=points, phases=phases),
+            payload=encode_payload(
+                peaks, envelopes, found_map, points=points, phases=phases, dense_peaks=dense
+            ),
             length=round(seconds, 3),
             unit="s",
             meta={"peaks": len(peaks), "role": role, "rate": ANALYSIS_RATE},
