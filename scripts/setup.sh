@@ -24,8 +24,23 @@ if [ "${#missing[@]}" -gt 0 ]; then
         echo "setup: error: need root or sudo to install ${missing[*]}" >&2; exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Another apt run (an unattended upgrade, a corpus build) may hold apt's locks; the
+    # lists lock has no timeout option, so each step is retried for up to ten minutes.
+    apt_retry() {
+        local tries=0 errors
+        errors=$(mktemp)
+        until $sudo apt-get -o DPkg::Lock::Timeout=60 "$@" 2>"$errors"; do
+            tries=$((tries + 1))
+            if ! grep -qi "lock" "$errors" || [ "$tries" -ge 60 ]; then
+                cat "$errors" >&2; rm -f "$errors"; return 1
+            fi
+            echo "setup: apt is busy (another apt-get holds its lock); retrying in 10 s" >&2
+            sleep 10
+        done
+        rm -f "$errors"
+    }
+    apt_retry update -qq
+    apt_retry install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 python=""
