@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 
@@ -80,6 +81,7 @@ def test_the_vote_counts_every_entry_of_every_query_hash() -> None:
             2 * hashtable._OFFSET_BIAS - np.rint(pairs.anchor_frames).astype(np.int64),
             table.starts,
             table.entries,
+            table.frame_bits,
             10**9,
         ).sum()
     )
@@ -110,3 +112,35 @@ def test_compiled_hit_counting_agrees_with_a_brute_force_count() -> None:
             near_time = np.abs(reference.frames[None, :] - (at + frames[:, None])) <= 1.0
             near_pitch = np.abs(reference.pitches[None, :] - pitches[:, None]) <= 0.5
             assert hits[row].tolist() == (near_time & near_pitch).any(axis=1).tolist()
+
+
+def test_entries_are_stored_in_32_bits_while_they_fit_and_vote_alike_in_64() -> None:
+    rng = np.random.default_rng(13)
+    references = {ref_id: _random_peaks(rng, 300, 1200) for ref_id in range(1, 70)}
+    table = HashTable.build(references, fanout=5)
+    assert table.entries.dtype == np.uint32
+    assert table.frame_bits == 11  # the latest anchor is below frame 1200 < 2^11
+    # The same entries widened to slot << 27 | frame, as a table with huge references holds them.
+    mask = (1 << table.frame_bits) - 1
+    entries = table.entries.astype(np.int64)
+    wide = replace(
+        table,
+        entries=((entries >> table.frame_bits) << hashtable._FRAME_BITS) | (entries & mask),
+        frame_bits=hashtable._FRAME_BITS,
+    )
+    query = Peaks(references[40].frames[50:200] - 300, references[40].pitches[50:200])
+    params = AudioMatchParams(min_votes=1)
+    narrow_votes = table.vote(query, [(1.0, 0.0), (0.95, 0.5)], params, limit=50)
+    assert narrow_votes == wide.vote(query, [(1.0, 0.0), (0.95, 0.5)], params, limit=50)
+    assert narrow_votes[0].ref_slot == table.ref_ids.index(40)
+    assert abs(narrow_votes[0].offset - 300) <= 2
+    # Sixty-nine references, one of them 2^26 frames long: 7 + 27 bits do not fit in 32.
+    references[70] = Peaks(
+        (1 << 26) + np.array([0, 5, 9, 20], np.int32), np.array([10, 12, 15, 20], np.float32)
+    )
+    long_table = HashTable.build(references, fanout=5)
+    assert long_table.entries.dtype == np.int64
+    assert long_table.frame_bits == 27
+    found = long_table.vote(query, [(1.0, 0.0)], params, limit=5)
+    assert found[0].ref_slot == long_table.ref_ids.index(40)
+    assert abs(found[0].offset - 300) <= 2

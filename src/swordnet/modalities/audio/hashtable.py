@@ -13,9 +13,11 @@ from swordnet.modalities.audio.params import AudioMatchParams, Candidate
 
 _VOTE_BITS = 20  # vote cells are hashed into 1M counters (stray votes are told apart later)
 SAME_ALIGNMENT = 12  # frames: candidates this close on one reference are one alignment
-# An entry is its reference's slot and its anchor frame in one integer, slot << _FRAME_BITS |
-# frame (frames: 49 days of reference). A vote's cell is (grid point and slot, 2-frame offset
-# bin): the row above _CELL_BITS, the offset bin plus _OFFSET_BIAS below.
+# An entry is its reference's slot and its anchor frame in one integer, slot << frame_bits |
+# frame, with frame_bits just wide enough for the longest reference: in 32 bits while slots
+# and frames fit (32768 references of up to an hour, a million of up to 2 minutes), else in
+# 64. A vote's cell is (grid point and slot, 2-frame offset bin): the row above _CELL_BITS,
+# the offset bin plus _OFFSET_BIAS below; references are at most 2^_FRAME_BITS frames (49 days).
 _FRAME_BITS = 27
 _CELL_BITS = _FRAME_BITS - 1
 _OFFSET_BIAS = 1 << (_CELL_BITS - 1)
@@ -35,8 +37,14 @@ def _vote_bin(cells: NDArray[np.int64]) -> NDArray[np.int64]:
 # compiles (about a second).
 #
 # A query hash k votes for cell (bases[k] + slot) << _CELL_BITS | ((frame - q) >> 1) + bias,
-# which is (origins[k] + entry) >> 1 with origins[k] = bases[k] << _FRAME_BITS - q + 2 bias:
-# one addition per entry.
+# which is (origins[k] + (slot << _FRAME_BITS | frame)) >> 1 with origins[k] = bases[k] <<
+# _FRAME_BITS - q + 2 bias: a shift, a mask and an addition per entry.
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _widened(entry: np.int64, frame_bits: int) -> np.int64:
+    """An entry as slot << _FRAME_BITS | frame, whatever width it is stored in."""
+    return ((entry >> frame_bits) << _FRAME_BITS) | (entry & ((1 << frame_bits) - 1))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -44,7 +52,8 @@ def _count_votes(
     keys: NDArray[np.int64],
     origins: NDArray[np.int64],
     starts: NDArray[np.int64],
-    entries: NDArray[np.int64],
+    entries: NDArray[np.uint32] | NDArray[np.int64],
+    frame_bits: int,
     cap: int,
 ) -> NDArray[np.uint16]:
     """Votes per hashed cell from each entry in each query hash's bucket (buckets of more
@@ -55,7 +64,8 @@ def _count_votes(
         if hi - lo > cap:
             continue
         for e in range(lo, hi):
-            b = (np.uint64((origins[k] + entries[e]) >> 1) * _FIBONACCI) >> _BIN_SHIFT
+            entry = _widened(np.int64(entries[e]), frame_bits)
+            b = (np.uint64((origins[k] + entry) >> 1) * _FIBONACCI) >> _BIN_SHIFT
             if votes[b] < 65535:  # saturates: a counter no query could fill
                 votes[b] += 1
     return votes
@@ -66,7 +76,8 @@ def _votes_in(
     keys: NDArray[np.int64],
     origins: NDArray[np.int64],
     starts: NDArray[np.int64],
-    entries: NDArray[np.int64],
+    entries: NDArray[np.uint32] | NDArray[np.int64],
+    frame_bits: int,
     cap: int,
     wanted: NDArray[np.bool_],
     total: int,
@@ -81,7 +92,7 @@ def _votes_in(
         if hi - lo > cap:
             continue
         for e in range(lo, hi):
-            cell = (origins[k] + entries[e]) >> 1
+            cell = (origins[k] + _widened(np.int64(entries[e]), frame_bits)) >> 1
             b = (np.uint64(cell) * _FIBONACCI) >> _BIN_SHIFT
             if wanted[b] and n < total:
                 found_bins[n] = b
@@ -122,29 +133,38 @@ class HashTable:
 
     ref_ids: list[int]
     starts: NDArray[np.int64]  # starts[h]..starts[h+1] index the entries of hash h
-    entries: NDArray[np.int64]  # slot << _FRAME_BITS | anchor frame
+    entries: NDArray[np.uint32] | NDArray[np.int64]  # slot << frame_bits | anchor frame
+    frame_bits: int
     mean_bucket: float  # entries per hash value in use
 
     @classmethod
     def build(cls, references: dict[int, Peaks], fanout: int) -> HashTable:
         ref_ids = sorted(references)
         hashes: list[NDArray[np.int64]] = [np.zeros(0, np.int64)]
-        entries: list[NDArray[np.int64]] = [np.zeros(0, np.int64)]
+        slots: list[NDArray[np.int64]] = [np.zeros(0, np.int64)]
+        frames: list[NDArray[np.int64]] = [np.zeros(0, np.int64)]
         for slot, ref_id in enumerate(ref_ids):
             pairs = hash_pairs(references[ref_id], fanout=fanout)
             hashes.append(pairs.hashes)
-            frames = pairs.anchor_frames.astype(np.int64)
-            if frames.size and frames[-1] >= 1 << _FRAME_BITS:
+            anchors = pairs.anchor_frames.astype(np.int64)
+            if anchors.size and anchors[-1] >= 1 << _FRAME_BITS:
                 raise ValueError(f"reference {ref_id} is longer than the index can hold")
-            entries.append((slot << _FRAME_BITS) | frames)
-        all_hashes = np.concatenate(hashes)
+            frames.append(anchors)
+            slots.append(np.full(anchors.size, slot, np.int64))
+        all_hashes, all_frames = np.concatenate(hashes), np.concatenate(frames)
+        frame_bits = max(1, int(all_frames.max(initial=0)).bit_length())
+        narrow = frame_bits + max(1, (len(ref_ids) - 1).bit_length()) <= 32
         order = np.argsort(all_hashes, kind="stable")
+        packed = ((np.concatenate(slots) << frame_bits) | all_frames)[order]
+        entries: NDArray[np.uint32] | NDArray[np.int64] = (
+            packed.astype(np.uint32) if narrow else packed
+        )
         counts = np.bincount(all_hashes, minlength=1 << HASH_BITS)
-        starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         return cls(
             ref_ids,
-            starts,
-            np.concatenate(entries)[order],
+            np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            entries,
+            frame_bits,
             float(all_hashes.size / max(1, int(np.count_nonzero(counts)))),
         )
 
@@ -187,7 +207,7 @@ class HashTable:
         origins = (bases << _FRAME_BITS) - query_frames + 2 * _OFFSET_BIAS
         # Hashes shared by many references say little and cost much: they are skipped.
         cap = int(params.max_bucket_ratio * self.mean_bucket)
-        lookup = (keys, origins, self.starts, self.entries, cap)
+        lookup = (keys, origins, self.starts, self.entries, self.frame_bits, cap)
         votes = _count_votes(*lookup)
         filled = np.flatnonzero(votes >= max(1, params.min_votes))
         top_bins = _top_bins(votes, filled, 4 * limit)
