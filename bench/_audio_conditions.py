@@ -49,14 +49,25 @@ def _speech(pcm: Pcm, rate: int, rng: np.random.Generator) -> Pcm:
     return tf.mix_under_speech(pcm, tf.speech(pcm.size / rate, rate, rng))
 
 
+def _reencode(codec: str, bit_rate: int) -> Degrade:
+    return lambda pcm, rate, rng: tf.reencode(pcm, rate, codec=codec, bit_rate=bit_rate)
+
+
+def _then(*steps: Degrade) -> Degrade:
+    """Each step applied to what the one before made, as an uploader's chain applies them."""
+
+    def apply(pcm: Pcm, rate: int, rng: np.random.Generator) -> Pcm:
+        for step in steps:
+            pcm = step(pcm, rate, rng)
+        return pcm
+
+    return apply
+
+
 CONDITIONS: list[Condition] = [
     Condition("clean", lambda pcm, rate, rng: pcm),
-    Condition(
-        "mp3_64k", lambda pcm, rate, rng: tf.reencode(pcm, rate, codec="mp3", bit_rate=64000)
-    ),
-    Condition(
-        "opus_24k", lambda pcm, rate, rng: tf.reencode(pcm, rate, codec="opus", bit_rate=24000)
-    ),
+    Condition("mp3_64k", _reencode("mp3", 64000)),
+    Condition("opus_24k", _reencode("opus", 24000)),
     Condition("white_10db", _noise("white", 10.0)),
     Condition("babble_10db", _noise("babble", 10.0)),
     Condition("white_0db", _noise("white", 0.0), group="noise0"),
@@ -72,6 +83,19 @@ CONDITIONS: list[Condition] = [
     Condition("pitch_+1", _pitch(1.0), group="scale"),
     Condition("pitch_-1", _pitch(-1.0), group="scale"),
     Condition("under_speech", _speech, group="other"),
+    # What an uploader dodging Content ID does in one go: change the speed, tempo or pitch,
+    # then the platform re-encodes, or noise and voices come with it. No target: measured.
+    Condition(
+        "speed_1.05+opus_24k", _then(_speed(1.05), _reencode("opus", 24000)), 1.05, "compound"
+    ),
+    Condition(
+        "speed_0.95+white_10db", _then(_speed(0.95), _noise("white", 10.0)), 0.95, "compound"
+    ),
+    Condition("tempo_1.10+mp3_64k", _then(_tempo(1.10), _reencode("mp3", 64000)), 1.10, "compound"),
+    Condition(
+        "pitch_-1+babble_10db", _then(_pitch(-1.0), _noise("babble", 10.0)), group="compound"
+    ),
+    Condition("speed_1.05+under_speech", _then(_speed(1.05), _speech), 1.05, "compound"),
 ]
 
 # Targets from issue #5, by group and excerpt length.

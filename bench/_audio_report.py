@@ -143,13 +143,15 @@ def print_report(
     systems = results.systems
     baselines = systems[1:]
     print("\n## Top-1 accuracy (baselines at their zero-false-positive threshold)")
-    header = f"{'condition':16} {'len':>4} " + " ".join(f"{s:>11}" for s in systems)
+    width = max(16, *(len(c.name) for c in conditions))
+    header = f"{'condition':{width}} {'len':>4} " + " ".join(f"{s:>11}" for s in systems)
     header += "".join(f"  ours/{b[:6]:6}" for b in baselines)
     print(header)
     for duration in durations:
         for condition in conditions:
             values = [results.accuracy(s, condition.name, duration) for s in systems]
-            line = f"{condition.name:16} {duration:4.0f} " + " ".join(f"{v:11.3f}" for v in values)
+            line = f"{condition.name:{width}} {duration:4.0f} "
+            line += " ".join(f"{v:11.3f}" for v in values)
             line += "".join(f"  {_ratio(values[0], v):>12}" for v in values[1:])
             print(line)
     print("\n## Targets (issue #5)")

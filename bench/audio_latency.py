@@ -134,9 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     for key in queries:
         by_condition[key.split("/")[0]][truth[key] >= 0].append(run(key))
-    print("condition      positives: median CPU, right    negatives: median CPU, right")
+    print(f"{'condition':24s}positives: median CPU, right    negatives: median CPU, right")
     for name, kinds in by_condition.items():
-        row = f"{name:14s}"
+        row = f"{name:24s}"
         for found in (kinds[True], kinds[False]):
             cpu = 1000 * float(np.median([s for s, _ in found]))
             row += f"   {cpu:6.1f} ms {sum(ok for _, ok in found):3d}/{len(found):<3d}      "
