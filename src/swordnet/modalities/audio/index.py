@@ -36,6 +36,7 @@ from swordnet.modalities.audio.phase import (
     QueryPhases,
     coherences_of,
     phase_witnesses,
+    speed_witness,
 )
 from swordnet.modalities.audio.verify import matched_peaks, quick_excess, verify_alignment
 from swordnet.plugins.signals import Fingerprint, SignalIndex
@@ -290,6 +291,17 @@ class AudioIndex(SignalIndex):
             )
             for i, witness in zip(plain, found, strict=True):
                 phase_of[i] = witness
+            # ... and for a speed change, which keeps the waveform too.
+            sped = [i for i, item in enumerate(verified) if _is_speed_change(item[2])]
+            sped.sort(key=lambda i: -verified[i][3].z)
+            for i in sped[: self.params.speed_phase]:
+                ref_id, _, candidate, verdict = verified[i]
+                phase_of[i] = speed_witness(
+                    phases,
+                    self._points[ref_id],
+                    offset=verdict.offset,
+                    time_scale=candidate.time_scale,
+                )
         for (ref_id, reference, candidate, peak_verdict), phase in zip(
             verified, phase_of, strict=True
         ):
@@ -419,6 +431,15 @@ def _as_is(candidate: Candidate) -> bool:
     return candidate.time_scale == 1.0 and candidate.pitch_shift == 0.0
 
 
+def _on_speed_axis(candidate: Candidate) -> bool:
+    """Time and pitch moved together, as a resampling (a speed change) moves them."""
+    return abs(candidate.pitch_shift + 12.0 * float(np.log2(candidate.time_scale))) < 1e-6
+
+
+def _is_speed_change(candidate: Candidate) -> bool:
+    return candidate.time_scale != 1.0 and _on_speed_axis(candidate)
+
+
 def _best_refinement(peaks: Peaks, reference: Peaks, voted: Candidate, middle: float) -> Candidate:
     """The grid is 2.5% apart and a real speed change falls in between: try scales around
     it (pivoting on the query's middle) and keep the alignment matching most peaks; only
@@ -439,7 +460,7 @@ def _refinements(candidate: Candidate, middle: float) -> list[Candidate]:
     if candidate.time_scale == 1.0:
         return [candidate]
     found = [candidate]
-    on_speed_axis = abs(candidate.pitch_shift + 12.0 * np.log2(candidate.time_scale)) < 1e-6
+    on_speed_axis = _on_speed_axis(candidate)
     for step in _REFINE_STEPS:
         scale = candidate.time_scale + step
         shift = -12.0 * float(np.log2(scale)) if on_speed_axis else candidate.pitch_shift

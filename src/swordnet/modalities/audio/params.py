@@ -65,6 +65,10 @@ class AudioMatchParams:
     # ... and this many cells of a second vote of the query as it is, by its dense peaks
     # (40 a second, not 20): under a voice, the music's peaks rank below the strongest 20.
     dense_scan: int = 48
+    # The speed witness (phase.speed_witness) for this many speed-changed alignments of the
+    # grid pass (time and pitch moved together, as a resampling moves them), the ones whose
+    # peaks stand out most; its excess is read against min_phase as the plain pass's is.
+    speed_phase: int = 2
     sure_evidence: float = 12.0  # a first-pass match this strong skips the scale/pitch grid
     window_seconds: float = 30.0  # long queries are matched window by window
     # Hashes held more than this many times the average are skipped at query time: they say

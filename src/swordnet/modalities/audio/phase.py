@@ -24,9 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 from numpy.typing import NDArray
 
-from swordnet.modalities.audio.landmarks import N_FFT
+from swordnet.modalities.audio.landmarks import HOP, N_FFT
 
 POINTS_PER_SECOND = 32.0  # reference cells whose phase is kept (their own pick, not the peaks)
 REFERENCE_STEPS = 256  # reference phase: one byte
@@ -41,6 +42,19 @@ SCAN_COHERENCE = 17.0
 _NULL_SHIFTS = np.array(
     [-251, -197, -163, -131, -97, -71, -53, -37, 37, 53, 71, 97, 131, 163], np.int64
 )
+# A speed change is a resampling: it keeps the waveform, so the phase survives it once the
+# time scale is known to about one part in 10^5, so the speed witness searches for it.
+SPEED_SPREAD = 0.0225  # the voted grid point's half step (0.0125) and the refinement's 0.01
+_SPEED_OVERSAMPLING = 2  # half-sample lags: the search costs half, a copy loses little
+_COARSE_BIN = 128  # 1 kHz: the coarse search's cells are below it
+# Cells are placed anew every this much of time scale: 0.003 off moves the highest bin by
+# 1.5 bins (still in the window's main lobe) and the query's ends by half a frame.
+_SPEED_PLACING = 0.003
+# Over ~500 time scales x 2000 lags the statistic of unrelated phases reaches about 13
+# (the largest of a million exponential variables); below this nothing can clear the bar
+# once that is subtracted, so the wrong offsets are not measured and the excess is 0.
+_SPEED_NULL_AT = 25.0
+_SPEED_NULL_SHIFTS = np.array([-163, -97, -53, 53, 97, 163], np.int64)
 # exp(i 2 pi k / 256) for every difference of quantised phases (query step * 16 - reference).
 _PHASORS = np.exp(2j * np.pi * np.arange(REFERENCE_STEPS) / REFERENCE_STEPS)
 
@@ -181,3 +195,133 @@ def phase_witnesses(
         else:
             result.append(PhaseWitness(value, float(np.median(null)), float(null.max())))
     return result
+
+
+def speed_coherence(
+    query: QueryPhases, points: PhasePoints, *, offset: float, time_scale: float
+) -> float:
+    """The coherence of a sped-up or slowed-down copy (``ref frame = offset + time_scale *
+    query frame``, pitch moved with the time scale), searched over time scales within
+    ``SPEED_SPREAD`` of ``time_scale`` (pivoting on the query's middle) and over lags.
+
+    A reference cell (frame r, bin b) is seen in the query at frame j = (r - offset) /
+    time_scale and bin b * time_scale. Its phase there is the reference's, advanced by the
+    reference time between frame r and the one query frame j faces, offset + time_scale *
+    j; what is left is a lag common to all cells and, if the time scale is off by e, a lag
+    e * j that grows along the query. The search places the cells for time scales
+    ``_SPEED_PLACING`` apart (close enough that each lands within a bin and a frame of the
+    right cell); around each, it turns them back by errors e, coarsely on the cells below
+    ``_COARSE_BIN`` (an error turns a low bin slowly), then finely on every cell around
+    the three best; an FFT over bins finds the common lag, as for the query as it is.
+    """
+    frames = query.steps.shape[0]
+    if frames == 0 or len(points) == 0:
+        return 0.0
+    middle = frames / 2.0
+    placings = time_scale + np.arange(-SPEED_SPREAD, SPEED_SPREAD + 1e-9, _SPEED_PLACING)
+    coarse: list[tuple[float, float, float]] = []  # (lifted, placing, error)
+    placed: dict[float, _Placed] = {}
+    for scale in placings.tolist():
+        at = _place(query, points, offset + (time_scale - scale) * middle, scale)
+        if at is None:
+            continue
+        placed[scale] = at
+        low = at.bins < _COARSE_BIN
+        if np.count_nonzero(low) < _MIN_POINTS:
+            continue
+        step = 1.0 / (4.0 * _COARSE_BIN * at.far)
+        errors = np.arange(-_SPEED_PLACING / 2, _SPEED_PLACING / 2 + step / 2, step)
+        lifted = _lifted(at.turns[low], at.bins[low], at.centred[low], errors, 4 * _COARSE_BIN)
+        coarse.extend((float(v), scale, float(e)) for v, e in zip(lifted, errors, strict=True))
+    if not placed:
+        return 0.0
+    best = 0.0
+    for _, scale, error in sorted(coarse, reverse=True)[:3]:
+        at = placed[scale]
+        coarse_step = 1.0 / (4.0 * _COARSE_BIN * at.far)
+        fine_step = 1.0 / (4.0 * float(at.bins.max()) * at.far)
+        errors = error + np.arange(-coarse_step, coarse_step + fine_step / 2, fine_step)
+        lifted = _lifted(at.turns, at.bins, at.centred, errors, N_FFT * _SPEED_OVERSAMPLING)
+        best = max(best, float(lifted.max()) / at.turns.size + 1.0)
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """Reference cells placed in the query for one time scale: the phase left over after
+    the advance (turns), the reference bins, the query frames from the middle (in the
+    units an error turns a bin by), and the largest of those."""
+
+    turns: NDArray[np.float64]
+    bins: NDArray[np.int64]
+    centred: NDArray[np.float64]
+    far: float
+
+
+def _place(
+    query: QueryPhases, points: PhasePoints, offset: float, time_scale: float
+) -> _Placed | None:
+    frames, bins = query.steps.shape
+    lo, hi = np.searchsorted(
+        points.frames, [np.floor(offset) - 2, np.ceil(offset + time_scale * frames) + 2]
+    )
+    ref_frames = points.frames[lo:hi].astype(np.float64)
+    ref_bins = points.bins[lo:hi].astype(np.int64)
+    rows = np.rint((ref_frames - offset) / time_scale).astype(np.int64)
+    columns = np.rint(ref_bins * time_scale).astype(np.int64) - query.first_bin
+    inside = (rows >= 0) & (rows < frames) & (columns >= 0) & (columns < bins)
+    if np.count_nonzero(inside) < _MIN_POINTS:
+        return None
+    rows, columns, ref_bins = rows[inside], columns[inside], ref_bins[inside]
+    turns = (
+        query.steps[rows, columns].astype(np.float64) / QUERY_STEPS
+        - points.phases[lo:hi][inside].astype(np.float64) / REFERENCE_STEPS
+        - (offset + time_scale * rows - ref_frames[inside]) * ref_bins * (HOP / N_FFT)
+    )
+    # An error e turns bin b at query frame j by e * j * b * HOP / N_FFT turns; the search
+    # steps so that the highest bin searched at the far end moves a quarter turn at most.
+    centred = (rows - frames / 2.0) * (HOP / N_FFT)
+    return _Placed(turns, ref_bins, centred, max(float(np.abs(centred).max()), HOP / N_FFT))
+
+
+def _lifted(
+    turns: NDArray[np.float64],
+    bins: NDArray[np.int64],
+    centred: NDArray[np.float64],
+    errors: NDArray[np.float64],
+    lags: int,
+) -> NDArray[np.float64]:
+    """Per time-scale error: the largest |sum|^2 over ``lags`` lags, less its mean."""
+    width = int(bins.max()) + 1
+    phasors = np.exp(2j * np.pi * (turns[None, :] - errors[:, None] * (centred * bins)[None, :]))
+    cells = (np.arange(errors.size)[:, None] * width + bins[None, :]).ravel()
+    size = errors.size * width
+    by_bin = np.bincount(cells, phasors.real.ravel(), size) + 1j * np.bincount(
+        cells, phasors.imag.ravel(), size
+    )
+    spectrum = scipy.fft.fft(
+        by_bin.reshape(errors.size, width).astype(np.complex64), n=lags, axis=1
+    )
+    power = spectrum.real**2 + spectrum.imag**2
+    lifted: NDArray[np.float64] = (power.max(axis=1) - power.mean(axis=1)).astype(np.float64)
+    return lifted
+
+
+def speed_witness(
+    query: QueryPhases, points: PhasePoints, *, offset: float, time_scale: float
+) -> PhaseWitness:
+    """``speed_coherence`` at the alignment and, when it could clear a bar, at wrong offsets
+    (the same search there: its median is what the excess is measured from)."""
+    value = speed_coherence(query, points, offset=offset, time_scale=time_scale)
+    if value < _SPEED_NULL_AT:
+        return PhaseWitness(value, value, value)
+    null = np.array(
+        [
+            speed_coherence(query, points, offset=offset + float(shift), time_scale=time_scale)
+            for shift in _SPEED_NULL_SHIFTS
+        ]
+    )
+    null = null[null > 0]
+    if null.size < _SPEED_NULL_SHIFTS.size // 2:
+        return PhaseWitness(value, value, value)
+    return PhaseWitness(value, float(np.median(null)), float(null.max()))
