@@ -20,16 +20,12 @@ from swordnet.modalities.audio.landmarks import (
     hash_pairs,
 )
 from swordnet.modalities.audio.params import AudioMatchParams
-
-
-def _random_peaks(rng: np.random.Generator, count: int, frames: int) -> Peaks:
-    found = np.sort(rng.integers(0, frames, count)).astype(np.int32)
-    return Peaks(found, rng.uniform(0.0, 50.0, count).astype(np.float32))
+from swordnet.modalities.audio.synth import random_peaks
 
 
 def test_pair_hashes_follow_the_pairing_rule() -> None:
     rng = np.random.default_rng(3)
-    peaks = _random_peaks(rng, 300, 900)
+    peaks = random_peaks(rng, count=300, frames=900)
     fanout = 4
     expected_hashes, expected_frames = [], []
     frames = peaks.frames.astype(np.float64) * 0.95
@@ -56,7 +52,7 @@ def test_pair_hashes_follow_the_pairing_rule() -> None:
 
 def test_the_vote_counts_every_entry_of_every_query_hash() -> None:
     rng = np.random.default_rng(5)
-    references = {ref_id: _random_peaks(rng, 400, 1500) for ref_id in (4, 9, 17)}
+    references = {ref_id: random_peaks(rng, count=400, frames=1500) for ref_id in (4, 9, 17)}
     table = HashTable.build(references, fanout=5)
     query = Peaks(references[9].frames[100:220] - 200, references[9].pitches[100:220])
     params = AudioMatchParams(min_votes=1, max_bucket_ratio=1e9)
@@ -101,8 +97,8 @@ def test_the_top_counters_are_the_ones_with_most_votes() -> None:
 
 def test_compiled_hit_counting_agrees_with_a_brute_force_count() -> None:
     rng = np.random.default_rng(11)
-    reference = _random_peaks(rng, 2000, 4000)
-    query = _random_peaks(rng, 150, 300)
+    reference = random_peaks(rng, count=2000, frames=4000)
+    query = random_peaks(rng, count=150, frames=300)
     for scale, shift, offset in ((1.0, 0.0, 1200.0), (0.93, 1.3, 30.5), (1.1, -0.7, 3700.0)):
         frames = query.frames * scale
         pitches = query.pitches.astype(np.float64) + shift
@@ -116,7 +112,7 @@ def test_compiled_hit_counting_agrees_with_a_brute_force_count() -> None:
 
 def test_entries_are_stored_in_32_bits_while_they_fit_and_vote_alike_in_64() -> None:
     rng = np.random.default_rng(13)
-    references = {ref_id: _random_peaks(rng, 300, 1200) for ref_id in range(1, 70)}
+    references = {ref_id: random_peaks(rng, count=300, frames=1200) for ref_id in range(1, 70)}
     table = HashTable.build(references, fanout=5)
     assert table.entries.dtype == np.uint32
     assert table.frame_bits == 11  # the latest anchor is below frame 1200 < 2^11

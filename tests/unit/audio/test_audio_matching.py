@@ -17,21 +17,16 @@ from swordnet.modalities.audio.hashtable import HashTable
 from swordnet.modalities.audio.landmarks import MAX_DT, Peaks, hash_pairs
 from swordnet.modalities.audio.params import AudioMatchParams
 from swordnet.modalities.audio.payload import encode_payload
-from swordnet.modalities.audio.synth import synthetic_music
+from swordnet.modalities.audio.synth import random_peaks, synthetic_music
 from swordnet.modalities.audio.verify import quick_excess, verify_alignment
 from swordnet.plugins.signals import Fingerprint
 
 RATE = ANALYSIS_RATE
 
 
-def random_peaks(rng: np.random.Generator, frames: int, count: int) -> Peaks:
-    at = np.sort(rng.integers(0, frames, count)).astype(np.int32)
-    return Peaks(at, rng.uniform(0, 50, count).astype(np.float32))
-
-
 def test_verification_scores_a_true_alignment_far_above_chance() -> None:
     rng = np.random.default_rng(4)
-    reference = random_peaks(rng, 3000, 3000)
+    reference = random_peaks(rng, frames=3000, count=3000)
     keep = (reference.frames >= 1000) & (reference.frames < 1300)
     query = Peaks(reference.frames[keep] - 1000, reference.pitches[keep])
     true = verify_alignment(query, reference, offset=1000.0, time_scale=1.0, pitch_shift=0.0)
@@ -47,10 +42,10 @@ def test_verification_scores_a_true_alignment_far_above_chance() -> None:
 
 def test_a_query_matching_in_one_half_only_has_a_weak_half() -> None:
     rng = np.random.default_rng(5)
-    reference = random_peaks(rng, 3000, 3000)
+    reference = random_peaks(rng, frames=3000, count=3000)
     keep = (reference.frames >= 1000) & (reference.frames < 1150)
     copied = Peaks(reference.frames[keep] - 1000, reference.pitches[keep])
-    unrelated = random_peaks(rng, 150, int(keep.sum()))
+    unrelated = random_peaks(rng, frames=150, count=int(keep.sum()))
     query = Peaks(
         np.concatenate([copied.frames, unrelated.frames + 150]),
         np.concatenate([copied.pitches, unrelated.pitches]),
@@ -186,7 +181,7 @@ def test_voted_cells_ranked_by_single_peaks_find_a_copy_whose_pairs_broke() -> N
 
 def test_a_vote_where_no_cell_reaches_the_minimum_gives_no_candidate() -> None:
     rng = np.random.default_rng(7)
-    reference = random_peaks(rng, 2000, 1500)
+    reference = random_peaks(rng, frames=2000, count=1500)
     table = HashTable.build({1: reference}, fanout=5)
     keep = reference.frames < 300
     query = Peaks(reference.frames[keep], reference.pitches[keep])
@@ -195,7 +190,7 @@ def test_a_vote_where_no_cell_reaches_the_minimum_gives_no_candidate() -> None:
 
 
 def test_time_step_tolerance_adds_each_pair_a_frame_shorter_and_longer() -> None:
-    peaks = random_peaks(np.random.default_rng(3), 400, 300)
+    peaks = random_peaks(np.random.default_rng(3), frames=400, count=300)
     exact = hash_pairs(peaks, fanout=5)
     tolerant = hash_pairs(peaks, fanout=5, dt_tolerance=1)
     dt_mask = (1 << 6) - 1

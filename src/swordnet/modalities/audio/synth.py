@@ -1,4 +1,5 @@
-"""Generated stand-ins for music, for tests, conformance samples and ``bench/audio.py --small``.
+"""Generated stand-ins for music (and for its peaks), for tests, conformance samples and
+``bench/audio.py --small``.
 
 Each seed gives a different random melody over chords, with harmonics, note envelopes and
 noise-burst percussion: enough spectral structure for landmarks, no media files committed.
@@ -10,6 +11,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from swordnet.modalities.audio.decode import ANALYSIS_RATE
+from swordnet.modalities.audio.landmarks import Peaks
+
+
+def random_peaks(rng: np.random.Generator, *, count: int, frames: int) -> Peaks:
+    """``count`` peaks at random frames below ``frames`` and random pitches (0-50 semitones)."""
+    found = np.sort(rng.integers(0, frames, count)).astype(np.int32)
+    return Peaks(found, rng.uniform(0.0, 50.0, count).astype(np.float32))
 
 
 def synthetic_music(seed: int, seconds: float, rate: int = ANALYSIS_RATE) -> NDArray[np.float32]:
