@@ -42,8 +42,8 @@ SCAN_COHERENCE = 17.0
 _NULL_SHIFTS = np.array(
     [-251, -197, -163, -131, -97, -71, -53, -37, 37, 53, 71, 97, 131, 163], np.int64
 )
-# A speed change is a resampling: it keeps the waveform, so the phase survives it once the
-# time scale is known to about one part in 10^5, so the speed witness searches for it.
+# A speed change is a resampling: it keeps the waveform, and the phase agrees once the time
+# scale is known to about one part in 10^5; the speed witness searches for it this far.
 SPEED_SPREAD = 0.0225  # the voted grid point's half step (0.0125) and the refinement's 0.01
 _SPEED_OVERSAMPLING = 2  # half-sample lags: the search costs half, a copy loses little
 _COARSE_BIN = 128  # 1 kHz: the coarse search's cells are below it
@@ -229,7 +229,7 @@ def speed_coherence(
         low = at.bins < _COARSE_BIN
         if np.count_nonzero(low) < _MIN_POINTS:
             continue
-        step = 1.0 / (4.0 * _COARSE_BIN * at.far)
+        step = at.coarse_step
         errors = np.arange(-_SPEED_PLACING / 2, _SPEED_PLACING / 2 + step / 2, step)
         lifted = _lifted(at.turns[low], at.bins[low], at.centred[low], errors, 4 * _COARSE_BIN)
         coarse.extend((float(v), scale, float(e)) for v, e in zip(lifted, errors, strict=True))
@@ -238,9 +238,8 @@ def speed_coherence(
     best = 0.0
     for _, scale, error in sorted(coarse, reverse=True)[:3]:
         at = placed[scale]
-        coarse_step = 1.0 / (4.0 * _COARSE_BIN * at.far)
         fine_step = 1.0 / (4.0 * float(at.bins.max()) * at.far)
-        errors = error + np.arange(-coarse_step, coarse_step + fine_step / 2, fine_step)
+        errors = error + np.arange(-at.coarse_step, at.coarse_step + fine_step / 2, fine_step)
         lifted = _lifted(at.turns, at.bins, at.centred, errors, N_FFT * _SPEED_OVERSAMPLING)
         best = max(best, float(lifted.max()) / at.turns.size + 1.0)
     return best
@@ -256,6 +255,11 @@ class _Placed:
     bins: NDArray[np.int64]
     centred: NDArray[np.float64]
     far: float
+
+    @property
+    def coarse_step(self) -> float:
+        """The coarse search's step: bin ``_COARSE_BIN`` at the far end turns a quarter."""
+        return 1.0 / (4.0 * _COARSE_BIN * self.far)
 
 
 def _place(
