@@ -12,6 +12,8 @@ from swordnet import plugins
 from swordnet.domain.errors import NotConfigured
 from swordnet.execution import BatchExecutor, make_executor
 from swordnet.plugins import Extractor, Fetcher, SignalType
+from swordnet.services.audit import CHECKPOINT_INFO
+from swordnet.services.audit_checkpoint import AuditCheckpoint, database_identity
 from swordnet.services.indexes import IndexStore
 from swordnet.settings import Settings, load_settings
 from swordnet.storage.db import ensure_schema, make_engine, make_session_factory
@@ -74,10 +76,11 @@ def bootstrap(settings: Settings | None = None) -> Container:
     if settings.auto_migrate:
         ensure_schema(engine)
     signals = build_signals(settings)
+    checkpoint = AuditCheckpoint(settings.audit_dir, database_identity(engine))
     return Container(
         settings=settings,
         engine=engine,
-        sessions=make_session_factory(engine),
+        sessions=make_session_factory(engine, info={CHECKPOINT_INFO: checkpoint}),
         signals=signals,
         extractors=build_extractors(settings),
         indexes=IndexStore(signals, settings.index_dir),

@@ -161,12 +161,44 @@ class Settings(BaseSettings):
         return self.home / "indexes"
 
     @property
+    def audit_dir(self) -> Path:
+        """The audit trail's signed checkpoint and its signing key."""
+        return self.home / "audit"
+
+    @property
     def warc_dir(self) -> Path:
         return self.home / "warc"
+
+    def for_workers(self) -> str:
+        """These settings as JSON for worker processes, secrets left out.
+
+        Workers fingerprint and extract; none of them signs or sends anything, so secrets
+        never travel to them (``model_dump_json`` would mask them as ``**********``, which
+        then fails validation in the worker). ``from_worker_json`` reads it back.
+        """
+        return self.model_dump_json(exclude=_secret_fields(self))
+
+    @classmethod
+    def from_worker_json(cls, payload: str) -> Settings:
+        return cls.model_validate_json(payload)
 
     def ensure_dirs(self) -> None:
         for directory in (self.home, self.index_dir, self.warc_dir):
             directory.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_fields(model: BaseModel) -> dict[str, Any]:
+    """The ``exclude`` argument naming every ``SecretStr`` field, nested models included."""
+    excluded: dict[str, Any] = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, SecretStr):
+            excluded[name] = True
+        elif isinstance(value, BaseModel):
+            nested = _secret_fields(value)
+            if nested:
+                excluded[name] = nested
+    return excluded
 
 
 def config_file_path(init_values: dict[str, Any]) -> Path | None:

@@ -46,9 +46,10 @@ def test_audit_trail_refuses_update_and_delete(database_url: str) -> None:
     with engine.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO audit_event (at, actor, action, data, prev_hash, hash) "
-                "VALUES (CURRENT_TIMESTAMP, 'tester', 'probe', '{}', 'p', 'h')"
-            )
+                "INSERT INTO audit_event (seq, at, actor, action, data, prev_hash, hash) "
+                "VALUES (1, CURRENT_TIMESTAMP, 'tester', 'probe', '{}', :genesis, 'h')"
+            ),
+            {"genesis": "0" * 64},
         )
     for statement in ("UPDATE audit_event SET actor = 'forger'", "DELETE FROM audit_event"):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as connection:

@@ -19,7 +19,7 @@ from typing import Any
 
 from swordnet.crawler.capture import EncodedRecord, encode_response
 from swordnet.crawler.urls import canonical_url
-from swordnet.domain.errors import MediaError
+from swordnet.domain.errors import ConfigurationError, MediaError
 from swordnet.domain.matching import IndexHit
 from swordnet.plugins.extractors import Extractor, Page
 from swordnet.plugins.signals import MediaInput, SignalIndex, SignalType
@@ -76,7 +76,7 @@ class Analysis:
 def _plugins(settings_json: str) -> tuple[dict[str, SignalType], list[Extractor], Path]:
     from swordnet.bootstrap import build_extractors, build_signals
 
-    settings = Settings.model_validate_json(settings_json)
+    settings = Settings.from_worker_json(settings_json)
     return build_signals(settings), build_extractors(settings), settings.index_dir
 
 
@@ -129,6 +129,12 @@ def _add_link(linked: dict[str, str | None], url: str, media_kind: str | None) -
 
 
 def analyse_batch(batch: AnalysisBatch) -> list[Analysed]:
+    """Analyse each response; a page's failure is its own, a worker that cannot set
+    itself up fails the whole batch (a crawl that silently finds nothing is worse)."""
+    try:
+        _plugins(batch.settings_json)
+    except Exception as exc:
+        raise ConfigurationError(f"an analysis worker cannot start: {exc}") from exc
     results: list[Analysed] = []
     for job in batch.jobs:
         record = encode_response(job.url, job.status, job.headers, job.body)

@@ -120,7 +120,7 @@ class CrawlEngine:
             container, run_id, self.links, campaign_id=campaign_id, platform_id=platform_id
         )
         self.report = self.store.report_so_far()
-        self._settings_json = container.settings.model_dump_json()
+        self._settings_json = container.settings.for_workers()
         self._busy: set[int] = set()
         self._settled_since_query = True
 
@@ -173,6 +173,8 @@ class CrawlEngine:
         dry_since: float | None = None  # the frontier had nothing more due
         while True:
             self._writer.raise_failure()
+            if self._feed.failure is not None:
+                raise self._feed.failure
             reason = self._budget_spent(deadline)
             if reason:
                 self.report.stopped_because = reason

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from swordnet.crawler.analysis import Analysed, AnalysisBatch, ResponseJob, analyse_batch
+from swordnet.domain.errors import ConfigurationError
 from swordnet.execution import BatchExecutor
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class AnalysisFeed:
         self.max_pending = 4 * batch_size
         self.busy_seconds = 0.0
         self.hurry = False
+        self.failure: ConfigurationError | None = None  # the workers cannot run at all
         self._pending: list[_Waiting] = []
         self._outstanding: set[asyncio.Future[list[Analysed]]] = set()
         self._timer: asyncio.TimerHandle | None = None
@@ -132,7 +134,12 @@ class AnalysisFeed:
         if future.cancelled():
             return  # the crawl stopped: these pages are still queued in the frontier
         error = future.exception()
-        if error is not None:  # a worker died: keep the pages, without their analysis
+        if isinstance(error, ConfigurationError):
+            # every batch would fail the same way: stop the crawl rather than store pages
+            # that were never analysed (they stay queued: a resumed run fetches them again)
+            self.failure = self.failure or error
+            return
+        elif error is not None:  # a worker died: keep the pages, without their analysis
             log.error("analysis of a batch of %d pages failed", len(batch), exc_info=error)
             for _, _, context in batch:
                 self.on_analysed(context, None, f"{type(error).__name__}: {error}")

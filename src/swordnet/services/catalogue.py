@@ -98,7 +98,7 @@ def register_files(
     catalogued is not registered twice. Bad files are reported and the batch goes on.
     """
     paths = list(files)
-    settings_json = container.settings.model_dump_json()
+    settings_json = container.settings.for_workers()
     jobs = [FingerprintJob(str(path), "reference", settings_json) for path in paths]
     results: Iterable[FingerprintResult]
     if len(jobs) > 2:

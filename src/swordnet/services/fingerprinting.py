@@ -36,7 +36,7 @@ class FingerprintResult:
 def _signals_for(settings_json: str) -> dict[str, SignalType]:
     from swordnet.bootstrap import build_signals
 
-    return build_signals(Settings.model_validate_json(settings_json))
+    return build_signals(Settings.from_worker_json(settings_json))
 
 
 def accepting_signals(signals: dict[str, SignalType], media: MediaInput) -> list[SignalType]:
@@ -66,7 +66,7 @@ def fingerprint_file(job: FingerprintJob) -> FingerprintResult:
     """Never raises for bad media: the error travels back in the result."""
     path = Path(job.path)
     try:
-        settings = Settings.model_validate_json(job.settings_json)
+        settings = Settings.from_worker_json(job.settings_json)
         media = MediaInput.from_path(path, max_bytes=settings.max_media_bytes)
         data = media.read()
         media = MediaInput(

@@ -65,7 +65,7 @@ def refingerprint(
             ids = outdated_reference_ids(session, versions)
         references = [(i, session.get_one(models.ReferenceFile, i)) for i in ids]
         paths = {i: (reference.path, reference.sha256) for i, reference in references}
-    settings_json = container.settings.model_dump_json()
+    settings_json = container.settings.for_workers()
     jobs = [FingerprintJob(paths[i][0], "reference", settings_json) for i in ids]
     results: Iterable[FingerprintResult] = (
         container.executor.map(fingerprint_file, jobs)

@@ -50,7 +50,7 @@ def scan_targets(container: Container, targets: list[str]) -> Iterator[ScanResul
 
 
 def scan_files(container: Container, paths: list[Path]) -> Iterator[ScanResult]:
-    settings_json = container.settings.model_dump_json()
+    settings_json = container.settings.for_workers()
     pages = [path for path in paths if path.suffix.lower() in _PAGE_SUFFIXES]
     media = [path for path in paths if path.suffix.lower() not in _PAGE_SUFFIXES]
     jobs = [FingerprintJob(str(path), "query", settings_json) for path in media]

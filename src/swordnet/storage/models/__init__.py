@@ -1,6 +1,6 @@
 """Every table. Importing this module registers them all on ``Base.metadata``."""
 
-from swordnet.storage.models.accounts import AuditEvent, User
+from swordnet.storage.models.accounts import AuditEvent, AuditHead, User
 from swordnet.storage.models.base import Base, utcnow
 from swordnet.storage.models.catalogue import (
     Fingerprint,
@@ -40,6 +40,7 @@ from swordnet.storage.models.monitoring import (
 
 __all__ = [
     "AuditEvent",
+    "AuditHead",
     "Base",
     "Campaign",
     "Capture",
