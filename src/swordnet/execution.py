@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -18,11 +20,27 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _limit_native_threads() -> None:
+_ORPHAN_CHECK_S = 1.0
+
+
+def _start_worker(parent_pid: int) -> None:
     # Two OpenMP threads per worker on a busy 2-core machine were many times slower
     # than one: each worker process gets one thread in FAISS, OpenCV and BLAS.
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = "1"
+    threading.Thread(
+        target=_exit_when_orphaned, args=(parent_pid,), name="orphan-watch", daemon=True
+    ).start()
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    """A worker whose parent died (``kill -9``) exits instead of living on with pid 1
+    as its parent, holding hundreds of megabytes. Polling the parent's pid works under
+    any start method and whichever thread started the worker (``PR_SET_PDEATHSIG``
+    fires when that *thread* ends)."""
+    while os.getppid() == parent_pid:
+        time.sleep(_ORPHAN_CHECK_S)
+    os._exit(70)
 
 
 class BatchExecutor(ABC):
@@ -55,7 +73,9 @@ class LocalPoolExecutor(BatchExecutor):
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, initializer=_limit_native_threads)
+            self._pool = ProcessPoolExecutor(
+                self.workers, initializer=_start_worker, initargs=(os.getpid(),)
+            )
         return self._pool
 
     def map(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:

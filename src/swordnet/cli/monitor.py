@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from swordnet.cli.state import console, container_or_fail
+from swordnet.cli.state import console, container_or_fail, fail
 
 if TYPE_CHECKING:
     from swordnet.crawler.engine import CrawlReport
+
+EX_TEMPFAIL = 75  # sysexits.h: try again later (the target is being crawled elsewhere)
 
 app = typer.Typer(
     help="Monitoring targets: seeds, schedules, budgets, crawls.", no_args_is_help=True
@@ -97,6 +99,7 @@ def run(
     poll: Annotated[float, typer.Option(help="With --forever: seconds between checks.")] = 30.0,
 ) -> None:
     """Crawl a target now (resuming an interrupted run), or every due target."""
+    from swordnet.services.leases import TargetBusyError
     from swordnet.services.monitoring import run_due, run_forever, run_target
 
     container = container_or_fail(ctx)
@@ -108,10 +111,16 @@ def run(
         run_forever(container, poll_s=poll, stop=stop, on_report=_print_report)
         return
     if target is not None:
-        _print_report(target, run_target(container, target))
+        try:
+            _print_report(target, run_target(container, target))
+        except TargetBusyError as busy:
+            fail(str(busy), code=EX_TEMPFAIL)
         return
     reports = run_due(container)
     if not reports:
         console.print("no target is due")
     for name, report in reports:
-        _print_report(name, report)
+        if isinstance(report, TargetBusyError):
+            console.print(f"{name}: skipped: {report}")
+        else:
+            _print_report(name, report)

@@ -13,6 +13,7 @@ import gc
 import logging
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -123,6 +124,11 @@ class CrawlEngine:
         self._settings_json = container.settings.for_workers()
         self._busy: set[int] = set()
         self._settled_since_query = True
+        self._stop_reason = ""  # set from any thread by ``stop``
+
+    def stop(self, reason: str) -> None:
+        """Stop soon (from any thread): what is stored stays, the rest stays queued."""
+        self._stop_reason = self._stop_reason or reason
 
     async def run(self) -> CrawlReport:
         with self.container.sessions() as session:
@@ -130,7 +136,10 @@ class CrawlEngine:
         fetcher = self.container.fetcher()
         robots = RobotsCache(fetcher, self.container.settings.crawler.user_agent)
         pacer = HostPacer(self.policy.per_host_concurrency, self.policy.per_host_delay_s)
-        warc = WarcFile(self.container.settings.warc_dir / f"run-{self.run_id:06d}.warc.gz")
+        # a file of this process's own: a resumed run never appends to a file another
+        # process (perhaps killed mid-record) wrote, so every offset stored is its own
+        stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        warc = WarcFile(self.container.settings.warc_dir / f"run-{self.run_id:06d}-{stamp}.warc.gz")
         self.store.warc = warc
         # last in, first out: of URLs equally deep, the last found go first, and a list's
         # link to its next page comes last; the frontier itself stays breadth-first
@@ -237,6 +246,8 @@ class CrawlEngine:
 
     def _budget_spent(self, deadline: float) -> str:
         """Why to stop now, counting what is stored (in-flight pages may still finish)."""
+        if self._stop_reason:
+            return self._stop_reason
         processed = self.report.pages + self.report.failures
         if processed >= self.policy.max_pages:
             return f"page budget of {self.policy.max_pages} reached"

@@ -125,9 +125,7 @@ def _append_pending(session: Session) -> None:
         prev_hash = digest
     assert last is not None
     session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=seq, event_id=last.id, hash=prev_hash)
+        update(AuditHead).where(AuditHead.id == 1).values(seq=seq, event_id=last.id, hash=prev_hash)
     )
     session.info[_COMMITTING] = ChainHead(seq, last.id, prev_hash)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from swordnet.domain.matching import Match
@@ -28,20 +29,9 @@ def record_detection(
     sighting and keeps the better score; re-running detection never duplicates.
     """
     url_hash = url_sha256(url)
-    existing = session.scalars(
-        select(models.Detection).where(
-            models.Detection.url_sha256 == url_hash,
-            models.Detection.reference_id == match.reference_id,
-        )
-    ).first()
+    existing = _existing(session, url_hash, match.reference_id)
     if existing is not None:
-        if capture is None or existing.capture_id != capture.id:
-            existing.sightings += 1
-            existing.last_seen_at = models.utcnow()
-        if capture is not None:
-            existing.capture = capture
-            existing.extracted_item = item
-        return existing, False
+        return _sighted(existing, capture, item), False
     detection = models.Detection(
         work_id=match.work_id,
         reference_id=match.reference_id,
@@ -66,8 +56,17 @@ def record_detection(
                 reference_end=_as_list(segment.reference[1]),
             )
         )
-    session.add(detection)
-    session.flush()
+    try:
+        # two crawls (two targets, two processes) can find the same copy at once: the
+        # unique constraint decides, and the loser counts a sighting instead
+        with session.begin_nested():
+            session.add(detection)
+            session.flush()
+    except IntegrityError:
+        existing = _existing(session, url_hash, match.reference_id)
+        if existing is None:
+            raise
+        return _sighted(existing, capture, item), False
     audit.record(
         session,
         "system",
@@ -79,6 +78,30 @@ def record_detection(
         score=match.score,
     )
     return detection, True
+
+
+def _existing(session: Session, url_hash: str, reference_id: int) -> models.Detection | None:
+    return session.scalars(
+        select(models.Detection).where(
+            models.Detection.url_sha256 == url_hash,
+            models.Detection.reference_id == reference_id,
+        )
+    ).first()
+
+
+def _sighted(
+    existing: models.Detection,
+    capture: models.Capture | None,
+    item: models.ExtractedItem | None,
+) -> models.Detection:
+    """A known copy seen again: count the sighting, point at the newest capture."""
+    if capture is None or existing.capture_id != capture.id:
+        existing.sightings += 1
+        existing.last_seen_at = models.utcnow()
+    if capture is not None:
+        existing.capture = capture
+        existing.extracted_item = item
+    return existing
 
 
 def url_sha256(url: str) -> str:

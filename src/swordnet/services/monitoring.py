@@ -20,6 +20,7 @@ from swordnet.domain.errors import NotConfigured, NotFoundError, SwordNetError
 from swordnet.services import audit
 from swordnet.services.crawling import new_run
 from swordnet.services.enforcement.prewarning import ProtectionWindows
+from swordnet.services.leases import TargetBusyError, TargetLease
 from swordnet.services.platforms import get_or_create_platform, site_key
 from swordnet.services.screenshots import screenshot_detections
 from swordnet.storage import models
@@ -161,38 +162,49 @@ async def read_sitemap(container: Container, url: str, *, depth: int = 0) -> lis
 
 
 def run_target(container: Container, name_or_id: str) -> CrawlReport:
-    """Run a target now, resuming its interrupted run if there is one."""
+    """Run a target now, resuming its interrupted run if there is one.
+
+    Raises ``TargetBusyError`` when another process crawls the target at this moment.
+    """
     target = find_target(container, name_or_id)
-    run_id = latest_open_run(container, target.id)
-    if run_id is None:
-        run_id = new_run(container, asyncio.run(_seed_urls(container, target)), target_id=target.id)
-    with container.sessions() as session:
-        seeds = [
-            row
-            for row in session.scalars(
-                select(models.FrontierUrl.url).where(
-                    models.FrontierUrl.run_id == run_id, models.FrontierUrl.depth == 0
+    engines: list[CrawlEngine] = []
+
+    def lease_lost(reason: str) -> None:
+        for engine in engines:
+            engine.stop(reason)
+
+    with TargetLease(container.sessions, target.id).held(on_lost=lease_lost):
+        run_id = latest_open_run(container, target.id)
+        if run_id is None:
+            seeds = asyncio.run(_seed_urls(container, target))
+            run_id = new_run(container, seeds, target_id=target.id)
+        with container.sessions() as session:
+            seeds = list(
+                session.scalars(
+                    select(models.FrontierUrl.url).where(
+                        models.FrontierUrl.run_id == run_id, models.FrontierUrl.depth == 0
+                    )
                 )
             )
-        ]
-    scope = {site_key(url) for url in seeds} | (
-        {site_key(target.seeds[0])} if target.seeds else set()
-    )
-    engine = CrawlEngine(
-        container,
-        run_id,
-        _policy(container, target),
-        scope,
-        campaign_id=target.campaign_id,
-        platform_id=None,
-    )
-    report = asyncio.run(engine.run())
-    if container.settings.crawler.screenshots:
-        take_screenshots(container, report)
-    with container.sessions() as session, session.begin():
-        row = session.get_one(models.MonitoringTarget, target.id)
-        row.last_run_at = models.utcnow()
-        row.next_run_at = row.last_run_at + timedelta(seconds=row.interval_s)
+        scope = {site_key(url) for url in seeds} | (
+            {site_key(target.seeds[0])} if target.seeds else set()
+        )
+        engine = CrawlEngine(
+            container,
+            run_id,
+            _policy(container, target),
+            scope,
+            campaign_id=target.campaign_id,
+            platform_id=None,
+        )
+        engines.append(engine)
+        report = asyncio.run(engine.run())
+        if container.settings.crawler.screenshots:
+            take_screenshots(container, report)
+        with container.sessions() as session, session.begin():
+            row = session.get_one(models.MonitoringTarget, target.id)
+            row.last_run_at = models.utcnow()
+            row.next_run_at = row.last_run_at + timedelta(seconds=row.interval_s)
     return report
 
 
@@ -224,10 +236,14 @@ def due_targets(container: Container, now: datetime) -> list[models.MonitoringTa
         )
 
 
-def run_due(container: Container) -> list[tuple[str, CrawlReport]]:
-    reports = []
+def run_due(container: Container) -> list[tuple[str, CrawlReport | TargetBusyError]]:
+    """Run every due target; one crawled elsewhere right now is skipped and said so."""
+    reports: list[tuple[str, CrawlReport | TargetBusyError]] = []
     for target in due_targets(container, models.utcnow()):
-        reports.append((target.name, run_target(container, str(target.id))))
+        try:
+            reports.append((target.name, run_target(container, str(target.id))))
+        except TargetBusyError as busy:
+            reports.append((target.name, busy))
     return reports
 
 
@@ -248,6 +264,8 @@ def run_forever(
                 report = run_target(container, str(target.id))
                 if on_report is not None:
                     on_report(target.name, report)
+            except TargetBusyError as busy:
+                log.info("target %s skipped: %s", target.name, busy)
             except Exception:
                 log.exception("target %s failed", target.name)
         stop.wait(poll_s)

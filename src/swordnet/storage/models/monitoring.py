@@ -59,6 +59,9 @@ class MonitoringTarget(Base):
     last_run_at: Mapped[datetime | None]
     next_run_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # who crawls it now ("host:pid:nonce") and until when, unless renewed: one run at a time
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]
 
     platform: Mapped[Platform | None] = relationship()
 
