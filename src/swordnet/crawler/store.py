@@ -59,6 +59,11 @@ class Visited:
     analysis: Analysis | None
     record: EncodedRecord | None = None  # encoded by a worker; else encoded here
     analysis_error: str | None = None
+    body_size: int | None = None  # set when the body was dropped once a worker encoded it
+
+    @property
+    def size(self) -> int:
+        return self.body_size if self.body_size is not None else len(self.response.body)
 
 
 class PageStore:
@@ -198,7 +203,7 @@ class PageStore:
             "outcome": CaptureOutcome.OK,
             "status_code": response.status or None,
             "media_type": visited.media_type or response.media_type or None,
-            "size_bytes": len(response.body),
+            "size_bytes": visited.size,
             "sha256": None,
             "warc_file": None,
             "warc_offset": None,
@@ -224,7 +229,7 @@ class PageStore:
             counters.errors.append(f"{entry.url}: {row['error']}")
             return row, (frontier.REFUSED if response.refused else frontier.FAILED), False
         counters.pages += 1
-        counters.bytes += len(response.body)
+        counters.bytes += visited.size
         sha256, duplicate = row["sha256"], False
         if sha256:
             if sha256 in self._seen_bodies or sha256 in counters.bodies:

@@ -101,7 +101,7 @@ def silent_opus(seconds: float, *, container_format: str = "ogg") -> bytes:
         stream.bit_rate = 6000
         stream.options = {"frame_duration": "60"}
         silence = np.zeros((1, frame_size), np.float32)
-        encoded: list[av.Packet] = []
+        encoded: list[av.Packet[av.AudioStream]] = []
         for number in range(8):  # past the encoder's look-ahead: a steady silent packet
             frame = av.AudioFrame.from_ndarray(silence, format="flt", layout="mono")
             frame.sample_rate, frame.pts = 48000, number * frame_size
@@ -110,10 +110,10 @@ def silent_opus(seconds: float, *, container_format: str = "ogg") -> bytes:
             out.mux(packet)
         template, time_base = bytes(encoded[-1]), encoded[-1].time_base
         for number in range(len(encoded), int(seconds * 48000 / frame_size)):
-            packet = av.Packet(template)
-            packet.pts = packet.dts = number * frame_size
-            packet.duration, packet.time_base, packet.stream = frame_size, time_base, stream
-            out.mux(packet)
+            copy = av.Packet(template)
+            copy.pts = copy.dts = number * frame_size
+            copy.duration, copy.time_base, copy.stream = frame_size, time_base, stream
+            out.mux(copy)
     return buffer.getvalue()
 
 
