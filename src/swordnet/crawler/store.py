@@ -221,6 +221,11 @@ class PageStore:
             row["warc_offset"], row["warc_record_id"] = location.offset, location.record_id
         if visited.analysis_error:
             counters.errors.append(f"{entry.url}: analysis failed: {visited.analysis_error}")
+        refusal = _unfingerprinted(visited)
+        if refusal is not None:  # media over a budget, or damaged: said on the capture too
+            said = f"not fingerprinted: {refusal}"
+            row["error"] = f"{row['error']}; {said}" if row["error"] else said
+            counters.errors.append(f"{entry.url}: not fingerprinted: {refusal}")
         if response.error is not None or response.status >= 400:
             row["outcome"] = CaptureOutcome.REFUSED if response.refused else CaptureOutcome.FAILED
             row["error"] = response.error or f"HTTP {response.status}"
@@ -375,3 +380,9 @@ class _Counters:
         self.errors: list[str] = []
         self.bodies: set[str] = set()
         self.platforms: dict[str, int] = {}
+
+
+def _unfingerprinted(visited: Visited) -> str | None:
+    """Why a media response (one item standing for the whole body) was not fingerprinted."""
+    items = visited.analysis.items if visited.analysis is not None else []
+    return next((i.error for i in items if i.extractor == "response" and i.error), None)

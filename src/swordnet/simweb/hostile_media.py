@@ -23,12 +23,11 @@ from swordnet.simweb.server import Response, Site
 
 # path -> a substring of the error the crawl must record for it (the budget it exceeded)
 EXPECTED = {
-    "/media/huge-poster.png": "budgets.image_max_pixels",
     "/media/bomb.png": "budgets.image_max_pixels",
     "/media/bomb.gif": "budgets.image_max_pixels",
     "/media/silence-3h.opus": "budgets.audio_max_seconds",
     "/media/silence-6h.ogg": "budgets.audio_max_seconds",
-    "/media/complete-works.txt": "budgets.text_max_bytes",
+    "/media/complete-works": "budgets.text_max_bytes",
     "/media/random.mp4": "not a readable video file",
     "/media/truncated.mp4": "video",
     "/media/inflating.png": "truncated",
@@ -164,7 +163,7 @@ _GENERATED = {
     "bomb.gif": gif_bomb,
     "silence-3h.opus": lambda: silent_opus(3 * 3600),
     "silence-6h.ogg": lambda: silent_opus(6 * 3600),
-    "complete-works.txt": giant_text,
+    "complete-works": giant_text,  # no suffix: followed as a page, served as text
     "random.mp4": random_video,
     "truncated.mp4": truncated_mp4,
     "inflating.png": gzip_bomb,
@@ -174,7 +173,7 @@ _TYPES = {
     ".gif": "image/gif",
     ".opus": "audio/ogg",
     ".ogg": "audio/ogg",
-    ".txt": "text/plain; charset=utf-8",
+    "": "text/plain; charset=utf-8",
     ".mp4": "video/mp4",
 }
 
