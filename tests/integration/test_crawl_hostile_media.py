@@ -98,7 +98,6 @@ def test_hostile_media_are_refused_in_bounded_memory(
     container.close()
     for path, expected in EXPECTED.items():
         row = rows[path]
-        print(path, row.state, row.error, captures[path].error if path in captures else "")
         assert row.state != "queued", f"{path} was never settled"
         explained = f"{row.error or ''} {captures[path].error if path in captures else ''}"
         assert expected in explained, f"{path}: expected {expected!r}, got {explained!r}"
