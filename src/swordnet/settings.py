@@ -1,7 +1,8 @@
 """All settings in one place: environment (``SWORDNET_*``) over an optional TOML file.
 
 The TOML file is ``$SWORDNET_CONFIG`` or ``<home>/swordnet.toml``; its keys are the field
-names below (``database_url = "..."``), with the crawler's under ``[crawler]``.
+names below (``database_url = "..."``), with the crawler's under ``[crawler]`` and the
+resource budgets under ``[budgets]``.
 """
 
 from __future__ import annotations
@@ -62,6 +63,34 @@ class CrawlerSettings(BaseModel):
         return value
 
 
+class BudgetSettings(BaseModel):
+    """How much one item may cost to fingerprint, per modality (see docs/resource-budgets.md).
+
+    An item over a budget is refused with an error naming the budget, before decoding when
+    its header tells its size, else as soon as decoding passes the budget: a fingerprint of
+    part of a file is never passed off as the file's.
+    """
+
+    image_max_pixels: int = Field(
+        default=80_000_000, gt=0, description="Largest picture (width x height, from its header)."
+    )
+    audio_max_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest audio file (declared or decoded seconds)."
+    )
+    video_max_seconds: float = Field(
+        default=3 * 3600.0, gt=0, description="Longest video (declared or decoded seconds)."
+    )
+    video_max_frames: int = Field(
+        default=12_000, gt=0, description="Most frames sampled from one video (about one a second)."
+    )
+    text_max_bytes: int = Field(
+        default=8 * 1024 * 1024, gt=0, description="Largest text file or page text, in bytes."
+    )
+    text_max_chars: int = Field(
+        default=8 * 1024 * 1024, gt=0, description="Most characters of text fingerprinted at once."
+    )
+
+
 class EnforcementSettings(BaseModel):
     """Notices, deadlines, review thresholds and escalation (see docs/enforcement.md)."""
 
@@ -118,6 +147,7 @@ class Settings(BaseSettings):
     )
     workers: int = Field(default=0, description="Worker processes; 0 = number of cores.")
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
+    budgets: BudgetSettings = Field(default_factory=BudgetSettings)
     enforcement: EnforcementSettings = Field(default_factory=EnforcementSettings)
 
     @field_validator("secret_key")

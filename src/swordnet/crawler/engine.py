@@ -33,7 +33,7 @@ from swordnet.crawler.streams import HLS_TYPES, assemble_stream
 from swordnet.crawler.urls import LinkFilter
 from swordnet.crawler.writer import StoreWriter
 from swordnet.modalities.video.hls import StreamBudget
-from swordnet.plugins.fetchers import Fetcher, FetchResult
+from swordnet.plugins.fetchers import ByteMeter, Fetcher, FetchResult
 from swordnet.services.platforms import site_key
 from swordnet.settings import CrawlerSettings
 from swordnet.storage import models
@@ -134,6 +134,9 @@ class CrawlEngine:
         with self.container.sessions() as session:
             self.container.indexes.persist_all(session)  # workers match against these files
         fetcher = self.container.fetcher()
+        # counts bodies as they arrive, in flight too: the budget bounds what is fetched,
+        # not only what is stored (16 lanes of 20 MB used to overshoot it by 320 MB)
+        self._meter = fetcher.meter = ByteMeter(self.policy.max_bytes, already=self.report.bytes)
         robots = RobotsCache(fetcher, self.container.settings.crawler.user_agent)
         pacer = HostPacer(self.policy.per_host_concurrency, self.policy.per_host_delay_s)
         # a file of this process's own: a resumed run never appends to a file another
@@ -251,7 +254,7 @@ class CrawlEngine:
         processed = self.report.pages + self.report.failures
         if processed >= self.policy.max_pages:
             return f"page budget of {self.policy.max_pages} reached"
-        if self.report.bytes >= self.policy.max_bytes:
+        if self.report.bytes >= self.policy.max_bytes or self._meter.spent:
             return f"byte budget of {self.policy.max_bytes} reached"
         if time.monotonic() >= deadline:
             return f"time budget of {self.policy.max_seconds:g} s reached"
@@ -283,10 +286,15 @@ class CrawlEngine:
         await pacer.acquire(host, delay)
         started = time.perf_counter()
         try:
+            if self._meter.spent:
+                return  # left queued: the run stops on its byte budget, a resumed one fetches it
             response = await fetcher.fetch(url)
         finally:
             pacer.release(host)
             self.report.add_time("fetch", time.perf_counter() - started)
+        if response.refused and self._meter.spent:
+            self._wake.set()  # cut by the byte budget: left queued, as above
+            return
         if self._should_retry(response, entry):
             delay_s, error = self._retry_delay(response, entry), _describe(response)
             self._writer.call(
@@ -319,11 +327,20 @@ class CrawlEngine:
 
     def _analysed(self, context: Any, result: Analysed | None, error: str | None) -> None:
         entry, response, media_type = context
-        if result is None:  # no record either: the store encodes it
+        if result is None:  # no record either: the store encodes it from the body
             visited = Visited(entry, response, media_type, Analysis(), None, error)
         else:
+            # the worker's record holds the body now: the body itself need not wait for
+            # the store (pages wait there in batches), only its size
+            size = len(response.body)
             visited = Visited(
-                entry, response, media_type, result.analysis, result.record, result.error
+                entry,
+                replace(response, body=b""),
+                media_type,
+                result.analysis,
+                result.record,
+                result.error,
+                body_size=size,
             )
         self._writer.store_page(visited)
 

@@ -11,7 +11,9 @@ dozens of leaves queue for analysis. When the crawl loop says it is starved of U
 in a batch of at most ``hurried_batch_size`` (a page's links come back only with its
 whole batch), and one batch more than there are workers may be out so that it does not
 wait for a worker's current batch to come back. Fetching pauses when ``max_pending``
-responses wait.
+responses, or ``max_pending_bytes`` of bodies, wait; a batch carries at most
+``batch_bytes`` of bodies (or one body larger than that): a crawl of large media holds a
+few of them at a time, not sixty-four.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class AnalysisFeed:
         hurried_batch_size: int = 4,
         hurry_anchors: int = 10,
         max_wait_s: float = 0.03,
+        max_pending_bytes: int = 64 * 1024 * 1024,
+        batch_bytes: int = 32 * 1024 * 1024,
     ) -> None:
         self.executor = executor
         self.settings_json = settings_json
@@ -53,6 +57,9 @@ class AnalysisFeed:
         self.max_wait_s = max_wait_s
         self.workers = max(1, workers)
         self.max_pending = 4 * batch_size
+        self.max_pending_bytes = max_pending_bytes
+        self.batch_bytes = batch_bytes
+        self.pending_bytes = 0
         self.busy_seconds = 0.0
         self.hurry = False
         self.failure: ConfigurationError | None = None  # the workers cannot run at all
@@ -63,11 +70,14 @@ class AnalysisFeed:
 
     async def submit(self, job: ResponseJob, context: Any) -> None:
         """Queue one response; ``context`` comes back with its result."""
-        while len(self._pending) >= self.max_pending:
+        while self._pending and (
+            len(self._pending) >= self.max_pending or self.pending_bytes >= self.max_pending_bytes
+        ):
             self._room.clear()
             await self._room.wait()
         anchors = job.body.count(b"<a ") + job.body.count(b"<A ")
         self._pending.append((anchors, job, context))
+        self.pending_bytes += len(job.body)
         self._send_when_due()
 
     def send_now(self) -> None:
@@ -87,7 +97,7 @@ class AnalysisFeed:
             return  # sent when a batch comes back
         if self._urgent():
             self._send(partial=False, urgent=True)
-        elif len(self._pending) >= self.batch_size or not self._outstanding:
+        elif self._full() or not self._outstanding:
             self._send(partial=not self._outstanding, urgent=False)
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self.max_wait_s, self._waited)
@@ -107,7 +117,7 @@ class AnalysisFeed:
         if urgent:  # a small batch, link-rich pages first: its links come back sooner
             self._dispatch(self._take(self.hurried_batch_size))
             free -= 1
-        while self._pending and free > 0 and (partial or len(self._pending) >= self.batch_size):
+        while self._pending and free > 0 and (partial or self._full()):
             self._dispatch(self._take(self.batch_size))
             free -= 1
             partial = False  # the rest waits for full batches or the timer
@@ -115,8 +125,19 @@ class AnalysisFeed:
         if self._pending and self._timer is None and free > 0:
             self._timer = asyncio.get_running_loop().call_later(self.max_wait_s, self._waited)
 
+    def _full(self) -> bool:
+        return len(self._pending) >= self.batch_size or self.pending_bytes >= self.batch_bytes
+
     def _take(self, size: int) -> list[_Waiting]:
-        batch, self._pending = self._pending[:size], self._pending[size:]
+        """Up to ``size`` waiting responses, and no more than ``batch_bytes`` of bodies
+        unless the first alone is larger."""
+        count, total = 0, 0
+        for _, job, _ in self._pending[:size]:
+            if count and total + len(job.body) > self.batch_bytes:
+                break
+            count, total = count + 1, total + len(job.body)
+        batch, self._pending = self._pending[:count], self._pending[count:]
+        self.pending_bytes -= total
         return batch
 
     def _dispatch(self, batch: list[_Waiting]) -> None:
@@ -154,3 +175,4 @@ class AnalysisFeed:
         for future in list(self._outstanding):
             future.cancel()
         self._pending.clear()
+        self.pending_bytes = 0

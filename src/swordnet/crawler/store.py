@@ -59,6 +59,11 @@ class Visited:
     analysis: Analysis | None
     record: EncodedRecord | None = None  # encoded by a worker; else encoded here
     analysis_error: str | None = None
+    body_size: int | None = None  # set when the body was dropped once a worker encoded it
+
+    @property
+    def size(self) -> int:
+        return self.body_size if self.body_size is not None else len(self.response.body)
 
 
 class PageStore:
@@ -198,7 +203,7 @@ class PageStore:
             "outcome": CaptureOutcome.OK,
             "status_code": response.status or None,
             "media_type": visited.media_type or response.media_type or None,
-            "size_bytes": len(response.body),
+            "size_bytes": visited.size,
             "sha256": None,
             "warc_file": None,
             "warc_offset": None,
@@ -216,6 +221,11 @@ class PageStore:
             row["warc_offset"], row["warc_record_id"] = location.offset, location.record_id
         if visited.analysis_error:
             counters.errors.append(f"{entry.url}: analysis failed: {visited.analysis_error}")
+        refusal = _unfingerprinted(visited)
+        if refusal is not None:  # media over a budget, or damaged: said on the capture too
+            said = f"not fingerprinted: {refusal}"
+            row["error"] = f"{row['error']}; {said}" if row["error"] else said
+            counters.errors.append(f"{entry.url}: not fingerprinted: {refusal}")
         if response.error is not None or response.status >= 400:
             row["outcome"] = CaptureOutcome.REFUSED if response.refused else CaptureOutcome.FAILED
             row["error"] = response.error or f"HTTP {response.status}"
@@ -224,7 +234,7 @@ class PageStore:
             counters.errors.append(f"{entry.url}: {row['error']}")
             return row, (frontier.REFUSED if response.refused else frontier.FAILED), False
         counters.pages += 1
-        counters.bytes += len(response.body)
+        counters.bytes += visited.size
         sha256, duplicate = row["sha256"], False
         if sha256:
             if sha256 in self._seen_bodies or sha256 in counters.bodies:
@@ -370,3 +380,9 @@ class _Counters:
         self.errors: list[str] = []
         self.bodies: set[str] = set()
         self.platforms: dict[str, int] = {}
+
+
+def _unfingerprinted(visited: Visited) -> str | None:
+    """Why a media response (one item standing for the whole body) was not fingerprinted."""
+    items = visited.analysis.items if visited.analysis is not None else []
+    return next((i.error for i in items if i.extractor == "response" and i.error), None)

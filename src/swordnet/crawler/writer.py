@@ -6,7 +6,8 @@ order it was asked for. Pages are buffered and written in batches: when ``batch_
 pages wait, ``flush_interval_s`` after the oldest arrived, once no page came for
 ``idle_s`` (a polite crawl's pages are stored one by one, so that ``kill -9`` loses only
 the page in flight), or as soon as nothing more is queued when the loop is starved of
-URLs (``hurry``) and a waiting page links to ``hurry_links`` URLs or more. Single
+URLs (``hurry``) and a waiting page links to ``hurry_links`` URLs or more, or as soon as
+the waiting pages' evidence records reach ``batch_bytes`` (large media). Single
 outcomes (a refusal, a retry, a crash) and frontier queries run between batches. After
 each commit the loop is told which frontier entries are settled.
 """
@@ -44,6 +45,7 @@ class StoreWriter:
         flush_interval_s: float = 0.2,
         idle_s: float = 0.05,
         hurry_links: int = 10,
+        batch_bytes: int = 32 * 1024 * 1024,
     ) -> None:
         self.store = store
         self.report = report
@@ -51,6 +53,7 @@ class StoreWriter:
         self.flush_interval_s = flush_interval_s
         self.idle_s = idle_s
         self.hurry_links = hurry_links
+        self.batch_bytes = batch_bytes
         self.failure: BaseException | None = None
         self.hurry = False  # set by the loop while its lanes wait for links held here
         self._loop = loop
@@ -94,6 +97,7 @@ class StoreWriter:
     # -- the thread ---------------------------------------------------------------------
     def _run(self) -> None:
         pending: list[Visited] = []
+        pending_bytes = 0  # of the waiting pages' records: large media are stored at once
         oldest = latest = 0.0
         links_waiting = False  # a pending page links to many URLs
         while True:
@@ -104,7 +108,7 @@ class StoreWriter:
             try:
                 kind, payload, extra = self._queue.get(timeout=timeout)
             except queue.Empty:
-                pending = self._flush(pending)
+                pending, pending_bytes = self._flush(pending), 0
                 links_waiting = False
                 continue
             if kind == _VISIT:
@@ -112,14 +116,17 @@ class StoreWriter:
                 if not pending:
                     oldest = latest
                 pending.append(payload)
+                pending_bytes += _record_size(payload)
                 links_waiting = links_waiting or _links(payload) >= self.hurry_links
-                if len(pending) >= self.batch_size or (
-                    self.hurry and links_waiting and self._queue.empty()
+                if (
+                    len(pending) >= self.batch_size
+                    or pending_bytes >= self.batch_bytes
+                    or (self.hurry and links_waiting and self._queue.empty())
                 ):
-                    pending = self._flush(pending)
+                    pending, pending_bytes = self._flush(pending), 0
                     links_waiting = False
             elif kind == _FLUSH:
-                pending = self._flush(pending)
+                pending, pending_bytes = self._flush(pending), 0
                 links_waiting = False
             elif kind == _CALL:
                 self._guarded(payload)
@@ -160,6 +167,11 @@ class StoreWriter:
     def _post(self, callback: Callable[..., None], *args: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
             self._loop.call_soon_threadsafe(callback, *args)
+
+
+def _record_size(visited: Visited) -> int:
+    record = visited.record
+    return len(record.data) if record is not None else len(visited.response.body)
 
 
 def _links(visited: Visited) -> int:

@@ -39,6 +39,15 @@ class MediaTooLargeError(MediaError):
     """The file or its decoded form exceeds the configured limits."""
 
 
+def over_budget(name: str, amount: str, limit: str, setting: str) -> MediaTooLargeError:
+    """The error for an item refused by a resource budget: what it needs, what the budget
+    allows, and the setting an operator raises to let such items through."""
+    return MediaTooLargeError(
+        f"{name}: {amount} is over the budget of {limit} per item ({setting}); "
+        f"refused without fingerprinting: raise {setting} to process such items"
+    )
+
+
 class UnsafeAddressError(SwordNetError):
     """A URL resolves to an address the crawler must not reach."""
 

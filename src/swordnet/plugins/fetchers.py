@@ -35,11 +35,36 @@ class FetchResult:
         return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
+class ByteMeter:
+    """A run's byte budget, counted as bodies arrive, in flight or not.
+
+    A crawl's fetches share one meter; a fetcher adds each piece of body it reads and stops
+    reading when ``take`` says the budget is spent, so a run never fetches more than its
+    budget and one piece per fetch in flight.
+    """
+
+    def __init__(self, limit: int, *, already: int = 0) -> None:
+        self.limit = limit
+        self.fetched = already  # a resumed run counts what its earlier part stored
+
+    def take(self, size: int) -> bool:
+        """Count ``size`` more bytes; False when the budget is now spent."""
+        self.fetched += size
+        return self.fetched < self.limit
+
+    @property
+    def spent(self) -> bool:
+        return self.fetched >= self.limit
+
+
 class Fetcher(ABC):
-    """Fetches URLs. Implementations enforce the address policy and the size limits."""
+    """Fetches URLs. Implementations enforce the address policy and the size limits, and
+    count every body byte they read on ``meter`` when one is set (refusing, with
+    ``refused`` set, a fetch that the meter stops)."""
 
     name: ClassVar[str]
     schemes: ClassVar[frozenset[str]] = frozenset({"http", "https"})
+    meter: ByteMeter | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:

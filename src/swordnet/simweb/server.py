@@ -61,7 +61,10 @@ class _Handler(BaseHTTPRequestHandler):
         if response.chunks is None:
             self.send_header("Content-Length", str(len(response.body)))
             self.end_headers()
-            self.wfile.write(response.body)
+            try:
+                self.wfile.write(response.body)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the crawler stopped reading on purpose
             return
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()

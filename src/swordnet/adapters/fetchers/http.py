@@ -14,6 +14,10 @@ free list (preferring one that last talked to the same origin):
   hop so that each hop passes the address policy.
 
 All transports share one TLS context (building one costs milliseconds).
+
+Bodies are read raw and inflated here, never more than ``max_body_bytes`` of output per
+body: httpx's own decoder inflates each network chunk whole, and a gzip bomb turns 64 kB
+into 64 MB in one call. Each piece read is counted on the run's ``meter``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+import zlib
 from typing import TYPE_CHECKING, ClassVar, Self
 from urllib.parse import urljoin, urlsplit
 
@@ -30,6 +35,15 @@ from swordnet.adapters.fetchers.addresses import AddressPolicy
 from swordnet.adapters.fetchers.pinning import pinned_transport
 from swordnet.domain.errors import UnsafeAddressError
 from swordnet.plugins.fetchers import Fetcher, FetchResult
+
+
+class _BudgetSpentError(Exception):
+    """The run's byte meter stopped a body half-read."""
+
+
+class _UnknownEncodingError(Exception):
+    """The body is encoded in a way the fetcher did not ask for."""
+
 
 if TYPE_CHECKING:
     from swordnet.settings import CrawlerSettings, Settings
@@ -152,6 +166,16 @@ class HttpFetcher(Fetcher):
                     current = urljoin(current, response.headers["location"])
                     continue
                 body, truncated = await self._read_limited(response)
+            except _BudgetSpentError:
+                limit = self.meter.limit if self.meter is not None else 0
+                message = f"not fetched: the run's byte budget of {limit} bytes is spent"
+                return self._failure(url, hops, started, message, refused=True)
+            except _UnknownEncodingError as exc:
+                message = f"body encoded as {exc}, which was not asked for: not decoded"
+                return self._failure(url, hops, started, message)
+            except zlib.error as exc:
+                message = f"body is not the gzip or deflate stream it claims to be ({exc})"
+                return self._failure(url, hops, started, message)
             finally:
                 await response.aclose()
             return FetchResult(
@@ -167,14 +191,19 @@ class HttpFetcher(Fetcher):
         return self._failure(url, hops, started, f"more than {self.max_redirects} redirects")
 
     async def _read_limited(self, response: httpx.Response) -> tuple[bytes, bool]:
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                return b"".join(chunks)[: self.max_body_bytes], True
-        return b"".join(chunks), False
+        """The decoded body, cut at ``max_body_bytes`` (then ``True``)."""
+        inflater = _Inflater(response.headers.get("content-encoding", ""))
+        body = bytearray()
+        async for raw in response.aiter_raw():
+            room = self.max_body_bytes - len(body)
+            piece = inflater.inflate(raw, room + 1)  # one byte more tells the body goes on
+            if self.meter is not None and not self.meter.take(len(piece)):
+                raise _BudgetSpentError
+            body += piece
+            if len(body) > self.max_body_bytes:
+                del body[self.max_body_bytes :]
+                return bytes(body), True
+        return bytes(body), False
 
     @staticmethod
     def _failure(
@@ -215,3 +244,33 @@ def _origin(url: str) -> str:
     except ValueError:
         return ""
     return f"{parts.scheme}://{parts.netloc}"
+
+
+class _Inflater:
+    """gzip or deflate decoding that never returns more than it is asked for."""
+
+    def __init__(self, content_encoding: str) -> None:
+        encoding = content_encoding.strip().lower()
+        self._decompressor: zlib._Decompress | None = None
+        self._deflate = encoding == "deflate"
+        if encoding in {"gzip", "x-gzip"}:
+            self._decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self._deflate:
+            self._decompressor = zlib.decompressobj()
+        elif encoding not in {"", "identity"}:
+            raise _UnknownEncodingError(repr(encoding))
+        self._started = False
+
+    def inflate(self, data: bytes, limit: int) -> bytes:
+        if self._decompressor is None:
+            return data[:limit]
+        try:
+            out = self._decompressor.decompress(data, limit)
+        except zlib.error:
+            if not (self._deflate and not self._started):
+                raise
+            # "deflate" is often sent raw, without its zlib header (httpx does the same)
+            self._decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._decompressor.decompress(data, limit)
+        self._started = True
+        return out

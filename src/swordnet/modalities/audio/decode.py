@@ -1,4 +1,11 @@
-"""Decode any container PyAV reads (audio files, the audio track of a video) to mono PCM."""
+"""Decode any container PyAV reads (audio files, the audio track of a video) to mono PCM.
+
+Decoding is bounded by ``max_seconds`` (``budgets.audio_max_seconds``): a file whose
+container declares more is refused before a packet is decoded, and one that lies is
+refused as soon as its decoded samples pass the budget, so memory never exceeds the
+budget's worth of PCM (115 MB an hour at 8 kHz). The fingerprint of part of a file is
+never passed off as the file's: over the budget means refused, with the budget named.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +17,13 @@ import av
 import numpy as np
 from numpy.typing import NDArray
 
-from swordnet.domain.errors import CorruptMediaError, MediaTooLargeError
+from swordnet.domain.errors import CorruptMediaError, MediaTooLargeError, over_budget
 
 ANALYSIS_RATE = 8000  # Hz: music identity lives below 4 kHz, and 8 kHz keeps ingest fast
-DEFAULT_MAX_SECONDS = 6 * 3600.0  # a whole film soundtrack fits; a runaway stream does not
+# budgets.audio_max_seconds: an album or a long mix fits; fingerprinting a query costs about
+# 1.3 GB an hour of audio (the spectrogram and its peak maps), so hours of it do not
+DEFAULT_MAX_SECONDS = 3600.0
+SECONDS_SETTING = "budgets.audio_max_seconds"
 _RESAMPLE_BATCH_SECONDS = 2.0
 
 FloatArray = NDArray[np.float32]
@@ -25,11 +35,13 @@ def decode_audio(
     name: str,
     rate: int = ANALYSIS_RATE,
     max_seconds: float = DEFAULT_MAX_SECONDS,
+    setting: str = SECONDS_SETTING,
 ) -> FloatArray:
     """Decode the first audio stream of ``source`` to mono float32 PCM at ``rate`` Hz.
 
     Raises ``CorruptMediaError`` when nothing can be decoded (not media, damaged, or no audio
-    stream) and ``MediaTooLargeError`` past ``max_seconds`` of decoded audio.
+    stream) and ``MediaTooLargeError`` naming ``setting`` when the container declares more
+    than ``max_seconds`` or more than that is decoded.
     """
     opened: str | BinaryIO
     if isinstance(source, Path):
@@ -46,7 +58,32 @@ def decode_audio(
         if not container.streams.audio:
             raise CorruptMediaError(f"{name}: the file holds no audio stream")
         stream = container.streams.audio[0]
-        return _decode_stream(container, stream, name=name, rate=rate, max_seconds=max_seconds)
+        refuse_declared_length(container, stream, name, max_seconds, setting)
+        return _decode_stream(
+            container, stream, name=name, rate=rate, max_seconds=max_seconds, setting=setting
+        )
+
+
+def declared_seconds(container: av.container.InputContainer, stream: av.stream.Stream) -> float:
+    """How long the stream says it is (0 when it does not say)."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    return container.duration / 1_000_000 if container.duration else 0.0
+
+
+def refuse_declared_length(
+    container: av.container.InputContainer,
+    stream: av.stream.Stream,
+    name: str,
+    max_seconds: float,
+    setting: str,
+) -> None:
+    """Refuse before decoding when the container declares more than ``max_seconds``."""
+    declared = declared_seconds(container, stream)
+    if declared > max_seconds:
+        raise over_budget(
+            name, f"{declared:.0f} s (declared by the file)", f"{max_seconds:.0f} s", setting
+        )
 
 
 def _decode_stream(
@@ -56,6 +93,7 @@ def _decode_stream(
     name: str,
     rate: int,
     max_seconds: float,
+    setting: str,
 ) -> FloatArray:
     resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
     # Decoded frames are small (a few ms); resampling each costs more in call overhead than
@@ -90,9 +128,9 @@ def _decode_stream(
                 fifo.write(frame)
             while fifo.samples >= batch:
                 total += resample(fifo.read(batch))
-            if total > max_samples:
-                raise MediaTooLargeError(
-                    f"{name}: more than {max_seconds:.0f} s of audio, over the limit"
+            if total > max_samples:  # the container understated its length
+                raise over_budget(
+                    name, f"more than {max_seconds:.0f} s decoded", f"{max_seconds:.0f} s", setting
                 )
     except MediaTooLargeError:
         raise

@@ -69,7 +69,7 @@ class AudioSignal(SignalType):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
-        return cls()
+        return cls(max_seconds=settings.budgets.audio_max_seconds)
 
     def fingerprint(self, media: MediaInput, *, role: Role = "query") -> Fingerprint:
         source: Path | bytes

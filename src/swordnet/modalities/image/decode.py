@@ -4,6 +4,11 @@ Everything Pillow can raise on hostile input is turned into a ``MediaError`` nam
 file, so one bad image never stops a batch. Large JPEGs are decoded at a reduced scale
 (libjpeg's DCT scaling) because the fingerprint never looks at more than ``work_side``
 pixels: this is most of the decoding speed.
+
+Memory: a picture over ``max_pixels`` (from its header) is refused before decoding. One
+within it is held once at full size (4 bytes a pixel), plus at most one converted copy:
+it is shrunk to ``work_side`` while still a Pillow image, never copied to numpy at full
+size, and transparency is flattened a strip at a time.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
 
-from swordnet.domain.errors import CorruptMediaError, MediaTooLargeError
+from swordnet.domain.errors import CorruptMediaError, MediaTooLargeError, over_budget
 
 RGBArray = npt.NDArray[np.uint8]
 
-DEFAULT_MAX_PIXELS = 80_000_000  # below Pillow's own bomb limit (89 Mpx), so ours speaks first
+DEFAULT_MAX_PIXELS = 80_000_000  # budgets.image_max_pixels: below Pillow's 89 Mpx, ours speaks
+PIXELS_SETTING = "budgets.image_max_pixels"
+_STRIP_PIXELS = 1 << 20  # transparency is flattened on white this many pixels at a time
 _WHITE = (255, 255, 255)
 _EXIF_ORIENTATION = 0x0112
 
@@ -54,8 +61,8 @@ def decode_image(
             if width <= 0 or height <= 0:
                 raise CorruptMediaError(f"{name}: image has no pixels")
             if width * height > max_pixels:
-                raise MediaTooLargeError(
-                    f"{name}: {width}x{height} pixels is over the limit of {max_pixels}"
+                raise over_budget(
+                    name, f"{width}x{height} pixels", f"{max_pixels} pixels", PIXELS_SETTING
                 )
             frames = int(getattr(image, "n_frames", 1) or 1)
             source_format = image.format or "unknown"
@@ -64,18 +71,23 @@ def decode_image(
             _request_reduced_decode(image, work_side)
             image.load()
             turns_sideways = image.getexif().get(_EXIF_ORIENTATION, 1) in {5, 6, 7, 8}
-            upright = ImageOps.exif_transpose(image)
-            rgb = _to_rgb(upright)
+            upright = ImageOps.exif_transpose(image, in_place=True) or image
+            rgb = _to_rgb(upright, work_side)
     except (CorruptMediaError, MediaTooLargeError):
         raise
     except Image.DecompressionBombError as exc:
-        raise MediaTooLargeError(f"{name}: decompression bomb refused ({exc})") from exc
+        # Pillow refuses at open() past twice its own limit, before our check can run
+        raise over_budget(
+            name,
+            "a decompression bomb (its header claims over 178 million pixels)",
+            f"{max_pixels} pixels",
+            PIXELS_SETTING,
+        ) from exc
     except MemoryError as exc:
         raise MediaTooLargeError(f"{name}: not enough memory to decode") from exc
     except Exception as exc:  # Pillow raises many types on hostile input; all mean "corrupt"
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CorruptMediaError(f"{name}: cannot decode image ({reason})") from exc
-    rgb = _fit_long_side(rgb, work_side)
     if turns_sideways:
         width, height = height, width
     return DecodedImage(np.ascontiguousarray(rgb), width, height, frames, source_format)
@@ -93,7 +105,13 @@ def _request_reduced_decode(image: Image.Image, work_side: int) -> None:
     image.draft("RGB", (max(1, int(width * ratio)), max(1, int(height * ratio))))
 
 
-def _to_rgb(image: Image.Image) -> RGBArray:
+def _to_rgb(image: Image.Image, work_side: int) -> RGBArray:
+    """The picture as RGB at most ``work_side`` on its long side.
+
+    The pixels are those of converting at full size and then shrinking with
+    ``_fit_long_side``; only the order of work spares memory: shrinking a Pillow image
+    needs no full-size numpy copy, and an image already in RGB needs no converted copy.
+    """
     mode = image.mode
     if mode in {"I", "I;16", "I;16B", "I;16L", "F"}:
         # High bit depth greyscale: stretch to 8 bits rather than let convert() clip it.
@@ -101,16 +119,41 @@ def _to_rgb(image: Image.Image) -> RGBArray:
         low, high = float(values.min()), float(values.max())
         scaled = (values - low) * (255.0 / (high - low)) if high > low else values * 0.0
         grey = scaled.astype(np.uint8)
-        return np.repeat(grey[:, :, None], 3, axis=2)
+        return _fit_long_side(np.repeat(grey[:, :, None], 3, axis=2), work_side)
     if mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
     if mode in {"RGBA", "LA", "PA", "RGBa", "La"} or image.mode == "RGBA":
-        rgba = image.convert("RGBA")
         # Web pages show transparent images on white, so the copy a pirate posts does too.
-        background = Image.new("RGBA", rgba.size, (*_WHITE, 255))
-        background.alpha_composite(rgba)
-        return np.asarray(background.convert("RGB"), dtype=np.uint8)
-    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+        image = _flatten_on_white(image)
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    return np.asarray(_shrunk(image, work_side), dtype=np.uint8)
+
+
+def _flatten_on_white(image: Image.Image) -> Image.Image:
+    """Composite on white into one RGB image, a strip of rows at a time (compositing is
+    per pixel: the strips give the same pixels as the whole, without full-size copies)."""
+    width, height = image.size
+    flat = Image.new("RGB", image.size)
+    rows = max(1, _STRIP_PIXELS // max(1, width))
+    for top in range(0, height, rows):
+        box = (0, top, width, min(height, top + rows))
+        strip = image.crop(box).convert("RGBA")
+        background = Image.new("RGBA", strip.size, (*_WHITE, 255))
+        background.alpha_composite(strip)
+        flat.paste(background.convert("RGB"), box[:2])
+    return flat
+
+
+def _shrunk(image: Image.Image, work_side: int) -> Image.Image:
+    """``_fit_long_side`` on a Pillow RGB image: the same resize, without the arrays."""
+    width, height = image.size
+    long_side = max(width, height)
+    if long_side <= work_side:
+        return image
+    ratio = work_side / long_side
+    size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+    return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
 def _fit_long_side(rgb: RGBArray, work_side: int) -> RGBArray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import random
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -27,6 +27,9 @@ from swordnet.plugins.signals import (
     Role,
     SignalType,
 )
+
+if TYPE_CHECKING:
+    from swordnet.settings import Settings
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"})
 
@@ -51,6 +54,10 @@ class ImageSignal(SignalType):
         self.index_params = index or ImageIndexParams()
         self.work_side = work_side
         self.max_pixels = max_pixels
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls(max_pixels=settings.budgets.image_max_pixels)
 
     def fingerprint(self, media: MediaInput, *, role: Role = "query") -> Fingerprint:
         decoded = decode_image(

@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Self
 
-from swordnet.domain.errors import CorruptMediaError
+from swordnet.domain.errors import CorruptMediaError, over_budget
 from swordnet.domain.kinds import Modality
 from swordnet.modalities.text.index import TextIndex, TextIndexParams
 from swordnet.modalities.text.neardup import sketch, sketch_to_bytes
@@ -34,6 +34,19 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+# budgets.text_max_bytes and text_max_chars: a long novel is 1-3 MB; normalising and
+# winnowing cost about 45 bytes of memory per byte of text, so 8 MiB stays under 400 MB
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_CHARS = 8 * 1024 * 1024
+
+
+def refuse_oversized_text(data: bytes, name: str, max_bytes: int) -> None:
+    """Refuse text over the byte budget before it is decoded or normalised (each makes
+    copies many times its size)."""
+    if len(data) > max_bytes:
+        raise over_budget(
+            name, f"{len(data)} bytes of text", f"{max_bytes} bytes", "budgets.text_max_bytes"
+        )
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -65,12 +78,24 @@ class TextSignal(SignalType):
     media_types: ClassVar[tuple[str, ...]] = ("text/plain", "text/markdown", "text/html")
     index_class = TextIndex
 
-    def __init__(self, params: TextIndexParams | None = None) -> None:
+    def __init__(
+        self,
+        params: TextIndexParams | None = None,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ) -> None:
         self.params = params or TextIndexParams()
+        self.max_bytes = max_bytes
+        self.max_chars = max_chars
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
-        return cls(TextIndexParams(min_copy_chars=settings.text_min_copy_chars))
+        return cls(
+            TextIndexParams(min_copy_chars=settings.text_min_copy_chars),
+            max_bytes=settings.budgets.text_max_bytes,
+            max_chars=settings.budgets.text_max_chars,
+        )
 
     @classmethod
     def conformance_samples(cls, workdir: Path) -> ConformanceSamples:
@@ -95,20 +120,35 @@ class TextSignal(SignalType):
         return ConformanceSamples(*(MediaInput.from_path(workdir / name) for name in files))
 
     def fingerprint(self, media: MediaInput, *, role: Role = "query") -> Fingerprint:
-        text = decode_text(media.read(), media.name)
+        data = media.read()
+        refuse_oversized_text(data, media.name, self.max_bytes)
+        text = decode_text(data, media.name)
         extraction = "plain"
         if is_html(media):
             text, extraction = main_text(text, media.name)
-        return self.fingerprint_text(text, extraction=extraction, role=role)
+        return self.fingerprint_text(text, extraction=extraction, role=role, name=media.name)
 
     def fingerprint_text(
-        self, text: str, *, extraction: str = "plain", role: Role = "reference"
+        self,
+        text: str,
+        *,
+        extraction: str = "plain",
+        role: Role = "reference",
+        name: str = "text",
     ) -> Fingerprint:
         """Fingerprint decoded text; segment offsets refer to this text.
 
         References carry a MinHash sketch for the near-duplicate index; queries do not
-        (it cost a fifth of a query), and the index sketches them when asked.
+        (it cost a fifth of a query), and the index sketches them when asked. Text over
+        ``max_chars`` is refused (``budgets.text_max_chars``).
         """
+        if len(text) > self.max_chars:
+            raise over_budget(
+                name,
+                f"{len(text)} characters",
+                f"{self.max_chars} characters",
+                "budgets.text_max_chars",
+            )
         normalised = normalise(text)
         document_sketch = b""
         if role == "reference":

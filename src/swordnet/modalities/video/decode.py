@@ -6,6 +6,12 @@ and the in-loop deblocking filter, whose absence blurs nothing PDQ or ORB can se
 stream whose keyframes are dense enough (live streams and HLS put one every 1-2 s) is
 decoded keyframes only. Frames come out small (``side`` pixels on the long side): both
 image tiers downsample further anyway.
+
+Decoding is bounded by ``max_seconds`` (``budgets.video_max_seconds``) and ``max_frames``
+(``budgets.video_max_frames``): a file whose container declares more seconds is refused
+before a frame is decoded, and one that lies is refused as soon as its decoded frames pass
+either budget. The frames are held until fingerprinted (about 170 kB each), so the frame
+budget bounds the memory of one video.
 """
 
 from __future__ import annotations
@@ -21,10 +27,13 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from swordnet.domain.errors import CorruptMediaError, MediaTooLargeError
+from swordnet.domain.errors import CorruptMediaError, MediaTooLargeError, over_budget
 
 RGBFrame = npt.NDArray[np.uint8]
-DEFAULT_MAX_SECONDS = 6 * 3600.0
+DEFAULT_MAX_SECONDS = 3 * 3600.0  # budgets.video_max_seconds: a long film
+DEFAULT_MAX_FRAMES = 12_000  # budgets.video_max_frames: a sample a second for 3 h 20 min
+SECONDS_SETTING = "budgets.video_max_seconds"
+FRAMES_SETTING = "budgets.video_max_frames"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +87,10 @@ def sample_frames(
     name: str,
     params: SamplingParams | None = None,
     max_seconds: float = DEFAULT_MAX_SECONDS,
+    max_frames: int = DEFAULT_MAX_FRAMES,
 ) -> tuple[VideoInfo, list[SampledFrame]]:
-    """Decode the sampled frames of the first video stream of ``source``."""
+    """Decode the sampled frames of the first video stream of ``source``; refuse one over
+    ``max_seconds`` (declared or decoded) or ``max_frames`` sampled frames."""
     params = params or SamplingParams()
     container = open_container(source, name)
     keyframes_only = _keyframes_are_dense(container, params)
@@ -95,11 +106,21 @@ def sample_frames(
         failure: Exception | None = None
         last_time = 0.0
         declared = _declared_duration(container, stream)
+        limit = f"{max_seconds:.0f} s"
+        if declared > max_seconds:
+            raise over_budget(
+                name, f"{declared:.0f} s (declared by the file)", limit, SECONDS_SETTING
+            )
         try:
             for time_s, rgb, cut in _iter_samples(container, stream, params, keyframes_only):
-                if time_s > max_seconds:
-                    raise MediaTooLargeError(
-                        f"{name}: more than {max_seconds:.0f} s of video, over the limit"
+                if time_s > max_seconds:  # the container understated its length
+                    raise over_budget(name, f"more than {limit} decoded", limit, SECONDS_SETTING)
+                if len(frames) >= max_frames:
+                    raise over_budget(
+                        name,
+                        f"more than {max_frames} frames",
+                        f"{max_frames} frames",
+                        FRAMES_SETTING,
                     )
                 frames.append(SampledFrame(time_s, rgb, cut))
                 last_time = time_s
@@ -259,7 +280,11 @@ def decode_tolerantly(container: Any, stream: Any, max_errors: int = 200) -> Ite
 
 
 def decode_audio_tolerantly(
-    source: Path | bytes, *, name: str, max_seconds: float = DEFAULT_MAX_SECONDS
+    source: Path | bytes,
+    *,
+    name: str,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
+    setting: str = SECONDS_SETTING,
 ) -> npt.NDArray[np.float32]:
     """Mono PCM at the audio tier's rate, skipping packets the decoder refuses.
 
@@ -267,11 +292,13 @@ def decode_audio_tolerantly(
     (some AVI soundtracks); a soundtrack is worth keeping around a bad packet or two.
     """
     from swordnet.modalities.audio import ANALYSIS_RATE
+    from swordnet.modalities.audio.decode import refuse_declared_length
 
     with open_container(source, name) as container:
         if not container.streams.audio:
             raise CorruptMediaError(f"{name}: the file holds no audio stream")
         stream = container.streams.audio[0]
+        refuse_declared_length(container, stream, name, max_seconds, setting)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=ANALYSIS_RATE)
         chunks: list[npt.NDArray[np.float32]] = []
         total = 0
@@ -282,7 +309,8 @@ def decode_audio_tolerantly(
                     chunks.append(chunk)
                     total += chunk.size
                 if total > max_seconds * ANALYSIS_RATE:
-                    raise MediaTooLargeError(f"{name}: more than {max_seconds:.0f} s of audio")
+                    limit = f"{max_seconds:.0f} s"
+                    raise over_budget(name, f"more than {limit} of audio decoded", limit, setting)
         except (av.FFmpegError, ValueError) as error:
             if not chunks:
                 raise CorruptMediaError(f"{name}: no audio could be decoded ({error})") from None

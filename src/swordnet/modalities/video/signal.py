@@ -14,7 +14,9 @@ from swordnet.domain.kinds import Modality
 from swordnet.modalities.audio import ANALYSIS_RATE, AudioSignal, decode_audio
 from swordnet.modalities.image import FeatureParams, ImageFeatures, ImageSignal
 from swordnet.modalities.video.decode import (
+    DEFAULT_MAX_FRAMES,
     DEFAULT_MAX_SECONDS,
+    SECONDS_SETTING,
     SamplingParams,
     decode_audio_tolerantly,
     sample_frames,
@@ -58,17 +60,20 @@ class VideoSignal(SignalType):
         *,
         with_audio: bool = True,
         max_seconds: float = DEFAULT_MAX_SECONDS,
+        max_frames: int = DEFAULT_MAX_FRAMES,
     ) -> None:
         self.sampling = sampling or SamplingParams()
         self.index_params = index or VideoIndexParams()
         self.with_audio = with_audio
         self.max_seconds = max_seconds
+        self.max_frames = max_frames
         self.frames = ImageSignal(FRAME_FEATURES, work_side=self.sampling.side)
         self.audio = AudioSignal(self.index_params.audio, max_seconds=max_seconds)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
-        return cls()
+        budgets = settings.budgets
+        return cls(max_seconds=budgets.video_max_seconds, max_frames=budgets.video_max_frames)
 
     def fingerprint(self, media: MediaInput, *, role: Role = "query") -> Fingerprint:
         source: Path | bytes
@@ -97,7 +102,11 @@ class VideoSignal(SignalType):
         """The features behind ``fingerprint``: sampled frames and the soundtrack's peaks."""
         try:
             info, sampled = sample_frames(
-                source, name=name, params=self.sampling, max_seconds=self.max_seconds
+                source,
+                name=name,
+                params=self.sampling,
+                max_seconds=self.max_seconds,
+                max_frames=self.max_frames,
             )
             frames = self._frame_features([s.rgb for s in sampled], role)
             box = find_inset([s.rgb for s in sampled]) if role == "query" else None
@@ -137,7 +146,9 @@ class VideoSignal(SignalType):
     def _soundtrack(self, source: Path | bytes, name: str, role: Role) -> bytes:
         try:
             try:
-                pcm = decode_audio(source, name=name, max_seconds=self.max_seconds)
+                pcm = decode_audio(
+                    source, name=name, max_seconds=self.max_seconds, setting=SECONDS_SETTING
+                )
             except CorruptMediaError:
                 pcm = decode_audio_tolerantly(source, name=name, max_seconds=self.max_seconds)
             return self.audio.fingerprint_pcm(pcm, ANALYSIS_RATE, role=role, name=name).payload
