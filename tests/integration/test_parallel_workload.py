@@ -76,10 +76,9 @@ def _warc_sha256(path: str, offset: int) -> str:
         return hashlib.sha256(record.content_stream().read()).hexdigest()
 
 
-@pytest.mark.parametrize("round_number", range(ROUNDS))
-def test_mixed_workload_in_parallel(database_url: str, tmp_path: Path, round_number: int) -> None:
+def _prepare(tmp_path: Path, database_url: str) -> tuple[Path, Path]:
+    """Half the catalogue registered; the other half waits in a folder to be imported."""
     home = tmp_path / "home"
-    world = build_world(with_media=False)
     settings = Settings(
         home=home,
         database_url=database_url,
@@ -87,28 +86,23 @@ def test_mixed_workload_in_parallel(database_url: str, tmp_path: Path, round_num
         crawler=CrawlerSettings(allow_networks=["127.0.0.1/32"]),
     )
     container = bootstrap(settings)
-    paths = write_catalogue(world, tmp_path / "catalogue")
+    paths = write_catalogue(build_world(with_media=False), tmp_path / "catalogue")
     register_files(container, paths[: len(paths) // 2])
     container.close()
     later = tmp_path / "later"
     later.mkdir()
-    for path in paths[len(paths) // 2 :]:  # the rest arrives during the crawls
-        (later / path.name).write_bytes(path.read_bytes())
-        sidecar = path.with_name(path.name + ".json")
-        if sidecar.exists():
-            (later / sidecar.name).write_bytes(sidecar.read_bytes())
+    for path in paths[len(paths) // 2 :]:
+        for file in (path, path.with_name(path.name + ".json")):
+            if file.exists():
+                (later / file.name).write_bytes(file.read_bytes())
+    return home, later
 
-    env = _environment(home, database_url)
-    with SimWeb(world.sites) as web:
+
+def _run_workload(env: dict[str, str], later: Path) -> dict[str, tuple[int, str]]:
+    with SimWeb(build_world(with_media=False).sites) as web:
         for name in ("novels", "reprints"):
-            added = subprocess.run(
-                [sys.executable, "-m", "swordnet", "monitor", "add", name, web.base_urls[name] + "/"],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            assert added.returncode == 0, added.stderr
+            added = _finish(_start(env, "monitor", "add", name, web.base_urls[name] + "/"))
+            assert added[0] == 0, added[1]
         first = _start(env, "monitor", "run", "novels")
         time.sleep(0.3)
         jobs = {
@@ -126,7 +120,10 @@ def test_mixed_workload_in_parallel(database_url: str, tmp_path: Path, round_num
         notices = _start(env, "notices", "draft", "--channel", "export", "--as", "officer-b")
         results["draft notices"] = _finish(notices)
         results["sweep"] = _finish(sweep)
+    return results
 
+
+def _check_statuses(results: dict[str, tuple[int, str]]) -> None:
     for name, (code, output) in results.items():
         assert "Traceback" not in output, f"{name}: {output}"
         if name == "crawl novels again":
@@ -137,6 +134,8 @@ def test_mixed_workload_in_parallel(database_url: str, tmp_path: Path, round_num
         else:
             assert code == 0, f"{name}: {code}: {output}"
 
+
+def _check_records(database_url: str) -> None:
     engine = make_engine(database_url)
     with make_session_factory(engine)() as session:
         captures = session.scalars(
@@ -145,9 +144,9 @@ def test_mixed_workload_in_parallel(database_url: str, tmp_path: Path, round_num
         assert captures
         for capture in captures:
             assert capture.warc_offset is not None and capture.sha256 is not None
-            assert _warc_sha256(capture.warc_file, capture.warc_offset) == capture.sha256, (
-                capture.url
-            )
+            assert capture.warc_file is not None
+            read_back = _warc_sha256(capture.warc_file, capture.warc_offset)
+            assert read_back == capture.sha256, capture.url
         twice = session.execute(
             select(models.Capture.run_id, models.Capture.url, func.count())
             .group_by(models.Capture.run_id, models.Capture.url)
@@ -160,16 +159,18 @@ def test_mixed_workload_in_parallel(database_url: str, tmp_path: Path, round_num
             .having(func.count() > 1)
         ).all()
         assert duplicates == []
-        assert session.scalar(select(func.count()).select_from(models.Detection)) > 0
+        assert session.scalar(select(func.count()).select_from(models.Detection))
         runs = session.scalars(select(models.CrawlRun)).all()
         assert all(run.status == "finished" for run in runs)
     engine.dispose()
-    verified = subprocess.run(
-        [sys.executable, "-m", "swordnet", "db", "verify-audit"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert "audit trail intact" in verified.stderr
+
+
+@pytest.mark.parametrize("round_number", range(ROUNDS))
+def test_mixed_workload_in_parallel(database_url: str, tmp_path: Path, round_number: int) -> None:
+    home, later = _prepare(tmp_path, database_url)
+    env = _environment(home, database_url)
+    _check_statuses(_run_workload(env, later))
+    _check_records(database_url)
+    verified = _finish(_start(env, "db", "verify-audit"))
+    assert verified[0] == 0, verified[1]
+    assert "audit trail intact" in verified[1]
