@@ -7,8 +7,8 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from swordnet.cli.display import SafeTable
 from swordnet.cli.state import console, container_or_fail
 
 
@@ -23,7 +23,7 @@ def scan(
     from swordnet.services.scanning import scan_targets
 
     container = container_or_fail(ctx)
-    table = Table("query", "work", "modality", "score", "segments")
+    table = SafeTable("query", "work", "modality", "score", "segments")
     matched = scanned = failed = 0
     for result in scan_targets(container, targets):
         scanned += 1

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy import func, select
 
+from swordnet.cli.display import SafeTable
 from swordnet.cli.state import console, container_or_fail, fail
 from swordnet.domain.kinds import WorkKind
 
@@ -109,7 +109,7 @@ def list_(ctx: typer.Context) -> None:
     from swordnet.storage import models
 
     container = container_or_fail(ctx)
-    table = Table("id", "title", "kind", "holder", "references")
+    table = SafeTable("id", "title", "kind", "holder", "references")
     with container.sessions() as session:
         rows = session.execute(
             select(models.Work, func.count(models.ReferenceFile.id))

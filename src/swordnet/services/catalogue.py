@@ -17,6 +17,7 @@ from swordnet.domain.kinds import WorkKind
 from swordnet.services import audit
 from swordnet.services.fingerprinting import FingerprintJob, FingerprintResult, fingerprint_file
 from swordnet.storage import models
+from swordnet.storage.rows import get_or_insert
 
 Progress = Callable[[int], None]
 _SIDECAR_SUFFIX = ".json"
@@ -72,14 +73,8 @@ def iter_media_files(root: Path) -> Iterator[Path]:
 
 
 def get_or_create_holder(session: Session, name: str) -> models.RightsHolder:
-    holder = session.scalars(
-        select(models.RightsHolder).where(models.RightsHolder.name == name)
-    ).first()
-    if holder is None:
-        holder = models.RightsHolder(name=name)
-        session.add(holder)
-        session.flush()
-    return holder
+    """The holder named ``name``; parallel registrations of one holder share one row."""
+    return get_or_insert(session, models.RightsHolder, {"name": name})
 
 
 def register_files(
