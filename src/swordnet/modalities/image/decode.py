@@ -16,10 +16,11 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
 
-from swordnet.domain.errors import CorruptMediaError, MediaTooLargeError
+from swordnet.domain.errors import CorruptMediaError, MediaTooLargeError, UnsupportedMediaError
 
 RGBArray = npt.NDArray[np.uint8]
 
+MIN_SIDE = 8
 DEFAULT_MAX_PIXELS = 80_000_000  # below Pillow's own bomb limit (89 Mpx), so ours speaks first
 _WHITE = (255, 255, 255)
 _EXIF_ORIENTATION = 0x0112
@@ -53,6 +54,13 @@ def decode_image(
             width, height = image.size
             if width <= 0 or height <= 0:
                 raise CorruptMediaError(f"{name}: image has no pixels")
+            if min(width, height) < MIN_SIDE:
+                # No corner and no trustworthy hash fits in a line or a dot: a reference
+                # like this could never be found, and a query could match only by chance.
+                raise UnsupportedMediaError(
+                    f"{name}: {width}x{height} pixels is too small to fingerprint; "
+                    f"an image needs at least {MIN_SIDE} pixels on each side"
+                )
             if width * height > max_pixels:
                 raise MediaTooLargeError(
                     f"{name}: {width}x{height} pixels is over the limit of {max_pixels}"
@@ -66,7 +74,7 @@ def decode_image(
             turns_sideways = image.getexif().get(_EXIF_ORIENTATION, 1) in {5, 6, 7, 8}
             upright = ImageOps.exif_transpose(image)
             rgb = _to_rgb(upright)
-    except (CorruptMediaError, MediaTooLargeError):
+    except (CorruptMediaError, MediaTooLargeError, UnsupportedMediaError):
         raise
     except Image.DecompressionBombError as exc:
         raise MediaTooLargeError(f"{name}: decompression bomb refused ({exc})") from exc
