@@ -55,8 +55,8 @@ def test_a_frame_one_pixel_wide_gives_no_keypoints() -> None:
 def _odd_pictures() -> dict[str, bytes]:
     base = synthetic_picture(4, (160, 120))
     rgb16 = io.BytesIO()
-    # 16 bits per channel: Pillow reads these as 32-bit integers or truncated RGB.
-    Image.fromarray((np.asarray(base.convert("L"), dtype=np.uint16) * 257)).save(rgb16, "PNG")
+    # 16-bit greyscale: Pillow opens it in mode I;16 or I, not as 8-bit pixels.
+    Image.fromarray(np.asarray(base.convert("L"), dtype=np.uint16) * 257).save(rgb16, "PNG")
     palette = base.convert("P")
     palette.info["transparency"] = 0
     transparent_palette = io.BytesIO()
