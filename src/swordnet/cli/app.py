@@ -17,6 +17,7 @@ from swordnet.cli import monitor as monitor_commands
 from swordnet.cli import scan as scan_commands
 from swordnet.cli import simweb as simweb_commands
 from swordnet.cli import works as works_commands
+from swordnet.cli.display import printable
 from swordnet.cli.state import CliState
 from swordnet.domain.errors import SwordNetError
 
@@ -75,4 +76,4 @@ def main() -> None:
     try:
         app()
     except SwordNetError as exc:
-        raise SystemExit(f"swordnet: error: {exc}") from None
+        raise SystemExit(f"swordnet: error: {printable(str(exc))}") from None

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from swordnet.cli.display import printable
 from swordnet.cli.state import console, fail, state
 
 app = typer.Typer(help="Database schema and integrity.", no_args_is_help=True)
@@ -87,7 +88,7 @@ def verify_audit(ctx: typer.Context) -> None:
         head = None if problems else current_head(session)
     if problems:
         for problem in problems:
-            print(problem)
+            print(printable(problem))
         fail(f"audit trail damaged: {len(problems)} problem(s)", code=1)
     assert head is not None
     try:

@@ -9,20 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from swordnet.cli.state import state
+from swordnet.cli.display import SafeTable, printable
+from swordnet.cli.state import out, state
 
 if TYPE_CHECKING:
     from swordnet.services.briefing import Briefing
 
-out = Console()
-
 
 def print_briefing(briefing: Briefing) -> None:
     out.print(
-        f"[bold]Briefing[/bold]: {briefing.sites_checked} sites and {briefing.pages_checked} pages "
+        f"Briefing: {briefing.sites_checked} sites and {briefing.pages_checked} pages "
         f"checked, {briefing.fetch_failures} fetch failures; {briefing.detections} detections of "
         f"{briefing.works_catalogued} catalogued works at {briefing.infringing_urls} URLs on "
         f"{briefing.sites_with_detections} sites"
@@ -32,10 +29,10 @@ def print_briefing(briefing: Briefing) -> None:
         f"{briefing.links_verified_deleted} links verified deleted; "
         f"{briefing.sites_escalated} sites escalated, {briefing.cases_opened} cases opened"
     )
-    works = Table("work", "infringing URLs", "sites", title="Infringing items per work")
+    works = SafeTable("work", "infringing URLs", "sites", title="Infringing items per work")
     for row in briefing.per_work:
         works.add_row(row["title"], str(row["urls"]), str(row["sites"]))
-    sites = Table("site", "name", "infringing URLs", "works", title="Infringing items per site")
+    sites = SafeTable("site", "name", "infringing URLs", "works", title="Infringing items per site")
     for row in briefing.per_site:
         sites.add_row(row["site"], row["name"], str(row["urls"]), str(row["works"]))
     out.print(works)
@@ -74,7 +71,7 @@ def demo(
         f"unexpected detections: {len(result.unexpected)}"
     )
     for line in result.missed:
-        out.print(f"  missed: {line}")
+        out.print(f"  missed: {printable(line)}")
     for line in result.unexpected:
-        out.print(f"  unexpected: {line}")
+        out.print(f"  unexpected: {printable(line)}")
     out.print(f"Data, captures (WARC), screenshots and the database are in {result.home}")

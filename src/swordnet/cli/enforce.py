@@ -10,17 +10,15 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from swordnet.cli.state import console, container_or_fail, fail
+from swordnet.cli.display import SafeTable, printable
+from swordnet.cli.state import console, container_or_fail, fail, out
 from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import DetectionStatus
 
 # Services, models and SQLAlchemy are imported inside the commands: starting the command
 # line stays fast when another command is run.
 
-out = Console()
 review_app = typer.Typer(
     help="The review queue: confirm, dismiss, authorise.", no_args_is_help=True
 )
@@ -89,7 +87,7 @@ def review_list(
     container = container_or_fail(ctx)
     with container.sessions() as session:
         entries = review_queue(session, now=datetime.now(UTC), status=status, limit=limit)
-    table = Table("id", "work", "url", "modality", "score", "seen", "priority", "note")
+    table = SafeTable("id", "work", "url", "modality", "score", "seen", "priority", "note")
     for e in entries:
         flag = "pre-warned" if e.prewarned else ("key work" if e.key_work else "")
         table.add_row(
@@ -274,7 +272,7 @@ def licenses_list(ctx: typer.Context, work: WorkOpt = None) -> None:
     from swordnet.storage import models
 
     container = container_or_fail(ctx)
-    table = Table("id", "work", "licensee", "where", "territory", "from", "until")
+    table = SafeTable("id", "work", "licensee", "where", "territory", "from", "until")
     with container.sessions() as session:
         query = select(models.License).order_by(models.License.id)
         if work is not None:
@@ -338,7 +336,7 @@ def whitelist_list(ctx: typer.Context) -> None:
     from swordnet.storage import models
 
     container = container_or_fail(ctx)
-    table = Table("id", "domain", "name", "scope", "from", "until", "reason")
+    table = SafeTable("id", "domain", "name", "scope", "from", "until", "reason")
     with container.sessions() as session:
         for e in session.scalars(select(models.WhiteListEntry).order_by(models.WhiteListEntry.id)):
             table.add_row(
@@ -360,7 +358,9 @@ def cases_list(ctx: typer.Context) -> None:
     from swordnet.storage import models
 
     container = container_or_fail(ctx)
-    table = Table("id", "title", "status", "opened", "detections", "shutdown requested", "notes")
+    table = SafeTable(
+        "id", "title", "status", "opened", "detections", "shutdown requested", "notes"
+    )
     with container.sessions() as session:
         for c in session.scalars(select(models.Case).order_by(models.Case.id)):
             table.add_row(
@@ -382,6 +382,5 @@ def cases_escalate(ctx: typer.Context, as_: Actor = None) -> None:
 
     container = container_or_fail(ctx)
     summary = escalate(container, now=datetime.now(UTC), actor=actor_name(as_))
-    console.print(
-        f"{len(summary.cases_opened)} case(s) opened: {', '.join(summary.sites) or 'none'}"
-    )
+    sites = printable(", ".join(summary.sites)) or "none"
+    console.print(f"{len(summary.cases_opened)} case(s) opened: {sites}")

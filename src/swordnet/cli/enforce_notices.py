@@ -7,17 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from swordnet.cli.display import SafeTable, printable
 from swordnet.cli.enforce import Actor, actor_name
-from swordnet.cli.state import console, container_or_fail, fail
+from swordnet.cli.state import console, container_or_fail, fail, out
 from swordnet.domain.errors import NotConfigured, SwordNetError
 from swordnet.domain.kinds import NoticeStatus
 
 # Services and models are imported inside the commands (fast start-up, see cli.enforce).
 
-out = Console()
 notices_app = typer.Typer(help="Draft, send and inspect notices.", no_args_is_help=True)
 compliance_app = typer.Typer(help="Re-check noticed URLs after the deadline.", no_args_is_help=True)
 counter_app = typer.Typer(help="Counter-notices from the other side.", no_args_is_help=True)
@@ -62,7 +60,7 @@ def notices_draft(
     except (SwordNetError, ValueError) as exc:
         fail(str(exc))
     for notice_id, recipient, count in summary:
-        console.print(f"notice {notice_id} to {recipient}: {count} item(s)")
+        console.print(f"notice {notice_id} to {printable(recipient)}: {count} item(s)")
     console.print(f"{len(summary)} notice(s) rendered")
 
 
@@ -94,9 +92,11 @@ def notices_send(
         resend_in_doubt=resend_in_doubt or container.settings.enforcement.resend_in_doubt,
     )
     for key, error in report.failed:
-        console.print(f"failed {key}: {error}")
+        console.print(printable(f"failed {key}: {error}"))
     for key in report.in_doubt:
-        console.print(f"in doubt (held, check the mailbox, then --resend-in-doubt): {key}")
+        console.print(
+            f"in doubt (held, check the mailbox, then --resend-in-doubt): {printable(key)}"
+        )
     console.print(
         f"sent {len(report.sent)}, confirmed earlier {len(report.confirmed_earlier)}, "
         f"failed {len(report.failed)}, in doubt {len(report.in_doubt)}"
@@ -116,7 +116,7 @@ def notices_list(
     from swordnet.storage import models
 
     container = container_or_fail(ctx)
-    table = Table("id", "recipient", "jurisdiction", "status", "items", "sent", "deadline")
+    table = SafeTable("id", "recipient", "jurisdiction", "status", "items", "sent", "deadline")
     with container.sessions() as session:
         query = select(models.Notice).order_by(models.Notice.id)
         if status is not None:
@@ -159,7 +159,8 @@ def notices_show(
         print(outgoing.html if html else f"Subject: {outgoing.subject}\n\n{outgoing.text}")
         for item in notice.items:
             console.print(
-                f"item {item.id}: {item.status.value} {item.url} {item.check_detail or ''}"
+                f"item {item.id}: {item.status.value} {printable(item.url)} "
+                f"{printable(item.check_detail or '')}"
             )
 
 
@@ -183,7 +184,7 @@ def compliance_check(
         f"{summary.items_restored} restored after counter-notice"
     )
     for key, verdict in summary.verdicts.items():
-        console.print(f"  {key}: {verdict}")
+        console.print(printable(f"  {key}: {verdict}"))
 
 
 @counter_app.command("add")
@@ -307,7 +308,7 @@ def prewarning_list(ctx: typer.Context) -> None:
     from swordnet.services.enforcement.prewarning import list_lists
 
     container = container_or_fail(ctx)
-    table = Table("id", "title", "window", "works", "sent to", "acknowledged")
+    table = SafeTable("id", "title", "window", "works", "sent to", "acknowledged")
     with container.sessions() as session:
         for p in list_lists(session):
             table.add_row(

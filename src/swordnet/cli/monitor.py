@@ -7,8 +7,8 @@ import threading
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
+from swordnet.cli.display import SafeTable, printable
 from swordnet.cli.state import console, container_or_fail, fail
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ app = typer.Typer(
 
 def _print_report(name: str, report: CrawlReport) -> None:
     console.print(
-        f"{name}: run {report.run_id}: {report.pages} pages ({report.bytes} bytes), "
+        f"{printable(name)}: run {report.run_id}: {report.pages} pages ({report.bytes} bytes), "
         f"{report.failures} failures ({report.refused} refused), {report.new_detections} new "
         f"detections, {report.screenshots} screenshots; "
         f"stopped: {report.stopped_because or 'interrupted'}"
@@ -66,7 +66,7 @@ def add(
         platform=platform,
     )
     target_id = add_target(container_or_fail(ctx), spec)
-    console.print(f"added target {target_id}: {name}")
+    console.print(f"added target {target_id}: {printable(name)}")
 
 
 @app.command("list")
@@ -74,7 +74,9 @@ def list_(ctx: typer.Context) -> None:
     """List monitoring targets and when they run next."""
     from swordnet.services.monitoring import list_targets
 
-    table = Table("id", "name", "seeds", "every (s)", "budget", "robots", "last run", "next run")
+    table = SafeTable(
+        "id", "name", "seeds", "every (s)", "budget", "robots", "last run", "next run"
+    )
     for target in list_targets(container_or_fail(ctx)):
         table.add_row(
             str(target.id),
@@ -121,6 +123,6 @@ def run(
         console.print("no target is due")
     for name, report in reports:
         if isinstance(report, TargetBusyError):
-            console.print(f"{name}: skipped: {report}")
+            console.print(f"{printable(name)}: skipped: {report}")
         else:
             _print_report(name, report)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from swordnet.cli.state import console, container_or_fail
+from swordnet.cli.display import SafeTable, json_line
+from swordnet.cli.state import console, container_or_fail, error
 
 
 def scan(
@@ -19,22 +18,26 @@ def scan(
         bool, typer.Option("--json", help="One JSON object per match per line.")
     ] = False,
 ) -> None:
-    """Scan TARGETS and report matches. Exits 0 when it ran, matched or not."""
+    """Scan TARGETS and report matches.
+
+    Every file and URL gets a result or a one-line error. Exits 0 when every item was
+    scanned, matched or not; 1 when any item could not be scanned.
+    """
     from swordnet.services.scanning import scan_targets
 
     container = container_or_fail(ctx)
-    table = Table("query", "work", "modality", "score", "segments")
+    table = SafeTable("query", "work", "modality", "score", "segments")
     matched = scanned = failed = 0
     for result in scan_targets(container, targets):
         scanned += 1
         if result.error is not None:
             failed += 1
-            print(f"swordnet: error: {result.error}", file=sys.stderr)
+            error(result.error)
             continue
         for match in result.matches:
             matched += 1
             if as_json:
-                sys.stdout.write(json.dumps(match.to_json(), ensure_ascii=False) + "\n")
+                sys.stdout.write(json_line(match.to_json()) + "\n")
                 sys.stdout.flush()
             else:
                 spans = ", ".join(f"{s.query}->{s.reference} {s.unit}" for s in match.segments[:3])
@@ -48,3 +51,5 @@ def scan(
     if not as_json:
         console.print(table)
     console.print(f"scanned {scanned} item(s): {matched} match(es), {failed} error(s)")
+    if failed:
+        raise typer.Exit(1)

@@ -8,15 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
+from swordnet.cli.display import plain_console, printable
 from swordnet.domain.errors import ConfigurationError
 from swordnet.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from swordnet.bootstrap import Container
 
-console = Console(stderr=True)
+console = plain_console(stderr=True)  # progress, summaries and messages
+out = plain_console(stderr=False)  # what a command produces: tables, documents
 
 
 @dataclass
@@ -46,9 +47,14 @@ def state(ctx: typer.Context) -> CliState:
     return obj
 
 
+def error(message: str) -> None:
+    """A one-line error on stderr; names in ``message`` cannot break the line or forge another."""
+    print(f"swordnet: error: {printable(message)}", file=sys.stderr, flush=True)
+
+
 def fail(message: str, code: int = 2) -> None:
     """A one-line error on stderr and a non-zero exit."""
-    print(f"swordnet: error: {message}", file=sys.stderr)
+    error(message)
     raise typer.Exit(code)
 
 

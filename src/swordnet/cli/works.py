@@ -2,39 +2,42 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy import func, select
 
-from swordnet.cli.state import console, container_or_fail, fail
+from swordnet.cli.display import SafeTable
+from swordnet.cli.state import console, container_or_fail, error, fail
 from swordnet.domain.kinds import WorkKind
 
 if TYPE_CHECKING:
     from swordnet.services.catalogue import RegisterOutcome, WorkSpec
+    from swordnet.services.inputs import BatchItem
 
 app = typer.Typer(help="Register works and their reference files.", no_args_is_help=True)
 
 
 def _report(outcomes: list[RegisterOutcome]) -> None:
+    """One line per failed file, a summary, and exit status 1 if anything failed."""
     added = known = failed = 0
     for outcome in outcomes:
         if outcome.error is not None:
             failed += 1
-            print(f"swordnet: error: {outcome.error}", file=sys.stderr)
+            error(outcome.error)
         elif outcome.already_known:
             known += 1
         else:
             added += 1
     console.print(f"registered {added} file(s), {known} already catalogued, {failed} failed")
+    if failed:
+        raise typer.Exit(1)
 
 
-def _register(ctx: typer.Context, files: list[Path], spec: WorkSpec, one_work: bool) -> None:
-    from swordnet.services.catalogue import register_files
+def _register(ctx: typer.Context, items: list[BatchItem], spec: WorkSpec, one_work: bool) -> None:
+    from swordnet.services.catalogue import register_batch
 
     container = container_or_fail(ctx)
     progress = Progress(
@@ -47,10 +50,10 @@ def _register(ctx: typer.Context, files: list[Path], spec: WorkSpec, one_work: b
         disable=not console.is_terminal,
     )
     with progress:
-        task = progress.add_task("files", total=len(files))
-        outcomes = register_files(
+        task = progress.add_task("files", total=sum(item.refusal is None for item in items))
+        outcomes = register_batch(
             container,
-            files,
+            items,
             spec,
             one_work=one_work,
             progress=lambda n: progress.advance(task, n),
@@ -69,17 +72,15 @@ def add(
         bool, typer.Option("--key-work", help="Put on the key-works list.")
     ] = False,
 ) -> None:
-    """Register FILES. With --title they are the references of one work; otherwise one work each."""
-    from swordnet.services.catalogue import WorkSpec
+    """Register FILES. With --title they are the references of one work; otherwise one work each.
 
-    missing = [str(path) for path in files if not path.is_file()]
-    for path in missing:
-        print(f"swordnet: error: {path}: no such file", file=sys.stderr)
-    present = [path for path in files if path.is_file()]
-    if not present:
-        fail("no file to register")
+    Every file gets a result or a one-line error; the exit status is 1 if any failed.
+    """
+    from swordnet.services.catalogue import WorkSpec
+    from swordnet.services.inputs import named_files
+
     spec = WorkSpec(title=title, kind=kind, holder=holder, key_work=key_work)
-    _register(ctx, present, spec, one_work=title is not None)
+    _register(ctx, named_files(files), spec, one_work=title is not None)
 
 
 @app.command("import")
@@ -92,15 +93,18 @@ def import_(
     """Register every file below DIRECTORY as a work titled by its file name.
 
     A sidecar FILE.json (title, kind, holder, aliases, key_work) overrides the defaults.
+    Hidden files are left out; symbolic links, empty and unreadable files are reported,
+    one line each, and make the exit status 1.
     """
-    from swordnet.services.catalogue import WorkSpec, iter_media_files
+    from swordnet.services.catalogue import WorkSpec
+    from swordnet.services.inputs import folder_files
 
     if not directory.is_dir():
         fail(f"{directory}: not a folder")
-    files = list(iter_media_files(directory))
-    if not files:
-        fail(f"{directory}: no files")
-    _register(ctx, files, WorkSpec(kind=kind, holder=holder), one_work=False)
+    items = folder_files(directory)
+    if not items:
+        fail(f"{directory}: no files (hidden files and .json sidecars are left out)")
+    _register(ctx, items, WorkSpec(kind=kind, holder=holder), one_work=False)
 
 
 @app.command("list")
@@ -109,7 +113,7 @@ def list_(ctx: typer.Context) -> None:
     from swordnet.storage import models
 
     container = container_or_fail(ctx)
-    table = Table("id", "title", "kind", "holder", "references")
+    table = SafeTable("id", "title", "kind", "holder", "references")
     with container.sessions() as session:
         rows = session.execute(
             select(models.Work, func.count(models.ReferenceFile.id))
@@ -148,10 +152,7 @@ def refingerprint(
     for outcome in outcomes:
         if outcome.error is not None:
             failed += 1
-            print(
-                f"swordnet: error: reference {outcome.reference_id}: {outcome.error}",
-                file=sys.stderr,
-            )
+            error(f"reference {outcome.reference_id}: {outcome.error}")
         elif outcome.updated:
             done += 1
     console.print(f"checked {len(outcomes)} reference(s): {done} refingerprinted, {failed} failed")

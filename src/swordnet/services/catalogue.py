@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from swordnet.bootstrap import Container
@@ -16,10 +17,16 @@ from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import WorkKind
 from swordnet.services import audit
 from swordnet.services.fingerprinting import FingerprintJob, FingerprintResult, fingerprint_file
+from swordnet.services.inputs import (
+    SIDECAR_SUFFIX,
+    BatchItem,
+    path_for_storage,
+    readable_name,
+)
 from swordnet.storage import models
+from swordnet.storage.rows import get_or_insert
 
 Progress = Callable[[int], None]
-_SIDECAR_SUFFIX = ".json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +51,7 @@ class WorkSpec:
 
 def read_sidecar(path: Path) -> WorkSpec | None:
     """``chapter1.txt.json`` beside ``chapter1.txt`` overrides title, kind, holder..."""
-    sidecar = path.with_name(path.name + _SIDECAR_SUFFIX)
+    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
     if not sidecar.is_file():
         return None
     try:
@@ -58,28 +65,13 @@ def read_sidecar(path: Path) -> WorkSpec | None:
         )
     except (ValueError, TypeError, KeyError) as exc:
         raise SwordNetError(f"{sidecar}: invalid sidecar: {exc}") from exc
-
-
-def iter_media_files(root: Path) -> Iterator[Path]:
-    """Files below ``root`` in a stable order, skipping sidecars and hidden files."""
-    for path in sorted(root.rglob("*")):
-        if (
-            path.is_file()
-            and not path.name.startswith(".")
-            and not path.name.endswith(_SIDECAR_SUFFIX)
-        ):
-            yield path
+    except OSError as exc:
+        raise SwordNetError(f"{sidecar}: cannot read sidecar: {exc.strerror or exc}") from exc
 
 
 def get_or_create_holder(session: Session, name: str) -> models.RightsHolder:
-    holder = session.scalars(
-        select(models.RightsHolder).where(models.RightsHolder.name == name)
-    ).first()
-    if holder is None:
-        holder = models.RightsHolder(name=name)
-        session.add(holder)
-        session.flush()
-    return holder
+    """The holder named ``name``; parallel registrations of one holder share one row."""
+    return get_or_insert(session, models.RightsHolder, {"name": name})
 
 
 def register_files(
@@ -126,8 +118,42 @@ def register_files(
                 outcomes.append(outcome)
             except SwordNetError as exc:
                 outcomes.append(RegisterOutcome(str(path), error=str(exc)))
+            except SQLAlchemyError as exc:  # this file is not stored; the next may well be
+                reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).splitlines()[0]
+                error = f"{path}: not stored, the database refused it: {reason}"
+                outcomes.append(RegisterOutcome(str(path), error=error))
         container.indexes.save()
     return outcomes
+
+
+def register_batch(
+    container: Container,
+    items: Iterable[BatchItem],
+    spec: WorkSpec | None = None,
+    *,
+    one_work: bool = False,
+    actor: str = "cli",
+    progress: Progress | None = None,
+) -> list[RegisterOutcome]:
+    """``register_files`` over a batch's items: one outcome per item, in order, refused
+    items carrying their reason as the error."""
+    items = list(items)
+    registered = iter(
+        register_files(
+            container,
+            [item.path for item in items if item.refusal is None],
+            spec,
+            one_work=one_work,
+            actor=actor,
+            progress=progress,
+        )
+    )
+    return [
+        next(registered)
+        if item.refusal is None
+        else RegisterOutcome(str(item.path), error=f"{item.path}: {item.refusal}")
+        for item in items
+    ]
 
 
 def _store(
@@ -149,7 +175,7 @@ def _store(
     if work is None:
         holder = get_or_create_holder(session, spec.holder) if spec.holder else None
         work = models.Work(
-            title=spec.title or path.stem,
+            title=spec.title or readable_name(path.stem),
             kind=spec.kind or WorkKind.default_for(result.modality),
             holder=holder,
             aliases=list(spec.aliases),
@@ -160,7 +186,7 @@ def _store(
         work = session.merge(work)
     reference = models.ReferenceFile(
         work=work,
-        path=str(path.resolve()),
+        path=path_for_storage(path),
         modality=result.modality,
         media_type=result.media_type,
         sha256=result.sha256,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import mimetypes
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -12,6 +13,8 @@ from swordnet.domain.errors import MediaError, UnsupportedMediaError
 from swordnet.domain.kinds import Modality
 from swordnet.plugins.signals import Fingerprint, MediaInput, Role, SignalType
 from swordnet.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,8 @@ def fingerprint_media(
     The media's own type names its modality (a film is video even though the audio signal
     reads its soundtrack too); failing that, the first accepting signal's.
     """
+    if media.size() == 0:
+        raise MediaError(f"{media.name}: empty file (0 bytes), nothing to fingerprint")
     chosen = accepting_signals(signals, media)
     if not chosen:
         raise UnsupportedMediaError(
@@ -60,6 +65,16 @@ def fingerprint_media(
     major = media_type.split("/", 1)[0]
     modality = next((s.modality for s in chosen if s.modality.value == major), chosen[0].modality)
     return modality, tuple(signal.fingerprint(media, role=role) for signal in chosen)
+
+
+def unexpected_error(name: str, exc: Exception) -> str:
+    """The one-line report of an error no code path foresaw; ``--verbose`` logs its traceback."""
+    log.info("%r failed unexpectedly", name, exc_info=exc)
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return (
+        f"{name}: cannot process, unexpected {type(exc).__name__}: {reason} "
+        "(a bug: please report it with the file)"
+    )
 
 
 def fingerprint_file(job: FingerprintJob) -> FingerprintResult:
@@ -77,6 +92,11 @@ def fingerprint_file(job: FingerprintJob) -> FingerprintResult:
         return FingerprintResult(job.path, error=str(exc))
     except OSError as exc:
         return FingerprintResult(job.path, error=f"{path}: cannot read: {exc.strerror or exc}")
+    except Exception as exc:
+        # A decoder's own error (OpenCV, PyAV, numpy) on input nobody foresaw: a bug to fix
+        # where it arises, but this file's, and the rest of the batch goes on. Raised in a
+        # worker process, it would otherwise end the whole batch.
+        return FingerprintResult(job.path, error=unexpected_error(job.path, exc))
     return FingerprintResult(
         path=job.path,
         sha256=hashlib.sha256(data).hexdigest(),

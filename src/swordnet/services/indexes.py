@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -68,12 +69,21 @@ class IndexStore:
         self.directory.mkdir(parents=True, exist_ok=True)
         for name in sorted(self._dirty):
             target = self.path(name)
-            temporary = target.with_suffix(".idx.tmp")
-            with temporary.open("wb") as handle:
-                handle.write(self._indexes[name].serialize())
-                handle.flush()
-                os.fsync(handle.fileno())
-            temporary.replace(target)
+            # A temporary file of its own: processes saving at once (parallel ``works add``)
+            # must not write into one another's file nor rename it away. The last rename
+            # wins; what it lacks is added back from the database when the index is loaded.
+            descriptor, temporary = tempfile.mkstemp(
+                prefix=f"{target.name}.", suffix=".tmp", dir=self.directory
+            )
+            try:
+                with os.fdopen(descriptor, "wb") as handle:
+                    handle.write(self._indexes[name].serialize())
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(temporary, target)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
         self._dirty.clear()
 
     def _load(self, signal: str) -> SignalIndex:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from swordnet.domain.kinds import PlatformCategory
 from swordnet.storage import models
+from swordnet.storage.rows import get_or_insert
 
 
 def site_key(url: str) -> str:
@@ -27,11 +27,12 @@ def get_or_create_platform(
     category: PlatformCategory = PlatformCategory.OTHER,
     **fields: object,
 ) -> models.Platform:
-    platform = session.scalars(
-        select(models.Platform).where(models.Platform.domain == domain)
-    ).first()
-    if platform is None:
-        platform = models.Platform(domain=domain, name=name or domain, category=category, **fields)
-        session.add(platform)
-        session.flush()
-    return platform
+    """The platform of ``domain``, created by whichever concurrent writer comes first."""
+    return get_or_insert(
+        session,
+        models.Platform,
+        {"domain": domain},
+        name=name or domain,
+        category=category,
+        **fields,
+    )

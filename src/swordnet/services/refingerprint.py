@@ -23,6 +23,7 @@ from swordnet.bootstrap import Container
 from swordnet.plugins.signals import Fingerprint
 from swordnet.services import audit
 from swordnet.services.fingerprinting import FingerprintJob, FingerprintResult, fingerprint_file
+from swordnet.services.inputs import path_from_storage
 from swordnet.storage import models
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,9 @@ def refingerprint(
         references = [(i, session.get_one(models.ReferenceFile, i)) for i in ids]
         paths = {i: (reference.path, reference.sha256) for i, reference in references}
     settings_json = container.settings.for_workers()
-    jobs = [FingerprintJob(paths[i][0], "reference", settings_json) for i in ids]
+    jobs = [
+        FingerprintJob(str(path_from_storage(paths[i][0])), "reference", settings_json) for i in ids
+    ]
     results: Iterable[FingerprintResult] = (
         container.executor.map(fingerprint_file, jobs)
         if len(jobs) > 2

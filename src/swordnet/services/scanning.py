@@ -15,8 +15,13 @@ from swordnet.domain.errors import MediaError, SwordNetError, UnsupportedMediaEr
 from swordnet.domain.matching import Match
 from swordnet.plugins.extractors import Page
 from swordnet.plugins.signals import Fingerprint, MediaInput
-from swordnet.services.catalogue import iter_media_files
-from swordnet.services.fingerprinting import FingerprintJob, fingerprint_file, fingerprint_media
+from swordnet.services.fingerprinting import (
+    FingerprintJob,
+    fingerprint_file,
+    fingerprint_media,
+    unexpected_error,
+)
+from swordnet.services.inputs import BatchItem, accepted, folder_files, named_files
 from swordnet.services.matching import find_matches
 
 _PAGE_TYPES = ("text/html", "application/xhtml+xml")
@@ -38,15 +43,27 @@ def scan_targets(container: Container, targets: list[str]) -> Iterator[ScanResul
     """One result per scanned item, in order; bad items carry an error, the scan goes on."""
     for target in targets:
         if _is_url(target):
-            yield scan_url(container, target)
+            try:
+                result = scan_url(container, target)
+            except Exception as exc:  # one URL's unforeseen fault must not end the scan
+                result = ScanResult(target, error=unexpected_error(target, exc))
+            yield result
             continue
         path = Path(target)
         if path.is_dir():
-            yield from scan_files(container, list(iter_media_files(path)))
-        elif path.is_file():
-            yield from scan_files(container, [path])
+            yield from scan_items(container, folder_files(path))
+        elif path.exists() or path.is_symlink():
+            yield from scan_items(container, named_files([path]))
         else:
             yield ScanResult(target, error=f"{target}: no such file, folder or URL")
+
+
+def scan_items(container: Container, items: list[BatchItem]) -> Iterator[ScanResult]:
+    """Refused items first, each with its reason, then the results of the others."""
+    for item in items:
+        if item.refusal is not None:
+            yield ScanResult(str(item.path), error=f"{item.path}: {item.refusal}")
+    yield from scan_files(container, list(accepted(items)))
 
 
 def scan_files(container: Container, paths: list[Path]) -> Iterator[ScanResult]:
@@ -73,7 +90,12 @@ def scan_files(container: Container, paths: list[Path]) -> Iterator[ScanResult]:
             except OSError as exc:
                 yield ScanResult(str(path), error=f"{path}: cannot read: {exc.strerror or exc}")
                 continue
-            yield ScanResult(str(path), match_page(container, session, page))
+            try:
+                matches = match_page(container, session, page)
+            except Exception as exc:  # one page's unforeseen fault must not end the scan
+                yield ScanResult(str(path), error=unexpected_error(str(path), exc))
+                continue
+            yield ScanResult(str(path), matches)
 
 
 def page_fingerprints(container: Container, page: Page) -> list[Fingerprint]:

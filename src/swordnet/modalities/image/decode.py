@@ -21,10 +21,16 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
 
-from swordnet.domain.errors import CorruptMediaError, MediaTooLargeError, over_budget
+from swordnet.domain.errors import (
+    CorruptMediaError,
+    MediaTooLargeError,
+    UnsupportedMediaError,
+    over_budget,
+)
 
 RGBArray = npt.NDArray[np.uint8]
 
+MIN_SIDE = 8
 DEFAULT_MAX_PIXELS = 80_000_000  # budgets.image_max_pixels: below Pillow's 89 Mpx, ours speaks
 PIXELS_SETTING = "budgets.image_max_pixels"
 _STRIP_PIXELS = 1 << 20  # transparency is flattened on white this many pixels at a time
@@ -60,6 +66,13 @@ def decode_image(
             width, height = image.size
             if width <= 0 or height <= 0:
                 raise CorruptMediaError(f"{name}: image has no pixels")
+            if min(width, height) < MIN_SIDE:
+                # No corner and no trustworthy hash fits in a line or a dot: a reference
+                # like this could never be found, and a query could match only by chance.
+                raise UnsupportedMediaError(
+                    f"{name}: {width}x{height} pixels is too small to fingerprint; "
+                    f"an image needs at least {MIN_SIDE} pixels on each side"
+                )
             if width * height > max_pixels:
                 raise over_budget(
                     name, f"{width}x{height} pixels", f"{max_pixels} pixels", PIXELS_SETTING
@@ -73,7 +86,7 @@ def decode_image(
             turns_sideways = image.getexif().get(_EXIF_ORIENTATION, 1) in {5, 6, 7, 8}
             upright = ImageOps.exif_transpose(image, in_place=True) or image
             rgb = _to_rgb(upright, work_side)
-    except (CorruptMediaError, MediaTooLargeError):
+    except (CorruptMediaError, MediaTooLargeError, UnsupportedMediaError):
         raise
     except Image.DecompressionBombError as exc:
         # Pillow refuses at open() past twice its own limit, before our check can run

@@ -163,11 +163,16 @@ def _orb(
     # Small pictures are enlarged (up to twice) so that a work shown small inside a query
     # stays within the reach of ORB's scale pyramid.
     small = _fit(rgb, side, max_enlargement=2.0)
-    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     # A deep pool to spread from: the strongest corners of all may lie on one caption.
     detector = cv2.ORB.create(
         nfeatures=pool * keypoint_count, fastThreshold=params.orb_fast_threshold
     )
+    if min(small.shape[:2]) <= 2 * detector.getEdgeThreshold():
+        # ORB keeps no corner within its edge threshold of a border, so a picture this
+        # thin has none to give; and OpenCV's pyramid fails on a side of one pixel (a
+        # 1x1000 image) instead of returning nothing.
+        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), np.zeros((0, 2), np.uint8)
+    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     found = detector.detect(grey, None)
     chosen = _spread_evenly(list(found), keypoint_count, grey.shape[1], grey.shape[0])
     keypoints, descriptors = detector.compute(grey, chosen)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import codecs
 import random
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Self
 
-from swordnet.domain.errors import CorruptMediaError, over_budget
+from swordnet.domain.errors import over_budget
 from swordnet.domain.kinds import Modality
+from swordnet.modalities.text.encoding import text_encoding
 from swordnet.modalities.text.index import TextIndex, TextIndexParams
 from swordnet.modalities.text.neardup import sketch, sketch_to_bytes
 from swordnet.modalities.text.normalize import normalise
@@ -26,13 +26,6 @@ from swordnet.plugins.signals import (
 if TYPE_CHECKING:
     from swordnet.settings import Settings
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 # budgets.text_max_bytes and text_max_chars: a long novel is 1-3 MB; normalising and
 # winnowing cost about 45 bytes of memory per byte of text, so 8 MiB stays under 400 MB
@@ -50,18 +43,8 @@ def refuse_oversized_text(data: bytes, name: str, max_bytes: int) -> None:
 
 
 def decode_text(data: bytes, name: str) -> str:
-    """Decode bytes as text: BOM, then UTF-8, then GB18030 (common on Chinese sites)."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
-    if b"\x00" in data[:4096]:
-        raise CorruptMediaError(f"{name}: binary data, not text")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise CorruptMediaError(f"{name}: not valid UTF-8 or GB18030 text")
+    """Decode bytes as text in the encoding ``text_encoding`` finds, or refuse them."""
+    return data.decode(text_encoding(data, name))
 
 
 def is_html(media: MediaInput) -> bool:
