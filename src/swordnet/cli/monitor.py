@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from swordnet.cli.state import console, container_or_fail
+from swordnet.cli.state import console, container_or_fail, fail
 
 if TYPE_CHECKING:
     from swordnet.crawler.engine import CrawlReport
+    from swordnet.services.monitoring import TargetOutcome
 
 app = typer.Typer(
     help="Monitoring targets: seeds, schedules, budgets, crawls.", no_args_is_help=True
@@ -26,6 +27,14 @@ def _print_report(name: str, report: CrawlReport) -> None:
         f"detections, {report.screenshots} screenshots; "
         f"stopped: {report.stopped_because or 'interrupted'}"
     )
+
+
+def _print_outcome(outcome: TargetOutcome) -> None:
+    if outcome.report is not None:
+        _print_report(outcome.name, outcome.report)
+    else:
+        # no markup: an error quoting "[::1]" would be read as a style tag
+        console.print(f"{outcome.name}: failed: {outcome.error}", style="red", markup=False)
 
 
 @app.command("add")
@@ -96,7 +105,11 @@ def run(
     forever: Annotated[bool, typer.Option("--forever", help="Keep running due targets.")] = False,
     poll: Annotated[float, typer.Option(help="With --forever: seconds between checks.")] = 30.0,
 ) -> None:
-    """Crawl a target now (resuming an interrupted run), or every due target."""
+    """Crawl a target now (resuming an interrupted run), or every due target.
+
+    A target that fails is reported and the other due targets still run; the exit status
+    is then 1.
+    """
     from swordnet.services.monitoring import run_due, run_forever, run_target
 
     container = container_or_fail(ctx)
@@ -105,13 +118,19 @@ def run(
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
         console.print(f"running due targets every {poll:g} s; Ctrl-C stops")
-        run_forever(container, poll_s=poll, stop=stop, on_report=_print_report)
+        run_forever(container, poll_s=poll, stop=stop, on_outcome=_print_outcome)
         return
     if target is not None:
         _print_report(target, run_target(container, target))
         return
-    reports = run_due(container)
-    if not reports:
+    outcomes = run_due(container)
+    if not outcomes:
         console.print("no target is due")
-    for name, report in reports:
-        _print_report(name, report)
+    for outcome in outcomes:
+        _print_outcome(outcome)
+    failed = [outcome.name for outcome in outcomes if outcome.error is not None]
+    if failed:
+        fail(
+            f"{len(failed)} of {len(outcomes)} due targets failed: {', '.join(failed)}; see above",
+            1,
+        )
