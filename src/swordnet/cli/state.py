@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -46,7 +46,7 @@ def state(ctx: typer.Context) -> CliState:
     return obj
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """A one-line error on stderr and a non-zero exit."""
     print(f"swordnet: error: {message}", file=sys.stderr)
     raise typer.Exit(code)
@@ -57,4 +57,3 @@ def container_or_fail(ctx: typer.Context) -> Container:
         return state(ctx).container()
     except ConfigurationError as exc:
         fail(str(exc))
-        raise  # unreachable; fail() exits
