@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from swordnet.cli.state import console, container_or_fail, fail
+from swordnet.cli.state import cli_actor, console, container_or_fail, fail
 
 if TYPE_CHECKING:
     from swordnet.crawler.engine import CrawlReport
@@ -72,7 +72,7 @@ def add(
         obey_robots=not ignore_robots,
         platform=platform,
     )
-    target_id = add_target(container_or_fail(ctx), spec)
+    target_id = add_target(container_or_fail(ctx), spec, actor=cli_actor(None))
     console.print(f"added target {target_id}: {name}")
 
 
