@@ -119,3 +119,20 @@ def test_a_page_whose_analysis_fails_is_captured_with_the_error(
     for result in (bad, ok):  # both are evidence all the same
         assert page in gzip.decompress(result.record.data)
         assert len(result.record.sha256) == 64
+
+
+def test_one_failing_extractor_costs_its_own_findings_not_the_pages_links(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from swordnet.adapters.extractors.players import PlayerExtractor
+
+    def broken(self: PlayerExtractor, page: object) -> list[object]:
+        raise ValueError("Port could not be cast to integer value as ':1'")
+
+    monkeypatch.setattr(PlayerExtractor, "extract", broken)
+    settings = Settings(home=tmp_path / "home", workers=1)
+    page = b'<html><body><a href="http://[::1/x">bad</a><a href="/next.html">next</a></body></html>'
+    job = ResponseJob("http://site.test/", 200, {"content-type": "text/html"}, "text/html", page)
+    [result] = analyse_batch(AnalysisBatch(settings.model_dump_json(), [job]))
+    assert result.error is not None and "extractor players: ValueError" in result.error
+    assert result.analysis.links == [("http://site.test/next.html", None)]

@@ -82,6 +82,17 @@ def notice_states(home: Path) -> dict[str, str]:
         container.close()
 
 
+def message_ids(home: Path) -> set[str]:
+    from swordnet.bootstrap import bootstrap
+
+    container = bootstrap(Settings(home=home, workers=1))
+    try:
+        with container.sessions() as session:
+            return set(session.scalars(select(models.Notice.message_id)))
+    finally:
+        container.close()
+
+
 def test_killed_after_rendering_then_restarted_sends_each_notice_once(detected: Path) -> None:
     with LoopbackSmtpSink() as sink:
         crashed = run_cycle(detected, sink.port, crash_at="after_render")
@@ -97,7 +108,9 @@ def test_killed_after_rendering_then_restarted_sends_each_notice_once(detected: 
         assert again.returncode == 0, again.stderr
         received = sink.message_ids()
     assert sorted(received.values()) == [1, 1]
-    assert {f"<{key}@swordnet.localhost>" for key in states} == set(received)
+    assert {f"<{message_id}@swordnet.localhost>" for message_id in message_ids(detected)} == set(
+        received
+    )
     assert set(notice_states(detected).values()) == {NoticeStatus.SENT.value}
 
 

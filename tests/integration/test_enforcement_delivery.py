@@ -17,11 +17,12 @@ from swordnet.adapters.notifiers.exports import CsvExportNotifier
 from swordnet.adapters.notifiers.smtp import SmtpNotifier
 from swordnet.adapters.notifiers.smtp_sink import LoopbackSmtpSink
 from swordnet.adapters.notifiers.webhook import SIGNATURE_HEADER, WebhookNotifier, verify
-from swordnet.bootstrap import Container
+from swordnet.bootstrap import Container, bootstrap
 from swordnet.domain.kinds import DetectionStatus, Modality, NoticeStatus, WorkKind
 from swordnet.plugins.notifiers import Notifier
 from swordnet.services.enforcement.delivery import send_rendered
 from swordnet.services.enforcement.notices import draft_notices
+from swordnet.settings import Settings
 from swordnet.storage import models
 
 SECRET = b"0123456789abcdef0123456789abcdef-webhook"
@@ -151,7 +152,15 @@ def test_signed_webhook_failure_retry_and_resend_in_doubt(
     assert set(statuses(container).values()) == {NoticeStatus.SENT}
     headers, body = receiver.received[-1]
     assert verify(SECRET, headers[SIGNATURE_HEADER], body, now=time.time())
-    assert headers["Idempotency-Key"] == json.loads(body)["key"]
+    with container.sessions() as session:
+        message_ids = {n.key: n.message_id for n in session.scalars(select(models.Notice))}
+    # every attempt at one notice, failed or resent, carries that notice's stored message id
+    sent_ids: dict[str, set[str]] = {}
+    for sent_headers, sent_body in receiver.received:
+        key = json.loads(sent_body)["key"]
+        sent_ids.setdefault(key, set()).add(sent_headers["Idempotency-Key"])
+        assert json.loads(sent_body)["message_id"] == sent_headers["Idempotency-Key"]
+    assert sent_ids == {key: {message_ids[key]} for key in keys}
     with container.sessions() as session:
         attempts = session.scalars(
             select(models.NoticeDelivery.outcome).order_by(models.NoticeDelivery.id)
@@ -169,8 +178,30 @@ def test_smtp_holds_an_attempt_in_doubt_until_told_to_resend(container: Containe
         assert send(container, notifier) == []  # still held
         assert send(container, notifier, resend_in_doubt=True) == [keys[0]]
         received = sink.message_ids()
-    assert set(received) == {f"<{key}@example>" for key in keys}
-    assert set(received.values()) == {1}
+    with container.sessions() as session:
+        message_ids = set(session.scalars(select(models.Notice.message_id)))
+    assert set(received) == {f"<{message_id}@example>" for message_id in message_ids}
+    assert set(received.values()) == {1}  # the resend of the in-doubt notice: the same id
+
+
+def test_two_databases_never_share_a_message_id(container: Container, tmp_path: Path) -> None:
+    other = bootstrap(Settings(home=tmp_path / "other", workers=1))
+    try:
+        ids = []
+        for each in (container, other):
+            confirmed_detections(each)
+            draft(each, "smtp")
+            with each.sessions() as session:
+                ids.append({n.key: n.message_id for n in session.scalars(select(models.Notice))})
+    finally:
+        other.close()
+    assert ids[0].keys() == ids[1].keys()  # the same recipients and detection ids
+    assert not set(ids[0].values()) & set(ids[1].values())
+    with LoopbackSmtpSink() as sink:
+        for each, sender in ((container, "bureau@example"), (other, "bureau@example")):
+            send(each, SmtpNotifier(sink.host, sink.port, sender))
+        received = sink.message_ids()
+    assert len(received) == 2 * len(ids[0])  # a de-duplicating mail system keeps them all
 
 
 def test_exports_settle_an_attempt_in_doubt_from_the_file(
@@ -192,3 +223,41 @@ def test_exports_settle_an_attempt_in_doubt_from_the_file(
     report = send_rendered(container.sessions, notifier, actor="officer", now=models.utcnow())
     assert report.sent == [] and report.confirmed_earlier == [keys[0]]
     assert set(statuses(container).values()) == {NoticeStatus.SENT}
+
+
+def test_webhook_notices_without_a_webhook_url_are_refused_when_drafted(
+    container: Container,
+) -> None:
+    from swordnet.services.enforcement.notices import UndeliverableNoticeError
+
+    confirmed_detections(container)  # the platform has no webhook_url
+    with pytest.raises(UndeliverableNoticeError, match="record the platform's webhook_url"):
+        draft(container, "webhook")
+    with pytest.raises(UndeliverableNoticeError, match="no notifier named 'fax'"):
+        draft(container, "fax")
+    assert statuses(container) == {}  # nothing drafted
+    assert draft(container, "smtp")  # the same detections, for a channel that can send
+
+
+def test_the_migration_gives_existing_notices_distinct_message_ids(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from swordnet.storage.db import make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0002")
+    with engine.begin() as connection:
+        for key in ("a", "b"):
+            connection.execute(
+                text(
+                    "INSERT INTO notice (key, recipient, channel, jurisdiction, language, "
+                    "status, created_at) VALUES (:key, 'r', 'smtp', 'cn-rpnd', 'zh', "
+                    "'rendered', '2017-08-01 00:00:00')"
+                ),
+                {"key": key},
+            )
+    upgrade(engine)
+    with engine.connect() as connection:
+        ids = connection.execute(text("SELECT message_id FROM notice")).scalars().all()
+    engine.dispose()
+    assert len(set(ids)) == 2 and all(len(value) == 36 for value in ids)

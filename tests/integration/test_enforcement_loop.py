@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from tests.unit.enforcement.chinese_text import foreign_words
 
 from swordnet.adapters.notifiers.smtp import SmtpNotifier
 from swordnet.adapters.notifiers.smtp_sink import LoopbackSmtpSink
@@ -171,6 +172,20 @@ def check_records(
         assert "Example Hosting" in request.body_text
         assert reprints_notice.key in request.body_text
         assert request.attachments[0]["key"] == reprints_notice.key
+        assert "built-in method" not in request.body_text
+        # the Chinese documents are wholly Chinese: only names, addresses and ids in Latin
+        names = [
+            value
+            for row in session.scalars(select(models.Platform))
+            for value in (row.name, row.operator, row.hosting_provider, row.icp_filing)
+            if value
+        ]
+        names += [row.name for row in session.scalars(select(models.RightsHolder))]
+        names += [row.title for row in session.scalars(select(models.Work))]
+        names.append(container.settings.enforcement.regulator_name)
+        documents = [request.body_text, novels_notice.body_text, reprints_notice.body_text]
+        for document in documents:
+            assert foreign_words(document or "", names) == []
         briefing = build_briefing(session)
         assert briefing.links_verified_deleted == 4
         assert briefing.notices_sent == 2 and briefing.notices_complied == 0

@@ -16,9 +16,11 @@ from swordnet.crawler.engine import CrawlReport
 from swordnet.domain.errors import SwordNetError
 from swordnet.services.catalogue import WorkSpec, register_files
 from swordnet.services.monitoring import (
+    TargetOutcome,
     TargetSpec,
     add_target,
     due_targets,
+    run_due,
     run_forever,
     run_target,
 )
@@ -107,8 +109,9 @@ def test_scheduler_runs_due_targets_and_schedules_the_next_run(
     reports: list[tuple[str, CrawlReport]] = []
     stop = threading.Event()
 
-    def collect(name: str, report: CrawlReport) -> None:
-        reports.append((name, report))
+    def collect(outcome: TargetOutcome) -> None:
+        assert outcome.report is not None, outcome.error
+        reports.append((outcome.name, outcome.report))
         if len(reports) == 2:
             stop.set()
 
@@ -122,7 +125,7 @@ def test_scheduler_runs_due_targets_and_schedules_the_next_run(
         loop = threading.Thread(
             target=run_forever,
             args=(container,),
-            kwargs={"poll_s": 0.1, "stop": stop, "on_report": collect},
+            kwargs={"poll_s": 0.1, "stop": stop, "on_outcome": collect},
             daemon=True,
         )
         loop.start()
@@ -144,3 +147,42 @@ def test_bad_targets_are_refused_with_a_reason(container: Container) -> None:
     add_target(container, TargetSpec(name="dup", seeds=["http://x.example/"]))
     with pytest.raises(SwordNetError, match="exists already"):
         add_target(container, TargetSpec(name="dup", seeds=["http://x.example/"]))
+
+
+def test_a_failing_due_target_is_reported_and_the_others_still_run(
+    container: Container, catalogued: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    where: dict[str, str] = {}
+    site = _site(catalogued, where)
+    with SimWeb([site]) as web:
+        where["base"] = base = web.base_urls["books"]
+        # "a" runs first (targets run in next_run_at order) and fails
+        add_target(container, TargetSpec(name="a", seeds=[base + "/other.html"]))
+        add_target(container, TargetSpec(name="b", seeds=[base + "/hidden/chapter.html"]))
+        with container.sessions() as session, session.begin():
+            broken = session.scalars(
+                select(models.MonitoringTarget).where(models.MonitoringTarget.name == "a")
+            ).one()
+            broken.seeds = ["http://[::1/"]  # stored before seeds were checked
+        outcomes = run_due(container)
+    assert [outcome.name for outcome in outcomes] == ["a", "b"]
+    assert outcomes[0].report is None and "malformed seed" in (outcomes[0].error or "")
+    assert outcomes[1].report is not None and outcomes[1].report.new_detections == 1
+
+
+def test_ipv6_seeds_are_kept_bracketed_and_refused_by_the_address_policy(
+    container: Container,
+) -> None:
+    add_target(container, TargetSpec(name="v6", seeds=["http://[2001:DB8::1]/"]))
+    report = run_target(container, "v6")
+    with container.sessions() as session:
+        target = session.scalars(select(models.MonitoringTarget)).one()
+        platform = session.get_one(models.Platform, target.platform_id)
+        assert (target.seeds, platform.domain) == (["http://[2001:db8::1]/"], "[2001:db8::1]")
+    assert (report.pages, report.refused) == (0, 1)
+
+
+def test_a_malformed_seed_is_refused_with_what_to_do(container: Container) -> None:
+    for seed in ("http://x.example:99999/", "http://[::1/", "http://x.example:port/"):
+        with pytest.raises(SwordNetError, match="malformed URL, correct it"):
+            add_target(container, TargetSpec(name="bad", seeds=[seed]))

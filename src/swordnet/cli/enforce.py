@@ -1,18 +1,17 @@
 """``swordnet review|licenses|whitelist|cases``: decide on detections, declare authorised
 uses, follow cases. Notices, compliance, counter-notices and pre-warning lists are in
-``cli.enforce_notices``. Every command records who acted (``--as``, default: the login)."""
+``cli.enforce_notices``. Every command records who acted (``--as``, default: the login) as
+"unauthenticated CLI user NAME": nothing verifies the name until accounts exist."""
 
 from __future__ import annotations
 
-import getpass
-import os
 from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
 
 from swordnet.cli.display import SafeTable, printable
-from swordnet.cli.state import console, container_or_fail, fail, out
+from swordnet.cli.state import cli_actor, console, container_or_fail, fail, out
 from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import DetectionStatus
 
@@ -31,12 +30,19 @@ whitelist_app = typer.Typer(
 cases_app = typer.Typer(help="Enforcement cases and escalation.", no_args_is_help=True)
 
 Actor = Annotated[
-    str | None, typer.Option("--as", help="Who is acting (default: $SWORDNET_ACTOR or the login).")
+    str | None,
+    typer.Option(
+        "--as",
+        help=(
+            "Who is acting (default: $SWORDNET_ACTOR or the login). Not verified: the audit "
+            "trail records 'unauthenticated CLI user NAME'."
+        ),
+    ),
 ]
 
 
 def actor_name(value: str | None) -> str:
-    return value or os.environ.get("SWORDNET_ACTOR") or getpass.getuser()
+    return cli_actor(value)
 
 
 def _select_new(

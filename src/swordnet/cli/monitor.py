@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from swordnet.cli.display import SafeTable, printable
-from swordnet.cli.state import console, container_or_fail, fail
+from swordnet.cli.state import cli_actor, console, container_or_fail, fail
 
 if TYPE_CHECKING:
     from swordnet.crawler.engine import CrawlReport
+    from swordnet.services.monitoring import TargetOutcome
 
 EX_TEMPFAIL = 75  # sysexits.h: try again later (the target is being crawled elsewhere)
 
@@ -28,6 +29,18 @@ def _print_report(name: str, report: CrawlReport) -> None:
         f"detections, {report.screenshots} screenshots; "
         f"stopped: {report.stopped_because or 'interrupted'}"
     )
+
+
+def _print_outcome(outcome: TargetOutcome) -> None:
+    if outcome.report is not None:
+        _print_report(outcome.name, outcome.report)
+    elif outcome.skipped is not None:
+        console.print(f"{printable(outcome.name)}: skipped: {outcome.skipped}", markup=False)
+    else:
+        # no markup: an error quoting "[::1]" would be read as a style tag
+        console.print(
+            f"{printable(outcome.name)}: failed: {outcome.error}", style="red", markup=False
+        )
 
 
 @app.command("add")
@@ -65,7 +78,7 @@ def add(
         obey_robots=not ignore_robots,
         platform=platform,
     )
-    target_id = add_target(container_or_fail(ctx), spec)
+    target_id = add_target(container_or_fail(ctx), spec, actor=cli_actor(None))
     console.print(f"added target {target_id}: {printable(name)}")
 
 
@@ -100,7 +113,13 @@ def run(
     forever: Annotated[bool, typer.Option("--forever", help="Keep running due targets.")] = False,
     poll: Annotated[float, typer.Option(help="With --forever: seconds between checks.")] = 30.0,
 ) -> None:
-    """Crawl a target now (resuming an interrupted run), or every due target."""
+    """Crawl a target now (resuming an interrupted run), or every due target.
+
+    A target another process crawls right now is skipped (exit status 75 when it was named).
+
+    A target that fails is reported and the other due targets still run; the exit status
+    is then 1.
+    """
     from swordnet.services.leases import TargetBusyError
     from swordnet.services.monitoring import run_due, run_forever, run_target
 
@@ -110,7 +129,7 @@ def run(
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
         console.print(f"running due targets every {poll:g} s; Ctrl-C stops")
-        run_forever(container, poll_s=poll, stop=stop, on_report=_print_report)
+        run_forever(container, poll_s=poll, stop=stop, on_outcome=_print_outcome)
         return
     if target is not None:
         try:
@@ -118,11 +137,14 @@ def run(
         except TargetBusyError as busy:
             fail(str(busy), code=EX_TEMPFAIL)
         return
-    reports = run_due(container)
-    if not reports:
+    outcomes = run_due(container)
+    if not outcomes:
         console.print("no target is due")
-    for name, report in reports:
-        if isinstance(report, TargetBusyError):
-            console.print(f"{printable(name)}: skipped: {report}")
-        else:
-            _print_report(name, report)
+    for outcome in outcomes:
+        _print_outcome(outcome)
+    failed = [outcome.name for outcome in outcomes if outcome.error is not None]
+    if failed:
+        fail(
+            f"{len(failed)} of {len(outcomes)} due targets failed: {', '.join(failed)}; see above",
+            1,
+        )

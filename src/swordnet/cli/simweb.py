@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from swordnet.cli.state import console
+from swordnet.cli.state import console, fail
 
 
 def sim_web(
@@ -29,7 +29,11 @@ def sim_web(
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    with SimWeb(sites).start(ports) as web:
+    try:
+        web = SimWeb(sites, ports).start()
+    except OSError as exc:
+        fail(f"cannot serve the simulated web: {exc}; choose another --port-base (0: free ports)")
+    with web:
         for site in sites:
             console.print(f"{site.name:<24} {web.base_urls[site.key]}/")
         console.print(

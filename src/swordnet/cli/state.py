@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -52,10 +54,27 @@ def error(message: str) -> None:
     print(f"swordnet: error: {printable(message)}", file=sys.stderr, flush=True)
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """A one-line error on stderr and a non-zero exit."""
     error(message)
     raise typer.Exit(code)
+
+
+# Until accounts exist the CLI cannot prove who runs it: the audit trail says so.
+CLI_ACTOR_PREFIX = "unauthenticated CLI user "
+_MAX_ACTOR = 100  # the audit trail's actor column
+
+
+def cli_actor(claimed: str | None) -> str:
+    """The audit-trail actor of a CLI command: ``unauthenticated CLI user NAME``, NAME the
+    claimed one (``--as``), else ``$SWORDNET_ACTOR``, else the login."""
+    name = (claimed or os.environ.get("SWORDNET_ACTOR") or getpass.getuser()).strip()
+    if not name or not name.isprintable():
+        fail("--as needs a printable name (it is recorded in the audit trail)")
+    limit = _MAX_ACTOR - len(CLI_ACTOR_PREFIX)
+    if len(name) > limit:
+        fail(f"--as names are at most {limit} characters; {len(name)} given")
+    return f"{CLI_ACTOR_PREFIX}{name}"
 
 
 def container_or_fail(ctx: typer.Context) -> Container:
@@ -63,4 +82,3 @@ def container_or_fail(ctx: typer.Context) -> Container:
         return state(ctx).container()
     except ConfigurationError as exc:
         fail(str(exc))
-        raise  # unreachable; fail() exits

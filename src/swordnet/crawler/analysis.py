@@ -70,6 +70,7 @@ class AnalysedItem:
 class Analysis:
     items: list[AnalysedItem] = field(default_factory=list)
     links: list[tuple[str, str | None]] = field(default_factory=list)  # (canonical url, media kind)
+    failures: list[str] = field(default_factory=list)  # extractors that failed on the page
 
 
 @lru_cache(maxsize=4)
@@ -139,7 +140,8 @@ def analyse_batch(batch: AnalysisBatch) -> list[Analysed]:
     for job in batch.jobs:
         record = encode_response(job.url, job.status, job.headers, job.body)
         try:
-            results.append(Analysed(record, analyse_response(job, batch.settings_json)))
+            analysis = analyse_response(job, batch.settings_json)
+            results.append(Analysed(record, analysis, "; ".join(analysis.failures) or None))
         except Exception as exc:  # one hostile page must not sink its batch
             results.append(Analysed(record, Analysis(), f"{type(exc).__name__}: {exc}"))
     return results
@@ -161,7 +163,12 @@ def analyse_response(job: ResponseJob, settings_json: str) -> Analysis:
     for extractor in extractors:
         if not extractor.accepts(page):
             continue
-        for content in extractor.extract(page):
+        try:
+            contents = extractor.extract(page)
+        except Exception as exc:  # one extractor's defect costs its own findings only
+            analysis.failures.append(f"extractor {extractor.name}: {type(exc).__name__}: {exc}")
+            continue
+        for content in contents:
             if content.kind == "link" and content.url:
                 _add_link(linked, content.url, None)
                 continue

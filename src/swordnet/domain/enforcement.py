@@ -258,14 +258,36 @@ class InfringerRecord:
     confirmed_detections: int
 
 
-def escalation_reason(record: InfringerRecord, policy: RepeatInfringerPolicy) -> str | None:
+@dataclass(frozen=True, slots=True)
+class EscalationGrounds:
+    """Why a site is a repeat infringer: ``count`` ignored notices or confirmed
+    infringements (``what``) within ``days``. Documents word it in their own language."""
+
+    what: str  # "ignored_notices" or "confirmed_detections"
+    count: int
+    days: int
+
+
+def escalation_grounds(
+    record: InfringerRecord, policy: RepeatInfringerPolicy
+) -> EscalationGrounds | None:
     """Why a site is a repeat infringer under the policy, or None."""
     days = policy.window.days
     if record.ignored_notices >= policy.ignored_notices:
-        return f"{record.ignored_notices} notices ignored in {days} days"
+        return EscalationGrounds("ignored_notices", record.ignored_notices, days)
     if record.confirmed_detections >= policy.confirmed_detections:
-        return f"{record.confirmed_detections} confirmed infringements in {days} days"
+        return EscalationGrounds("confirmed_detections", record.confirmed_detections, days)
     return None
+
+
+def escalation_reason(record: InfringerRecord, policy: RepeatInfringerPolicy) -> str | None:
+    """The grounds in English, for case notes and the audit trail."""
+    grounds = escalation_grounds(record, policy)
+    if grounds is None:
+        return None
+    if grounds.what == "ignored_notices":
+        return f"{grounds.count} notices ignored in {grounds.days} days"
+    return f"{grounds.count} confirmed infringements in {grounds.days} days"
 
 
 # -- pre-warning lists ----------------------------------------------------------------

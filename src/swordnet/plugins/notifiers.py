@@ -21,6 +21,14 @@ class OutgoingNotice:
     html: str | None = None
     attachments: dict[str, bytes] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+    # globally unique and stored with the notice (e-mail Message-ID, webhook
+    # Idempotency-Key); None: ``key`` stands in (pre-warning lists)
+    message_id: str | None = None
+
+    @property
+    def identity(self) -> str:
+        """What a receiver de-duplicates on: the same for every resend of one notice."""
+        return self.message_id or self.key
 
 
 @dataclass(frozen=True, slots=True)

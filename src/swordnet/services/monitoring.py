@@ -53,6 +53,12 @@ def add_target(container: Container, spec: TargetSpec, *, actor: str = "cli") ->
     for url in [*spec.seeds, *([spec.sitemap_url] if spec.sitemap_url else [])]:
         if not url.startswith(("http://", "https://")):
             raise SwordNetError(f"not an http(s) URL: {url}")
+        try:
+            canonical_url(url)
+        except ValueError as exc:
+            raise SwordNetError(
+                f"malformed URL, correct it and add the target again: {exc}"
+            ) from None
     with container.sessions() as session, session.begin():
         if session.scalar(
             select(models.MonitoringTarget.id).where(models.MonitoringTarget.name == spec.name)
@@ -116,7 +122,16 @@ def _policy(container: Container, target: models.MonitoringTarget) -> CrawlPolic
 
 
 async def _seed_urls(container: Container, target: models.MonitoringTarget) -> list[str]:
-    seeds = list(target.seeds)
+    seeds = []
+    for seed in target.seeds:
+        try:
+            seeds.append(canonical_url(seed))
+        except ValueError as exc:  # stored by a version that did not check seeds
+            raise SwordNetError(
+                f"target {target.name!r} has a malformed seed ({exc}); "
+                f"remove the target and add it again with corrected seeds"
+            ) from None
+    found: list[str] = []
     if target.query_template:
         with container.sessions() as session:
             # key works, and works a pre-warning list protects now
@@ -130,10 +145,15 @@ async def _seed_urls(container: Container, target: models.MonitoringTarget) -> l
             )
             if not titles:
                 titles = list(session.scalars(select(models.Work.title).limit(200)))
-        seeds += [target.query_template.replace("{query}", quote_plus(title)) for title in titles]
+        found += [target.query_template.replace("{query}", quote_plus(title)) for title in titles]
     if target.sitemap_url:
-        seeds += await read_sitemap(container, target.sitemap_url)
-    return [canonical_url(seed) for seed in seeds]
+        found += await read_sitemap(container, target.sitemap_url)
+    for url in found:
+        try:
+            seeds.append(canonical_url(url))
+        except ValueError as exc:  # one bad sitemap entry costs that entry only
+            log.warning("target %s: skipped a malformed URL: %s", target.name, exc)
+    return seeds
 
 
 async def read_sitemap(container: Container, url: str, *, depth: int = 0) -> list[str]:
@@ -236,15 +256,34 @@ def due_targets(container: Container, now: datetime) -> list[models.MonitoringTa
         )
 
 
-def run_due(container: Container) -> list[tuple[str, CrawlReport | TargetBusyError]]:
-    """Run every due target; one crawled elsewhere right now is skipped and said so."""
-    reports: list[tuple[str, CrawlReport | TargetBusyError]] = []
-    for target in due_targets(container, models.utcnow()):
-        try:
-            reports.append((target.name, run_target(container, str(target.id))))
-        except TargetBusyError as busy:
-            reports.append((target.name, busy))
-    return reports
+@dataclass(frozen=True, slots=True)
+class TargetOutcome:
+    """One due target's run: its report, or why it could not run."""
+
+    name: str
+    report: CrawlReport | None
+    error: str | None = None
+    skipped: str | None = None  # crawled by another process right now: not a failure
+
+
+def _run_guarded(container: Container, target: models.MonitoringTarget) -> TargetOutcome:
+    """Run one target; its failure is returned, so that the other due targets still run."""
+    try:
+        return TargetOutcome(target.name, run_target(container, str(target.id)))
+    except TargetBusyError as busy:
+        log.info("target %s skipped: %s", target.name, busy)
+        return TargetOutcome(target.name, None, skipped=str(busy))
+    except SwordNetError as exc:
+        log.warning("target %s failed: %s", target.name, exc)
+        return TargetOutcome(target.name, None, str(exc))
+    except Exception as exc:  # a defect: logged with its traceback, reported, not fatal
+        log.exception("target %s failed", target.name)
+        return TargetOutcome(target.name, None, f"internal error: {type(exc).__name__}: {exc}")
+
+
+def run_due(container: Container) -> list[TargetOutcome]:
+    """Run every due target, each whatever became of the others."""
+    return [_run_guarded(container, target) for target in due_targets(container, models.utcnow())]
 
 
 def run_forever(
@@ -252,20 +291,15 @@ def run_forever(
     *,
     poll_s: float = 30.0,
     stop: threading.Event | None = None,
-    on_report: Callable[[str, CrawlReport], None] | None = None,
+    on_outcome: Callable[[TargetOutcome], None] | None = None,
 ) -> None:
-    """Run due targets until ``stop`` is set; a failing target is logged, the loop goes on."""
+    """Run due targets until ``stop`` is set; a failing target is reported, the loop goes on."""
     stop = stop or threading.Event()
     while not stop.is_set():
         for target in due_targets(container, models.utcnow()):
             if stop.is_set():
                 break
-            try:
-                report = run_target(container, str(target.id))
-                if on_report is not None:
-                    on_report(target.name, report)
-            except TargetBusyError as busy:
-                log.info("target %s skipped: %s", target.name, busy)
-            except Exception:
-                log.exception("target %s failed", target.name)
+            outcome = _run_guarded(container, target)
+            if on_outcome is not None:
+                on_outcome(outcome)
         stop.wait(poll_s)

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from sqlalchemy.orm import Session
 
+from swordnet.crawler.urls import site_key
 from swordnet.domain.kinds import PlatformCategory
 from swordnet.storage import models
 from swordnet.storage.rows import get_or_insert
 
-
-def site_key(url: str) -> str:
-    """The platform key of a URL: host, with the port when it is not the default one."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return f"{host}:{parts.port}" if parts.port and parts.port != default else host
+__all__ = ["get_or_create_platform", "site_key"]
 
 
 def get_or_create_platform(

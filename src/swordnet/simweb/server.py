@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -9,6 +10,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
+
+_POLL_S = 0.05  # how often a server checks for shutdown: stopping waits at most this
 
 
 @dataclass
@@ -87,8 +90,10 @@ class _Handler(BaseHTTPRequestHandler):
 class _SiteServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, site: Site, port: int) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
+    def __init__(self, site: Site, host: str, port: int) -> None:
+        # an IPv6 host needs an IPv6 socket; the class attribute is read when binding
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        super().__init__((host, port), _Handler)
         self.site = site
         self.stopping = threading.Event()
         self.hits: dict[str, int] = {}
@@ -107,42 +112,70 @@ class _SiteServer(ThreadingHTTPServer):
 
 
 class SimWeb:
-    """Serves ``sites`` until stopped; ``base_urls[key]`` is each site's root URL."""
+    """Serves ``sites`` until stopped; ``base_urls[key]`` is each site's root URL.
 
-    def __init__(self, sites: list[Site]) -> None:
+    ``ports`` fixes a site's port (missing: any free port); ``host`` is the loopback
+    address served, ``127.0.0.1`` or ``::1``.
+    """
+
+    def __init__(
+        self, sites: list[Site], ports: dict[str, int] | None = None, host: str = "127.0.0.1"
+    ) -> None:
         self.sites = sites
+        self.ports = dict(ports or {})
+        self.host = host
         self.base_urls: dict[str, str] = {}
-        self._servers: dict[str, _SiteServer] = {}
-        self._threads: list[threading.Thread] = []
+        self._running: dict[str, tuple[_SiteServer, threading.Thread]] = {}
 
-    def start(self, ports: dict[str, int] | None = None) -> SimWeb:
-        for site in self.sites:
-            server = _SiteServer(site, (ports or {}).get(site.key, 0))
-            thread = threading.Thread(
-                target=server.serve_forever, name=f"simweb-{site.key}", daemon=True
-            )
-            thread.start()
-            self._servers[site.key] = server
-            self._threads.append(thread)
-            self.base_urls[site.key] = f"http://127.0.0.1:{server.server_address[1]}"
+    def start(self) -> SimWeb:
+        """Serve every site once; starting again while serving is refused."""
+        if self._running:
+            raise RuntimeError("this SimWeb is serving already; stop() it before starting again")
+        self.base_urls.clear()
+        authority = f"[{self.host}]" if ":" in self.host else self.host
+        try:
+            for site in self.sites:
+                server = _SiteServer(site, self.host, self.ports.get(site.key, 0))
+                thread = threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": _POLL_S},
+                    name=f"simweb-{site.key}",
+                    daemon=True,
+                )
+                self._running[site.key] = (server, thread)
+                thread.start()
+                self.base_urls[site.key] = f"http://{authority}:{server.server_address[1]}"
+        except BaseException:
+            self.stop()  # a port taken: release the sites already bound
+            raise
         return self
 
     def hits(self, site: str) -> dict[str, int]:
         """Requests served per path: what the crawler really fetched."""
-        return dict(self._servers[site].hits)
+        return dict(self._running[site][0].hits)
 
     def stop(self) -> None:
-        for server in self._servers.values():
-            server.stopping.set()
-            server.shutdown()
+        """Stop every site at once: each takes at most one poll interval to notice."""
+        running = list(self._running.values())
+        self._running.clear()
+        for server, _ in running:
+            server.stopping.set()  # ends slow streamed responses
+        # shutdown() waits for its loop to notice: in parallel, the wait is paid once
+        stoppers = [
+            threading.Thread(target=server.shutdown, daemon=True)
+            for server, thread in running
+            if thread.is_alive()
+        ]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
+        for server, thread in running:
             server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._servers.clear()
-        self._threads.clear()
+            thread.join()
 
     def __enter__(self) -> SimWeb:
-        return self.start()
+        return self if self._running else self.start()
 
     def __exit__(
         self,

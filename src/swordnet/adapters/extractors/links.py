@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import ClassVar
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 import lxml.html  # type: ignore[import-untyped]
 from lxml.etree import ParserError  # type: ignore[import-untyped]
 
+from swordnet.adapters.extractors._markup import absolute_url, base_url
 from swordnet.plugins.extractors import ExtractedContent, Extractor, Page
 
 _MEDIA_SUFFIXES = {
@@ -49,13 +50,16 @@ class LinkExtractor(Extractor):
             tree = lxml.html.fromstring(page.body)
         except (ParserError, ValueError):
             return []
-        base = tree.xpath("string(//base/@href)") or page.url
+        base = base_url(tree, page.url)
         seen: set[str] = set()
         items: list[ExtractedContent] = []
         sources = tree.xpath("//a/@href|//img/@src|//audio/@src|//video/@src|//source/@src")
         for raw in sources:
-            url = urldefrag(urljoin(base, str(raw).strip()))[0]
-            if urlsplit(url).scheme not in {"http", "https"} or url in seen:
+            absolute = absolute_url(base, str(raw))  # None for a malformed link: skipped alone
+            if absolute is None:
+                continue
+            url = urldefrag(absolute)[0]
+            if url in seen:
                 continue
             seen.add(url)
             kind = _media_kind(url) or "link"

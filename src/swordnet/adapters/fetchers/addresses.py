@@ -28,8 +28,12 @@ _METADATA_ADDRESSES = {
 
 def refusal_reason(address: IPAddress) -> str | None:
     """Why ``address`` is not a public Internet address, or None when it is."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return refusal_reason(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        # An IPv4 address wrapped in IPv6 (mapped, or 6to4 where a relay unwraps it) is
+        # judged as the IPv4 address it reaches.
+        wrapped = address.ipv4_mapped or address.sixtofour
+        if wrapped is not None:
+            return refusal_reason(wrapped)
     checks = (
         (address in _METADATA_ADDRESSES, "cloud metadata"),
         (address.is_unspecified, "unspecified"),

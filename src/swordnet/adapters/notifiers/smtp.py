@@ -1,5 +1,7 @@
-"""Delivers notices by e-mail (smtplib). The notice key becomes the Message-ID, so a message
-sent again after a crash carries the same identity and receivers can tell it is one notice."""
+"""Delivers notices by e-mail (smtplib). The notice's stored random message id becomes the
+Message-ID, so a message sent again after a crash carries the same identity and receivers
+can tell it is one notice, while two different notices (even from two databases) never
+share one."""
 
 from __future__ import annotations
 
@@ -64,7 +66,7 @@ class SmtpNotifier(Notifier):
         message["To"] = notice.recipient
         message["Subject"] = notice.subject
         message["Date"] = formatdate(usegmt=True)
-        message["Message-ID"] = message_id(notice.key, self.sender)
+        message["Message-ID"] = message_id(notice.identity, self.sender)
         message["X-SwordNet-Notice-Key"] = notice.key
         message.set_content(notice.text)
         if notice.html is not None:

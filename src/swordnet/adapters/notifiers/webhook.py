@@ -1,7 +1,7 @@
 """Delivers notices as a JSON POST signed with HMAC-SHA256 over the timestamp and the body.
 
 Headers: ``X-SwordNet-Signature: t=<unix time>,v1=<hex hmac of "<t>." + body>`` and
-``Idempotency-Key: <notice key>`` (a receiver that keeps the keys it has seen never acts on
+``Idempotency-Key: <notice message id>`` (a receiver that keeps the keys it has seen never acts on
 one notice twice, so a retry after a crash is safe). Without a strong ``secret_key`` the
 notifier refuses to run."""
 
@@ -85,6 +85,7 @@ class WebhookNotifier(Notifier):
         body = json.dumps(
             {
                 "key": notice.key,
+                "message_id": notice.identity,
                 "subject": notice.subject,
                 "text": notice.text,
                 "html": notice.html,
@@ -101,7 +102,7 @@ class WebhookNotifier(Notifier):
             headers={
                 "Content-Type": "application/json; charset=utf-8",
                 SIGNATURE_HEADER: f"t={timestamp},v1={sign(self._secret, timestamp, body)}",
-                "Idempotency-Key": notice.key,
+                "Idempotency-Key": notice.identity,
             },
         )
         if not response.is_success:

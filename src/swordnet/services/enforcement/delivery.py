@@ -77,6 +77,7 @@ def outgoing_notice(notice: models.Notice, *, with_pdf: bool = True) -> Outgoing
     }
     return OutgoingNotice(
         key=notice.key,
+        message_id=notice.message_id,
         recipient=notice.recipient,
         subject=notice.subject or "",
         text=text,

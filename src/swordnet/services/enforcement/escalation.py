@@ -11,10 +11,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from swordnet.bootstrap import Container
-from swordnet.domain.enforcement import InfringerRecord, RepeatInfringerPolicy, escalation_reason
+from swordnet.domain.enforcement import (
+    InfringerRecord,
+    RepeatInfringerPolicy,
+    escalation_grounds,
+    escalation_reason,
+)
 from swordnet.domain.kinds import CaseStatus, DetectionStatus, NoticeItemStatus, NoticeStatus
 from swordnet.services import audit
 from swordnet.services.enforcement.rendering import render, sha256_text
+from swordnet.services.enforcement.vocabulary import NOTICE_STATUSES, grounds_text, term
 from swordnet.settings import EnforcementSettings
 from swordnet.storage import models
 
@@ -56,6 +62,40 @@ def infringer_record(session: Session, platform_id: int, *, since: datetime) -> 
     return InfringerRecord(
         ignored_notices=int(ignored or 0), confirmed_detections=int(confirmed or 0)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeLine:
+    """One notice of a shutdown request's history, as its document prints it: explicit
+    fields, so that no template can reach a dict's methods (``n.items`` once printed
+    ``<built-in method items of dict object>``)."""
+
+    key: str
+    sent_at: str
+    deadline_at: str
+    status: str  # in the document's language
+    item_count: int
+    removed: int
+
+
+_SUBJECTS = {
+    "zh": "关停网站请求：{domain}",
+    "en": "Site shutdown request: {domain}",
+}
+
+
+def notice_lines(history: list[dict[str, Any]], language: str) -> list[NoticeLine]:
+    return [
+        NoticeLine(
+            key=row["key"],
+            sent_at=row["sent_at"],
+            deadline_at=row["deadline_at"],
+            status=term(NOTICE_STATUSES, row["status"], language),
+            item_count=row["items"],
+            removed=row["removed"],
+        )
+        for row in history
+    ]
 
 
 def notice_history(session: Session, platform_id: int) -> list[dict[str, Any]]:
@@ -112,8 +152,9 @@ def escalate(
             if _already_escalated(session, platform.id):
                 continue
             record = infringer_record(session, platform.id, since=now - policy.window)
+            grounds = escalation_grounds(record, policy)
             reason = escalation_reason(record, policy)
-            if reason is None:
+            if grounds is None or reason is None:
                 continue
             detections = session.scalars(
                 select(models.Detection).where(
@@ -139,8 +180,8 @@ def escalate(
                 "platform": platform,
                 "case": case,
                 "date": now.strftime("%Y-%m-%d"),
-                "reason": reason,
-                "notices": history,
+                "reason": grounds_text(grounds, settings.language),
+                "notices": notice_lines(history, settings.language),
                 "confirmed": len(detections),
                 "sender": settings.sender,
             }
@@ -150,7 +191,7 @@ def escalate(
                 platform_id=platform.id,
                 recipient=settings.regulator_email,
                 reason=reason,
-                subject=f"Site shutdown request / 关停网站请求: {platform.domain}",
+                subject=_SUBJECTS[settings.language].format(domain=platform.domain),
                 body_text=text,
                 body_sha256=sha256_text(text),
                 attachments=history,

@@ -12,10 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from swordnet.domain.enforcement import notice_deadline, notice_key, notice_type
+from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import DetectionStatus, NoticeStatus
 from swordnet.services import audit
 from swordnet.services.enforcement.prewarning import ProtectionWindows
 from swordnet.services.enforcement.rendering import recipient_address, render, sha256_text
+from swordnet.services.enforcement.vocabulary import MODALITIES, UNITS, WORK_KINDS, term
 from swordnet.settings import EnforcementSettings
 from swordnet.storage import models
 
@@ -25,10 +27,6 @@ _SUBJECTS = {
     ("cn-rpnd", "en"): "Infringement notice (RPND art. 14): {count} items on {platform} ({holder})",
     ("us-dmca", "en"): "DMCA notice: {count} infringing items on {platform} ({holder})",
     ("us-dmca", "zh"): "DMCA侵权通知：{platform}上的{count}项侵权内容（{holder}）",
-}
-_UNITS = {
-    "zh": {"char": "字", "s": "秒", "px": "像素"},
-    "en": {"char": "chars", "s": "seconds", "px": "pixels"},
 }
 TABLE_LABELS = {
     "zh": ["序号", "作品", "网络地址", "内容哈希 (SHA-256)", "对应片段"],
@@ -42,7 +40,7 @@ def _span(values: Sequence[Any]) -> str:
 
 
 def segment_text(segment: models.DetectionSegment, language: str) -> str:
-    unit = _UNITS[language].get(segment.unit, segment.unit)
+    unit = term(UNITS, segment.unit, language)
     copy = f"{_span(segment.query_start)}-{_span(segment.query_end)}"
     work = f"{_span(segment.reference_start)}-{_span(segment.reference_end)}"
     if language == "zh":
@@ -55,10 +53,10 @@ def item_context(detection: models.Detection, number: int, language: str) -> dic
     return {
         "number": number,
         "work_title": detection.work.title,
-        "work_kind": str(detection.work.kind.value),
+        "work_kind": term(WORK_KINDS, detection.work.kind, language),
         "url": detection.url,
         "detected_at": detection.detected_at.strftime("%Y-%m-%d %H:%M UTC"),
-        "modality": str(detection.modality.value),
+        "modality": term(MODALITIES, detection.modality, language),
         "score": f"{detection.score:.2f}",
         "capture_at": capture.fetched_at.strftime("%Y-%m-%d %H:%M UTC") if capture else "-",
         "capture_sha256": (capture.sha256 if capture else None) or "-",
@@ -127,6 +125,34 @@ def render_notice_text(
     return subject, text
 
 
+class UndeliverableNoticeError(SwordNetError):
+    """A notice would be drafted for a channel that cannot deliver it."""
+
+
+def _refuse_undeliverable(channel: str, firsts: Sequence[models.Detection]) -> None:
+    """Refuse before drafting anything: a notice that can never be sent is not drafted."""
+    from swordnet import plugins
+
+    if channel not in plugins.notifiers.names():
+        known = ", ".join(sorted(plugins.notifiers.names()))
+        raise UndeliverableNoticeError(f"no notifier named {channel!r}; channels: {known}")
+    if channel != "webhook":
+        return
+    missing = sorted(
+        {d.platform.domain if d.platform else d.url for d in firsts if not _webhook_url(d)}
+    )
+    if missing:
+        raise UndeliverableNoticeError(
+            f"no webhook URL is known for {', '.join(missing)}: record the platform's "
+            "webhook_url first, or draft these notices for another channel "
+            "(--channel smtp or export)"
+        )
+
+
+def _webhook_url(detection: models.Detection) -> str | None:
+    return detection.platform.webhook_url if detection.platform is not None else None
+
+
 def draft_notices(
     session: Session,
     settings: EnforcementSettings,
@@ -163,14 +189,16 @@ def draft_notices(
     groups: dict[tuple[int | None, int | None], list[models.Detection]] = defaultdict(list)
     for detection in session.scalars(query):
         groups[(detection.platform_id, detection.work.holder_id)].append(detection)
+    _refuse_undeliverable(channel, [detections[0] for detections in groups.values()])
     windows = ProtectionWindows.load(session)
     drafted: list[models.Notice] = []
     for (platform_id, holder_id), detections in groups.items():
         platform = detections[0].platform
         holder = detections[0].work.holder
+        webhook_url = _webhook_url(detections[0])
         recipient = (
-            platform.webhook_url
-            if channel == "webhook" and platform is not None and platform.webhook_url
+            webhook_url
+            if channel == "webhook" and webhook_url
             else recipient_address(platform, detections[0].url)
         )
         key = notice_key(recipient, jurisdiction, (d.id for d in detections))

@@ -17,7 +17,10 @@ from swordnet.domain.errors import NotFoundError, SwordNetError
 from swordnet.plugins.notifiers import Notifier, OutgoingNotice
 from swordnet.services import audit
 from swordnet.services.enforcement.rendering import recipient_address, render, sha256_text
+from swordnet.services.enforcement.vocabulary import WORK_KINDS, term
 from swordnet.storage import models
+
+_SUBJECTS = {"zh": "重点作品预警名单：{title}", "en": "Pre-warning list: {title}"}
 
 
 class ProtectionWindows:
@@ -154,7 +157,11 @@ def deliver_list(
             ends_at=prewarning.ends_at.strftime("%Y-%m-%d %H:%M UTC"),
             feed_name=feed.name,
             works=[
-                {"title": w["title"], "kind": w["kind"], "holder": w["rights_holder"]}
+                {
+                    "title": w["title"],
+                    "kind": term(WORK_KINDS, w["kind"], language),
+                    "holder": w["rights_holder"],
+                }
                 for w in works
             ],
             sender=sender,
@@ -163,7 +170,7 @@ def deliver_list(
             OutgoingNotice(
                 key=f"prewarning-{prewarning.id}-{platform.id}",
                 recipient=recipient_address(platform),
-                subject=f"Pre-warning list / 预警名单: {prewarning.title}",
+                subject=_SUBJECTS[language].format(title=prewarning.title),
                 text=text,
                 attachments={feed.name: feed_bytes} if feed_bytes else {},
                 data={"kind": "prewarning", "feed": json.loads(feed_bytes or b"{}")},

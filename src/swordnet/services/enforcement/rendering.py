@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, select_autoescape
 
 from swordnet.storage import models
 
@@ -21,10 +22,32 @@ _CJK_FONTS = (
 )
 
 
+class _DocumentEnvironment(Environment):
+    """Templates of legal documents: a dict's keys, never its methods, and nothing printed
+    that is not a value."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # Jinja reads `n.items` as the attribute first: on a dict that is the bound method,
+        # and its repr went into a shutdown request. A mapping offers its keys only.
+        if isinstance(obj, Mapping):
+            return self.getitem(obj, attribute)
+        return super().getattr(obj, attribute)
+
+
+def _printable(value: Any) -> Any:
+    if callable(value):
+        raise TemplateError(
+            f"a template printed {value!r}, which is not a value; "
+            "give the template the value itself"
+        )
+    return value
+
+
 @cache
 def environment() -> Environment:
-    return Environment(
+    return _DocumentEnvironment(
         loader=PackageLoader("swordnet", "templates"),
+        finalize=_printable,
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
         undefined=StrictUndefined,  # a template asking for a missing field is a bug, not a gap
         trim_blocks=True,

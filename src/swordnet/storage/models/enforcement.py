@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -107,11 +108,20 @@ class DetectionSegment(Base):
     detection: Mapped[Detection] = relationship(back_populates="segments")
 
 
+def new_message_id() -> str:
+    return str(uuid.uuid4())
+
+
 class Notice(Base):
     __tablename__ = "notice"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)  # idempotency key
+    # The notice's identity outside this database (e-mail Message-ID, webhook
+    # Idempotency-Key): random when drafted, so two databases never share one, and stored,
+    # so a resend of this notice carries it again. ``key`` is derived from the recipient
+    # and the detection ids, which another database can repeat.
+    message_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_message_id)
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("rights_holder.id"))
