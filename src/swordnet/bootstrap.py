@@ -9,9 +9,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from swordnet import plugins
-from swordnet.domain.errors import NotConfigured
 from swordnet.execution import BatchExecutor, make_executor
-from swordnet.plugins import Extractor, Fetcher, SignalType
+from swordnet.plugins import Extractor, Fetcher, SignalType, build_extractors, build_signals
 from swordnet.services.audit import CHECKPOINT_INFO
 from swordnet.services.audit_checkpoint import AuditCheckpoint, database_identity
 from swordnet.services.indexes import IndexStore
@@ -19,26 +18,6 @@ from swordnet.settings import Settings, load_settings
 from swordnet.storage.db import ensure_schema, make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
-
-
-def build_signals(settings: Settings) -> dict[str, SignalType]:
-    built: dict[str, SignalType] = {}
-    for cls in plugins.signals:
-        try:
-            built[cls.name] = cls.from_settings(settings)
-        except NotConfigured as exc:
-            log.info("signal %s is off: %s", cls.name, exc)
-    return built
-
-
-def build_extractors(settings: Settings) -> list[Extractor]:
-    built: list[Extractor] = []
-    for cls in plugins.extractors:
-        try:
-            built.append(cls.from_settings(settings))
-        except NotConfigured as exc:
-            log.info("extractor %s is off: %s", cls.name, exc)
-    return built
 
 
 @dataclass

@@ -62,6 +62,8 @@ def test_built_ins_register_through_entry_points() -> None:
 
 def test_public_api_is_pinned() -> None:
     assert set(plugins.__all__) == {
+        "build_extractors",
+        "build_signals",
         "ConformanceSamples",
         "DeliveryReceipt",
         "ExtractedContent",

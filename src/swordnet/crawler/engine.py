@@ -19,24 +19,22 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
-from swordnet.bootstrap import Container
+from swordnet.analysis import Analysis, ResponseJob
 from swordnet.crawler import frontier
-from swordnet.crawler.analysis import Analysed, Analysis, ResponseJob
+from swordnet.crawler.analysis import Analysed
 from swordnet.crawler.capture import WarcFile
 from swordnet.crawler.feed import AnalysisFeed
+from swordnet.crawler.page_sink import PageSink, Visited
 from swordnet.crawler.politeness import HostPacer, RobotsCache
-from swordnet.crawler.sniff import sniff_media_type
-from swordnet.crawler.store import PageStore, Visited
-from swordnet.crawler.streams import HLS_TYPES, assemble_stream
-from swordnet.crawler.urls import LinkFilter
+from swordnet.crawler.streams import prepare_response
 from swordnet.crawler.writer import StoreWriter
+from swordnet.domain.urls import site_key
+from swordnet.execution import BatchExecutor
 from swordnet.modalities.video.hls import StreamBudget
 from swordnet.plugins.fetchers import ByteMeter, Fetcher, FetchResult
-from swordnet.services.platforms import site_key
-from swordnet.settings import CrawlerSettings
-from swordnet.storage import models
+from swordnet.settings import CrawlerSettings, Settings
 
 log = logging.getLogger(__name__)
 _TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
@@ -92,6 +90,16 @@ class CrawlReport:
         self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
 
 
+@dataclass(frozen=True, slots=True)
+class CrawlNeeds:
+    """What a crawl needs from the rest of the system, named (the service builds it)."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]  # the frontier's queries
+    fetcher: Callable[[], Fetcher]  # a new fetcher per run (it owns connections)
+    executor: BatchExecutor  # the analysis workers
+
+
 class CrawlEngine:
     """Fetch lanes on the event loop, analysis in worker processes, storage in a thread.
 
@@ -103,25 +111,14 @@ class CrawlEngine:
     """
 
     def __init__(
-        self,
-        container: Container,
-        run_id: int,
-        policy: CrawlPolicy,
-        scope: set[str],
-        *,
-        campaign_id: int | None = None,
-        platform_id: int | None = None,
+        self, needs: CrawlNeeds, run_id: int, policy: CrawlPolicy, store: PageSink
     ) -> None:
-        self.container = container
+        self.needs = needs
         self.run_id = run_id
         self.policy = policy
-        self.scope = scope
-        self.links = LinkFilter(scope, policy.max_depth, policy.media_off_site)
-        self.store = PageStore(
-            container, run_id, self.links, campaign_id=campaign_id, platform_id=platform_id
-        )
+        self.store = store
         self.report = self.store.report_so_far()
-        self._settings_json = container.settings.for_workers()
+        self._settings_json = needs.settings.for_workers()
         self._busy: set[int] = set()
         self._settled_since_query = True
         self._stop_reason = ""  # set from any thread by ``stop``
@@ -131,18 +128,16 @@ class CrawlEngine:
         self._stop_reason = self._stop_reason or reason
 
     async def run(self) -> CrawlReport:
-        with self.container.sessions() as session:
-            self.container.indexes.persist_all(session)  # workers match against these files
-        fetcher = self.container.fetcher()
+        fetcher = self.needs.fetcher()
         # counts bodies as they arrive, in flight too: the budget bounds what is fetched,
         # not only what is stored (16 lanes of 20 MB used to overshoot it by 320 MB)
         self._meter = fetcher.meter = ByteMeter(self.policy.max_bytes, already=self.report.bytes)
-        robots = RobotsCache(fetcher, self.container.settings.crawler.user_agent)
+        robots = RobotsCache(fetcher, self.needs.settings.crawler.user_agent)
         pacer = HostPacer(self.policy.per_host_concurrency, self.policy.per_host_delay_s)
         # a file of this process's own: a resumed run never appends to a file another
         # process (perhaps killed mid-record) wrote, so every offset stored is its own
         stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-        warc = WarcFile(self.container.settings.warc_dir / f"run-{self.run_id:06d}-{stamp}.warc.gz")
+        warc = WarcFile(self.needs.settings.warc_dir / f"run-{self.run_id:06d}-{stamp}.warc.gz")
         self.store.warc = warc
         # last in, first out: of URLs equally deep, the last found go first, and a list's
         # link to its next page comes last; the frontier itself stays breadth-first
@@ -152,10 +147,10 @@ class CrawlEngine:
             self.store, self.report, asyncio.get_running_loop(), self._settled
         )
         self._feed = AnalysisFeed(
-            self.container.executor,
+            self.needs.executor,
             self._settings_json,
             self._analysed,
-            workers=self.container.settings.workers or os.cpu_count() or 1,
+            workers=self.needs.settings.workers or os.cpu_count() or 1,
         )
         lanes = [
             asyncio.create_task(self._lane(fetcher, robots, pacer))
@@ -201,7 +196,7 @@ class CrawlEngine:
                 self._hurry(want > 0)
             if not self._busy and dry_since is not None and not self._settled_since_query:
                 queued = await self._writer.query(
-                    lambda: _with_session(self.container, frontier.queued_count, self.run_id)
+                    lambda: _with_session(self.needs.sessions, frontier.queued_count, self.run_id)
                 )
                 if queued == 0:
                     self.report.stopped_because = "frontier empty"
@@ -232,7 +227,7 @@ class CrawlEngine:
         self._settled_since_query = False
         batch = await self._writer.query(
             lambda: _with_session(
-                self.container, frontier.next_batch, self.run_id, want, exclude, _now()
+                self.needs.sessions, frontier.next_batch, self.run_id, want, exclude, _now()
             )
         )
         for entry in batch:
@@ -301,15 +296,12 @@ class CrawlEngine:
                 lambda: self.store.record_retry(entry, delay_s, error, _now()), [entry.id]
             )
             return
-        media_type = sniff_media_type(response.media_type, response.body) if response.ok else ""
-        name = None
-        if response.ok and media_type in HLS_TYPES:
-            budget = StreamBudget(
-                max_bytes=min(self.policy.max_bytes, 256 * 1024 * 1024),
-                max_wall_s=min(self.policy.max_seconds, 300.0),
-            )
-            response = await assemble_stream(response, fetcher, budget)
-            media_type, name = response.media_type, response.final_url
+        budget = StreamBudget(
+            max_bytes=min(self.policy.max_bytes, 256 * 1024 * 1024),
+            max_wall_s=min(self.policy.max_seconds, 300.0),
+        )
+        response, media_type, name = await prepare_response(response, fetcher, budget)
+        if name is not None:
             response = replace(response, final_url=entry.url)  # captured under its own URL
         if response.ok and response.body:
             job = ResponseJob(
@@ -357,8 +349,8 @@ class CrawlEngine:
         return min(backoff, _MAX_RETRY_DELAY_S)
 
 
-def _with_session(container: Container, query: Callable[..., T], *args: Any) -> T:
-    with container.sessions() as session:
+def _with_session(sessions: sessionmaker[Session], query: Callable[..., T], *args: Any) -> T:
+    with sessions() as session:
         return query(session, *args)
 
 
@@ -368,13 +360,3 @@ def _describe(response: FetchResult) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def latest_open_run(container: Container, target_id: int) -> int | None:
-    with container.sessions() as session:
-        return session.scalar(
-            select(models.CrawlRun.id)
-            .where(models.CrawlRun.target_id == target_id, models.CrawlRun.status == "running")
-            .order_by(models.CrawlRun.id.desc())
-            .limit(1)
-        )

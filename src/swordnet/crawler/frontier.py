@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from swordnet.crawler.urls import url_sha256
+from swordnet.domain.urls import url_sha256
 from swordnet.storage import models
 
 QUEUED, DONE, FAILED, REFUSED, SKIPPED = "queued", "done", "failed", "refused", "skipped"

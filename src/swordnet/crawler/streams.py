@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from swordnet.adapters.fetchers.http import HttpFetcher
+from swordnet.crawler.sniff import sniff_media_type
 from swordnet.domain.errors import SwordNetError
 from swordnet.modalities.video.hls import StreamBudget, fetch_video
 from swordnet.plugins.fetchers import Fetcher, FetchResult
@@ -23,8 +23,6 @@ async def assemble_stream(
 ) -> FetchResult:
     """The playlist's stream as one response (``final_url`` ends in ``#stream.ts`` so that
     signals read it as video), or the playlist with an error when it cannot be fetched."""
-    if not isinstance(fetcher, HttpFetcher):
-        return replace(playlist, error="HLS stream: needs the HTTP fetcher", body=b"", status=0)
     try:
         stream = await fetch_video(playlist.final_url, fetcher, budget)
     except SwordNetError as exc:
@@ -41,3 +39,21 @@ async def assemble_stream(
         headers=headers,
         truncated=stream.cut,
     )
+
+
+async def prepare_response(
+    response: FetchResult, fetcher: Fetcher, budget: StreamBudget | None = None
+) -> tuple[FetchResult, str, str | None]:
+    """What the pipeline analyses of a fetched response, with its real media type (sniffed
+    from the first bytes when the header is vague or wrong) and the name to give the
+    signals: an HLS playlist is replaced by its stream, kept under the playlist's URL and
+    named ``...#stream.ts`` so that the signals read it as video."""
+    if not response.ok:
+        return response, "", None
+    media_type = sniff_media_type(response.media_type, response.body)
+    if media_type not in HLS_TYPES and not is_hls(response):
+        return response, media_type, None
+    stream = await assemble_stream(response, fetcher, budget)
+    if stream.error is not None:
+        return stream, "", None
+    return replace(stream, final_url=response.final_url), stream.media_type, stream.final_url

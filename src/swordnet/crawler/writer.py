@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from swordnet.crawler.store import PageStore, Visited
+from swordnet.crawler.page_sink import PageSink, Visited
 
 if TYPE_CHECKING:
     from swordnet.crawler.engine import CrawlReport
@@ -36,7 +36,7 @@ _STOP, _FLUSH, _VISIT, _CALL, _QUERY = range(5)
 class StoreWriter:
     def __init__(
         self,
-        store: PageStore,
+        store: PageSink,
         report: CrawlReport,
         loop: asyncio.AbstractEventLoop,
         on_settled: Callable[[list[int]], None],

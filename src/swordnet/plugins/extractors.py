@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from swordnet.domain.pages import PAGE_TYPES
+
 if TYPE_CHECKING:
     from swordnet.settings import Settings
 
@@ -42,7 +44,7 @@ class ExtractedContent:
 
 class Extractor(ABC):
     name: ClassVar[str]
-    media_types: ClassVar[tuple[str, ...]] = ("text/html", "application/xhtml+xml")
+    media_types: ClassVar[tuple[str, ...]] = PAGE_TYPES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:

@@ -37,7 +37,7 @@ class FingerprintResult:
 
 @lru_cache(maxsize=4)
 def _signals_for(settings_json: str) -> dict[str, SignalType]:
-    from swordnet.bootstrap import build_signals
+    from swordnet.plugins import build_signals
 
     return build_signals(Settings.from_worker_json(settings_json))
 

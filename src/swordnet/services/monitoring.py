@@ -14,11 +14,11 @@ import lxml.etree  # type: ignore[import-untyped]
 from sqlalchemy import or_, select
 
 from swordnet.bootstrap import Container
-from swordnet.crawler.engine import CrawlEngine, CrawlPolicy, CrawlReport, latest_open_run
-from swordnet.crawler.urls import canonical_url
+from swordnet.crawler.engine import CrawlEngine, CrawlPolicy, CrawlReport
 from swordnet.domain.errors import NotConfigured, NotFoundError, SwordNetError
+from swordnet.domain.urls import canonical_url
 from swordnet.services import audit
-from swordnet.services.crawling import new_run
+from swordnet.services.crawling import crawl_engine, latest_open_run, new_run
 from swordnet.services.enforcement.prewarning import ProtectionWindows
 from swordnet.services.leases import TargetBusyError, TargetLease
 from swordnet.services.platforms import get_or_create_platform, site_key
@@ -209,13 +209,8 @@ def run_target(container: Container, name_or_id: str) -> CrawlReport:
         scope = {site_key(url) for url in seeds} | (
             {site_key(target.seeds[0])} if target.seeds else set()
         )
-        engine = CrawlEngine(
-            container,
-            run_id,
-            _policy(container, target),
-            scope,
-            campaign_id=target.campaign_id,
-            platform_id=None,
+        engine = crawl_engine(
+            container, run_id, _policy(container, target), scope, campaign_id=target.campaign_id
         )
         engines.append(engine)
         report = asyncio.run(engine.run())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from swordnet.crawler.urls import site_key
 from swordnet.domain.kinds import PlatformCategory
+from swordnet.domain.urls import site_key
 from swordnet.storage import models
 from swordnet.storage.rows import get_or_insert
 

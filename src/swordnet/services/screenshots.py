@@ -11,10 +11,9 @@ from swordnet.adapters.fetchers.addresses import AddressPolicy
 from swordnet.adapters.screenshots import Screenshot, Screenshotter
 from swordnet.bootstrap import Container
 from swordnet.domain.kinds import CaptureOutcome
+from swordnet.domain.pages import PAGE_TYPES
 from swordnet.services import audit
 from swordnet.storage import models
-
-_PAGE_TYPES = ("text/html", "application/xhtml+xml")
 
 
 @dataclass
@@ -40,7 +39,7 @@ def screenshot_detections(
                     models.Capture.run_id == run_id,
                     models.Capture.outcome == CaptureOutcome.OK,
                     models.Capture.screenshot_path.is_(None),
-                    models.Capture.media_type.in_(_PAGE_TYPES),
+                    models.Capture.media_type.in_(PAGE_TYPES),
                 )
                 .distinct()
                 .order_by(models.Capture.id)

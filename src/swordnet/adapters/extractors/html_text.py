@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from swordnet.domain.errors import CorruptMediaError
+from swordnet.domain.pages import PAGE_TYPES
 from swordnet.modalities.text.pages import main_text
 from swordnet.plugins.extractors import ExtractedContent, Extractor, Page
 
@@ -13,7 +14,7 @@ _MIN_TEXT_CHARS = 50
 
 class HtmlTextExtractor(Extractor):
     name: ClassVar[str] = "html_text"
-    media_types: ClassVar[tuple[str, ...]] = ("text/html", "application/xhtml+xml", "text/plain")
+    media_types: ClassVar[tuple[str, ...]] = (*PAGE_TYPES, "text/plain")
 
     def extract(self, page: Page) -> list[ExtractedContent]:
         raw = page.text()

@@ -22,6 +22,7 @@ from swordnet.adapters.extractors._markup import (
     page_text,
     parse_html,
 )
+from swordnet.domain.pages import PAGE_TYPES
 from swordnet.plugins.extractors import ExtractedContent, Extractor, Page
 
 _MAGNET = re.compile(r"magnet:\?[A-Za-z0-9\-._~/?#@!$&*+,;=%:\[\]]{1,4000}", re.I)
@@ -86,7 +87,7 @@ class TorrentExtractor(Extractor):
     """Emits ``torrent`` items: one per info-hash for magnets, one per URL for .torrent files."""
 
     name: ClassVar[str] = "torrents"
-    media_types: ClassVar[tuple[str, ...]] = ("text/html", "application/xhtml+xml", "text/plain")
+    media_types: ClassVar[tuple[str, ...]] = (*PAGE_TYPES, "text/plain")
 
     def extract(self, page: Page) -> list[ExtractedContent]:
         if not body_might_contain(page, _MAYBE_TORRENT):

@@ -25,6 +25,7 @@ from swordnet.adapters.extractors._markup import (
     page_title,
     parse_html,
 )
+from swordnet.domain.pages import PAGE_TYPES
 from swordnet.plugins.extractors import ExtractedContent, Extractor, Page
 
 _BLOCK_TAGS = frozenset(
@@ -272,7 +273,7 @@ class ShareLinkExtractor(Extractor):
     """Emits one ``share_link`` item per distinct share (provider and share id)."""
 
     name: ClassVar[str] = "share_links"
-    media_types: ClassVar[tuple[str, ...]] = ("text/html", "application/xhtml+xml", "text/plain")
+    media_types: ClassVar[tuple[str, ...]] = (*PAGE_TYPES, "text/plain")
 
     def extract(self, page: Page) -> list[ExtractedContent]:
         if not body_might_contain(page, _MAYBE_SHARE_BYTES):

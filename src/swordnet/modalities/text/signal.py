@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar, Self
 
 from swordnet.domain.errors import over_budget
 from swordnet.domain.kinds import Modality
+from swordnet.domain.pages import PAGE_SUFFIXES
 from swordnet.modalities.text.encoding import text_encoding
 from swordnet.modalities.text.index import TextIndex, TextIndexParams
 from swordnet.modalities.text.neardup import sketch, sketch_to_bytes
@@ -26,7 +27,6 @@ from swordnet.plugins.signals import (
 if TYPE_CHECKING:
     from swordnet.settings import Settings
 
-_HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 # budgets.text_max_bytes and text_max_chars: a long novel is 1-3 MB; normalising and
 # winnowing cost about 45 bytes of memory per byte of text, so 8 MiB stays under 400 MB
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
@@ -50,14 +50,14 @@ def decode_text(data: bytes, name: str) -> str:
 def is_html(media: MediaInput) -> bool:
     if media.media_type is not None:  # a declared type wins over a URL's suffix
         return "html" in media.media_type.lower()
-    return media.suffix in _HTML_SUFFIXES
+    return media.suffix in PAGE_SUFFIXES
 
 
 class TextSignal(SignalType):
     name: ClassVar[str] = "text"
     modality: ClassVar[Modality] = Modality.TEXT
     version: ClassVar[int] = 3  # 3: Latin look-alikes folded
-    file_extensions: ClassVar[frozenset[str]] = frozenset({".txt", ".text", ".md", *_HTML_SUFFIXES})
+    file_extensions: ClassVar[frozenset[str]] = frozenset({".txt", ".text", ".md", *PAGE_SUFFIXES})
     media_types: ClassVar[tuple[str, ...]] = ("text/plain", "text/markdown", "text/html")
     index_class = TextIndex
 

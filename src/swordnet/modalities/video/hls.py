@@ -3,7 +3,8 @@
 FFmpeg can open ``http://`` and ``.m3u8`` URLs itself, but then it would connect wherever
 a playlist points, past the address policy that keeps the crawler off private networks.
 So every request (playlist, variant, init segment, media segment) goes through
-``HttpFetcher`` and its ``AddressPolicy``; the fetched bytes are decoded from memory.
+SwordNet's ``Fetcher`` (whose contract includes the address policy); the fetched bytes are
+decoded from memory.
 A live or very long stream is cut at a byte, time and media-duration budget: what was
 fetched by then is fingerprinted, and the result says it was cut.
 """
@@ -16,9 +17,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from swordnet.adapters.fetchers.http import HttpFetcher
 from swordnet.domain.errors import FetchError, MediaTooLargeError, UnsupportedMediaError
-from swordnet.plugins.fetchers import FetchResult
+from swordnet.plugins.fetchers import Fetcher, FetchResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ def parse_media_playlist(text: str, base_url: str) -> MediaPlaylist:
 
 
 async def fetch_video(
-    url: str, fetcher: HttpFetcher, budget: StreamBudget | None = None
+    url: str, fetcher: Fetcher, budget: StreamBudget | None = None
 ) -> FetchedVideo:
     """Fetch a video file or an HLS stream within ``budget``; raise ``FetchError`` on failure."""
     budget = budget or StreamBudget()
@@ -160,7 +160,7 @@ async def fetch_video(
 
 
 def fetch_video_sync(
-    url: str, fetcher: HttpFetcher, budget: StreamBudget | None = None
+    url: str, fetcher: Fetcher, budget: StreamBudget | None = None
 ) -> FetchedVideo:
     """``fetch_video`` for callers without an event loop."""
     return asyncio.run(fetch_video(url, fetcher, budget))

@@ -3,7 +3,6 @@ complied. Counter-notices put an item aside and restore it after their own deadl
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,23 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from swordnet.bootstrap import Container
-from swordnet.crawler.streams import assemble_stream, is_hls
 from swordnet.domain.enforcement import ItemCheck, ItemVerdict, judge_item, notice_verdict
-from swordnet.domain.errors import MediaError, NotFoundError, SwordNetError
+from swordnet.domain.errors import NotFoundError, SwordNetError
 from swordnet.domain.kinds import NoticeItemStatus, NoticeStatus
-from swordnet.plugins.extractors import Page
 from swordnet.plugins.fetchers import FetchResult
-from swordnet.plugins.signals import MediaInput
 from swordnet.services import audit
-from swordnet.services.fingerprinting import fingerprint_media
-from swordnet.services.matching import find_matches
-from swordnet.services.scanning import page_fingerprints
-from swordnet.services.titles_catalogue import CatalogueTitles
+from swordnet.services.detection_pipeline import examine_urls
 from swordnet.storage import models
 
-_PAGE_TYPES = ("text/html", "application/xhtml+xml")
-# what the crawler matches to works by title rather than by fingerprint (crawler.store)
-TITLED_KINDS = frozenset({"listing", "share_link", "torrent", "app"})
 _JUDGED = {NoticeItemStatus.PENDING}
 
 
@@ -45,23 +35,6 @@ class ComplianceSummary:
     items_unverified: int = 0
     items_restored: int = 0
     verdicts: dict[str, str] = field(default_factory=dict)  # notice key -> status
-
-
-async def _fetch_all(container: Container, urls: list[str]) -> dict[str, FetchResult]:
-    fetcher = container.fetcher()
-    limit = asyncio.Semaphore(4)
-
-    async def one(url: str) -> tuple[str, FetchResult]:
-        async with limit:
-            result = await fetcher.fetch(url)
-            if result.ok and is_hls(result):  # judge the stream, not its playlist's text
-                result = await assemble_stream(result, fetcher)
-            return url, result
-
-    try:
-        return dict(await asyncio.gather(*(one(url) for url in urls)))
-    finally:
-        await fetcher.aclose()
 
 
 def _page_text(result: FetchResult) -> str:
@@ -80,43 +53,6 @@ def _page_text(result: FetchResult) -> str:
         return str(lxml.html.fromstring(text).text_content()).strip()
     except (ParserError, ValueError):
         return text
-
-
-class StillCopied:
-    """Which works re-fetched content still copies: by fingerprints (text, media), and by
-    title for what the crawler matched by title (listings, share links, torrents, apps)."""
-
-    def __init__(self, container: Container, session: Session) -> None:
-        self.container, self.session = container, session
-        self._titles: CatalogueTitles | None = None
-
-    def titles(self) -> CatalogueTitles:
-        if self._titles is None:
-            self._titles = CatalogueTitles.load(self.session)
-        return self._titles
-
-    def work_ids(self, result: FetchResult) -> set[int]:
-        container, session = self.container, self.session
-        if not result.media_type.startswith(_PAGE_TYPES):
-            media = MediaInput(
-                name=result.final_url, data=result.body, media_type=result.media_type or None
-            )
-            try:
-                fingerprints = list(fingerprint_media(container.signals, media, "query")[1])
-            except (MediaError, SwordNetError):
-                return set()
-            return {m.work_id for m in find_matches(container, session, result.url, fingerprints)}
-        page = Page(result.final_url, result.media_type, result.body)
-        fingerprints = list(page_fingerprints(container, page))
-        found = {m.work_id for m in find_matches(container, session, result.url, fingerprints)}
-        for extractor in container.extractors:
-            if not extractor.accepts(page):
-                continue
-            for item in extractor.extract(page):
-                if item.kind in TITLED_KINDS and item.text:
-                    matches = self.titles().find(session, result.url, item.text, item.kind)
-                    found.update(m.work_id for m in matches)
-        return found
 
 
 def check_item(item: models.NoticeItem, result: FetchResult, still_copied: set[int]) -> ItemCheck:
@@ -200,10 +136,17 @@ def recheck_due(
                 if i.status in _JUDGED and (url_filter is None or url_filter(i.url))
             }
         )
-    results = asyncio.run(_fetch_all(container, urls)) if urls else {}
+    # the same pipeline as the crawl and ``scan``: a link counts as deleted only when what
+    # is there now no longer matches by the rules that found it
+    examined = {
+        url: found[0]
+        for url, found in (
+            examine_urls(container, urls, follow_media=False) if urls else {}
+        ).items()
+    }
+    results = {url: e.response for url, e in examined.items() if e.response is not None}
     with container.sessions() as session, session.begin():
         still_copied: dict[str, set[int]] = {}
-        matcher = StillCopied(container, session)
         for notice in _due_notices(session, now):
             summary.notices_checked += 1
             for item in notice.items:
@@ -214,8 +157,7 @@ def recheck_due(
                     continue
                 result = results[item.url]
                 if item.url not in still_copied:
-                    ok = result.error is None and 200 <= result.status < 300
-                    still_copied[item.url] = matcher.work_ids(result) if ok else set()
+                    still_copied[item.url] = {m.work_id for m in examined[item.url].matches}
                 verdict = judge_item(check_item(item, result, still_copied[item.url]))
                 _record_item(session, item, verdict, summary, actor=actor, now=now)
             notice.checked_at = now

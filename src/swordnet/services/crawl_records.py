@@ -1,4 +1,4 @@
-"""Storing what a crawl saw: captures, extracted items, detections, frontier states.
+"""Recording what a crawl saw: captures, extracted items, detections, frontier states.
 
 Pages are written in batches: everything about a batch of URLs (WARC records, captures,
 items, detections, the URLs they lead to, their frontier states and the run's counters)
@@ -6,7 +6,7 @@ is one transaction, so a resumed run starts from exactly what was stored. A URL 
 the buffer when the process dies is still ``queued`` in the database and is fetched
 again. The WARC records of a batch reach the operating system before its commit.
 
-Only the store's thread (``crawler.writer``) calls these methods. Captures, items and
+Only the crawl's store thread (``crawler.writer``) calls these methods. Captures, items and
 frontier rows are written with SQLAlchemy Core statements (one cached statement, many
 rows); the ORM is used only for the few items that match a work, because recording a
 detection and its audit entry goes through the detection service.
@@ -16,25 +16,25 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from swordnet.analysis import AnalysedItem
 from swordnet.bootstrap import Container
 from swordnet.crawler import frontier
-from swordnet.crawler.analysis import AnalysedItem, Analysis
-from swordnet.crawler.capture import EncodedRecord, WarcFile, encode_response
+from swordnet.crawler.capture import WarcFile, encode_response
+from swordnet.crawler.page_sink import Visited
 from swordnet.crawler.urls import LinkFilter
 from swordnet.domain.kinds import CaptureOutcome
 from swordnet.domain.matching import Match
-from swordnet.plugins.fetchers import FetchResult
+from swordnet.domain.urls import site_key
 from swordnet.services import audit
+from swordnet.services.detection_pipeline import WorkMatcher
 from swordnet.services.detections import record_detection
-from swordnet.services.matching import resolve_hits
-from swordnet.services.platforms import get_or_create_platform, site_key
+from swordnet.services.platforms import get_or_create_platform
 from swordnet.services.titles_catalogue import CatalogueTitles
 from swordnet.storage import models
 
@@ -43,30 +43,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _MAX_ERRORS_KEPT = 200
-_TITLED_KINDS = {"listing", "share_link", "torrent", "app"}  # matched to works by their titles
 _CAPTURES = cast(Table, models.Capture.__table__)
 _ITEMS = cast(Table, models.ExtractedItem.__table__)
 _RUNS = cast(Table, models.CrawlRun.__table__)
 
 
-@dataclass(frozen=True, slots=True)
-class Visited:
-    """A settled fetch on its way to the database."""
+class CrawlRecorder:
+    """Stores what a crawl saw; the crawl engine's ``PageSink``."""
 
-    entry: frontier.FrontierEntry
-    response: FetchResult
-    media_type: str
-    analysis: Analysis | None
-    record: EncodedRecord | None = None  # encoded by a worker; else encoded here
-    analysis_error: str | None = None
-    body_size: int | None = None  # set when the body was dropped once a worker encoded it
-
-    @property
-    def size(self) -> int:
-        return self.body_size if self.body_size is not None else len(self.response.body)
-
-
-class PageStore:
     def __init__(
         self,
         container: Container,
@@ -82,7 +66,7 @@ class PageStore:
         self.campaign_id = campaign_id
         self.platform_id = platform_id
         self.warc: WarcFile | None = None
-        self._title_index: CatalogueTitles | None = None
+        self._titles: CatalogueTitles | None = None  # loaded once per run, on first need
         self._platforms: dict[str, int] = {}
         with container.sessions() as session:
             self._seen_bodies = set(
@@ -282,11 +266,10 @@ class PageStore:
             session.connection().execute(insert(_ITEMS), plain)
 
     def _matches(self, session: Session, url: str, item: AnalysedItem) -> list[Match]:
-        if item.hits:
-            return resolve_hits(self.container, session, url, item.hits)
-        if item.kind in _TITLED_KINDS and item.text:
-            return self._titles(session).find(session, url, item.text, item.kind)
-        return []
+        matcher = WorkMatcher(self.container, session, titles=self._titles)
+        found = matcher.item_matches(url, item)
+        self._titles = matcher.loaded_titles
+        return found
 
     def _record(
         self,
@@ -313,11 +296,6 @@ class PageStore:
             )
             created += int(new)
         return created
-
-    def _titles(self, session: Session) -> CatalogueTitles:
-        if self._title_index is None:
-            self._title_index = CatalogueTitles.load(session)
-        return self._title_index
 
     # -- outcomes that skip the batch ---------------------------------------------------
     @staticmethod
