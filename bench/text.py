@@ -4,7 +4,7 @@
     python bench/text.py --corpus /work/corpus     # the real corpus (or SWORDNET_CORPUS)
 
 References are chapters and articles; queries are pirated variants made with
-``swordnet.modalities.text.piracy``; distractors are books never indexed. Both methods
+``swordnet.modalities.text.transforms``; distractors are books never indexed. Both methods
 run in the same invocation, each in its own forked process (so peak memory is its own),
 on the same normalisation and page extraction, and are scored the same way. Prints per
 transform: recall, precision, span IoU; then throughput and peak memory, as ratios.

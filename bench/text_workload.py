@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from swordnet.modalities.text import piracy
+from swordnet.modalities.text import transforms
 from swordnet.modalities.text.normalize import is_cjk
-from swordnet.modalities.text.piracy import Derived
+from swordnet.modalities.text.transforms import Derived
 
 # Whole books held out as distractors; the rest are references.
 DISTRACTOR_BOOKS = frozenset(
@@ -139,7 +139,7 @@ def build_queries(
         sources = [by_id[r].text for r in set(derived.source_ref.tolist()) - {-1}]
         if page:
             filler = rng.sample(filler_pool, min(len(filler_pool), rng.randint(4, 10)))
-            content = piracy.embed_in_page(derived, filler, rng)
+            content = transforms.embed_in_page(derived, filler, rng)
             truth = {r: (None, spans) for r, (_, spans) in truth_of(derived).items()}
             sources += filler
         else:
@@ -162,13 +162,13 @@ def build_queries(
     for text in rng.sample(windows, min(len(windows), 5 * sources_per_transform)):
         queries.append(Query(len(queries), "distractor", text, False, {}, [text]))
     for text in rng.sample(windows, min(len(windows), 2 * sources_per_transform)):
-        pirated = piracy.insert_ads(piracy.full_width(Derived.foreign(text), rng), rng)
+        pirated = transforms.insert_ads(transforms.full_width(Derived.foreign(text), rng), rng)
         if any(is_cjk(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32))):
-            pirated = piracy.to_traditional(pirated)
+            pirated = transforms.to_traditional(pirated)
         queries.append(Query(len(queries), "distractor pirated", pirated.text, False, {}, [text]))
     for _ in range(2 * sources_per_transform):
         filler = rng.sample(filler_pool, min(len(filler_pool), 12))
-        page = piracy.embed_in_page(Derived.foreign(filler[0]), filler[1:], rng)
+        page = transforms.embed_in_page(Derived.foreign(filler[0]), filler[1:], rng)
         queries.append(Query(len(queries), "distractor page", page, True, {}, filler))
     return queries
 
@@ -192,31 +192,31 @@ class _Transform:
         if recipe == "exact":
             yield whole, False
         elif recipe == "traditional":
-            yield piracy.to_traditional(whole), False
+            yield transforms.to_traditional(whole), False
         elif recipe == "full-width":
-            yield piracy.full_width(whole, rng), False
+            yield transforms.full_width(whole, rng), False
         elif recipe == "ads":
-            yield piracy.insert_ads(whole, rng), False
+            yield transforms.insert_ads(whole, rng), False
         elif recipe == "disguise":
-            yield piracy.disguise(whole, rng), False
+            yield transforms.disguise(whole, rng), False
         elif recipe.startswith("substitute"):
-            yield piracy.substitute(whole, rng, int(recipe.split()[-1]) / 100), False
+            yield transforms.substitute(whole, rng, int(recipe.split()[-1]) / 100), False
         elif recipe.startswith("excerpt"):
-            yield piracy.excerpt(whole, rng, int(recipe.split()[-1])), False
+            yield transforms.excerpt(whole, rng, int(recipe.split()[-1])), False
         elif recipe.startswith("page"):
-            yield piracy.excerpt(whole, rng, int(recipe.split()[-1])), True
+            yield transforms.excerpt(whole, rng, int(recipe.split()[-1])), True
         elif recipe == "merge":
             following = self.by_id[doc.ref_id + 1]
             second = Derived.of_reference(following.ref_id, following.text)
-            yield piracy.merge_chapters(whole, second, "第二章 Chapter 2"), False
+            yield transforms.merge_chapters(whole, second, "第二章 Chapter 2"), False
         elif recipe == "split":
-            yield from ((part, False) for part in piracy.split_chapter(whole, rng))
+            yield from ((part, False) for part in transforms.split_chapter(whole, rng))
         elif recipe == "combined":
-            part = piracy.excerpt(whole, rng, 1000)
+            part = transforms.excerpt(whole, rng, 1000)
             if doc.lang == "zh":
-                part = piracy.to_traditional(part)
-            part = piracy.substitute(
-                piracy.insert_ads(piracy.full_width(part, rng), rng), rng, 0.05
+                part = transforms.to_traditional(part)
+            part = transforms.substitute(
+                transforms.insert_ads(transforms.full_width(part, rng), rng), rng, 0.05
             )
             yield part, True
 

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from swordnet import plugins
 from swordnet.execution import BatchExecutor, make_executor
-from swordnet.plugins import Extractor, Fetcher, SignalType, build_extractors, build_signals
+from swordnet.plugins import (
+    Extractor,
+    Fetcher,
+    Notifier,
+    SignalType,
+    build_extractors,
+    build_signals,
+)
 from swordnet.services.audit import CHECKPOINT_INFO
 from swordnet.services.audit_checkpoint import AuditCheckpoint, database_identity
 from swordnet.services.indexes import IndexStore
@@ -35,6 +43,21 @@ class Container:
     def fetcher(self, name: str = "http") -> Fetcher:
         """A new fetcher (it owns connections: close it with ``aclose``)."""
         return plugins.fetchers.get(name).from_settings(self.settings)
+
+    def notifier(self, channel: str | None = None, **enforcement: Any) -> Notifier:
+        """The notifier of ``channel`` (default: the settings' ``enforcement.channel``).
+
+        ``enforcement`` overrides enforcement settings for this notifier only: the demo and
+        the tests point SMTP at a loopback sink whose port is known only once it runs.
+        Raises ``UnknownPluginError`` or ``NotConfigured`` when it cannot be built.
+        """
+        settings = self.settings
+        if enforcement:
+            update = settings.enforcement.model_copy(update=enforcement)
+            settings = settings.model_copy(update={"enforcement": update})
+        return plugins.notifiers.get(channel or settings.enforcement.channel).from_settings(
+            settings
+        )
 
     @property
     def executor(self) -> BatchExecutor:

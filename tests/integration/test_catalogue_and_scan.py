@@ -42,7 +42,7 @@ def test_register_scan_and_remove(container: Container, tmp_path: Path) -> None:
     assert abs(segment.query[0] - 40) <= 2
     assert results[str(other)].matches == []
 
-    remove_work(container, novel_work)
+    remove_work(container.sessions, container.indexes, novel_work)
     assert next(iter(scan_targets(container, [str(copy)]))).matches == []
 
 

@@ -68,9 +68,17 @@ def test_review_notice_and_follow_up_from_the_command_line(home: Path) -> None:
     document = json.loads(exported[0].read_text(encoding="utf-8"))
     assert len(document["notice"]["works_attributes"]) == 2
     cli(home, "counter-notice", "add", "1", "--claimant", "Editor", "--statement", "licensed")
-    # the simulated site is down by now: nothing can be verified, nothing counts as deleted
+    contested = cli(home, "counter-notice", "contest", "1", "--reason", "suit filed", "--as", "lee")
+    assert "counter-notice 1 contested: item 1 will not be restored" in contested
+    unknown = CliRunner().invoke(
+        app, ["--home", str(home), "counter-notice", "contest", "99", "--reason", "suit filed"]
+    )
+    assert unknown.exit_code == 2 and "no counter-notice with id 99" in unknown.output
+    # the simulated site is down by now: nothing can be verified, nothing counts as deleted;
+    # the contested counter-notice's deadline has long passed, yet its item stays down
     checked = cli(home, "compliance", "check", "--at", "2100-01-01T00:00:00")
     assert "1 item(s): 0 removed" in checked and "1 unverified" in checked
+    assert "0 restored after counter-notice" in checked
     published = cli(
         home,
         "prewarning",
@@ -98,3 +106,4 @@ def test_review_notice_and_follow_up_from_the_command_line(home: Path) -> None:
     # nothing verifies a CLI name yet: the trail says so
     assert ("detection.dismissed", "unauthenticated CLI user wang") in actors
     assert ("notice.sent", "unauthenticated CLI user officer") in actors
+    assert ("counter_notice.contested", "unauthenticated CLI user lee") in actors

@@ -34,8 +34,9 @@ from swordnet.settings import Settings
 from swordnet.services.enforcement.cycle import run_enforcement_cycle
 
 container = bootstrap(Settings(home=sys.argv[1], workers=1))
+notifier = container.notifier("smtp", smtp_host="127.0.0.1", smtp_port=int(sys.argv[2]))
 summary = run_enforcement_cycle(
-    container, smtp_host="127.0.0.1", smtp_port=int(sys.argv[2]), actor="crash-test"
+    container.sessions, container.settings.enforcement, notifier, actor="crash-test"
 )
 print(summary.notices_sent, summary.notices_in_doubt)
 container.close()

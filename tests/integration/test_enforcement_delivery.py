@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from swordnet.adapters.notifiers.exports import CsvExportNotifier
+from swordnet.adapters.notifiers.csv_lumen import CsvExportNotifier
 from swordnet.adapters.notifiers.smtp import SmtpNotifier
 from swordnet.adapters.notifiers.smtp_sink import LoopbackSmtpSink
 from swordnet.adapters.notifiers.webhook import SIGNATURE_HEADER, WebhookNotifier, verify

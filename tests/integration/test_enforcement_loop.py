@@ -20,8 +20,9 @@ from swordnet.services.catalogue import register_files
 from swordnet.services.crawling import CrawlPolicy, crawl
 from swordnet.services.demo import write_catalogue
 from swordnet.services.enforcement.authorisation import authorise_new_detections
-from swordnet.services.enforcement.compliance import add_counter_notice
-from swordnet.services.enforcement.cycle import escalate, recheck_due, run_enforcement_cycle
+from swordnet.services.enforcement.compliance import add_counter_notice, recheck_due
+from swordnet.services.enforcement.cycle import run_enforcement_cycle
+from swordnet.services.enforcement.escalation import escalate
 from swordnet.services.enforcement.notices import draft_notices
 from swordnet.services.enforcement.prewarning import acknowledge, deliver_list, publish_list
 from swordnet.services.enforcement.review import confirm, dismiss, review_queue
@@ -104,7 +105,11 @@ def test_detect_authorise_review_notify_recheck_escalate(
                     reason="excerpt inside commentary: quotation",
                 )
             summary = run_enforcement_cycle(
-                container, smtp_host=sink.host, smtp_port=sink.port, now=now, actor="officer-li"
+                container.sessions,
+                container.settings.enforcement,
+                container.notifier("smtp", smtp_host=sink.host, smtp_port=sink.port),
+                now=now,
+                actor="officer-li",
             )
             assert summary.notices_sent == 2 and summary.notices_failed == 0
             assert summary.awaiting_review == 0
@@ -130,13 +135,16 @@ def test_detect_authorise_review_notify_recheck_escalate(
             assert early.notices_checked == 0  # before the deadline nothing is judged
             later = now + timedelta(days=4)
             compliance = recheck_due(container, now=later)
-            escalation = escalate(container, now=later)
+            escalation = escalate(container.sessions, container.settings.enforcement, now=later)
         assert compliance.notices_checked == 2
         assert compliance.items_removed == 4 and compliance.items_still_there == 3
         assert escalation.sites == [domains["reprints"]]
         check_records(container, domains, base, now)
         # escalating again opens nothing new
-        assert escalate(container, now=later).cases_opened == []
+        assert (
+            escalate(container.sessions, container.settings.enforcement, now=later).cases_opened
+            == []
+        )
     finally:
         container.close()
 
@@ -210,7 +218,12 @@ def test_counter_notice_sets_an_item_aside_then_restores_it(
         with SimWeb(world.sites) as web, LoopbackSmtpSink() as sink:
             crawl_world(container, world, web, tmp_path)
             now = models.utcnow()
-            run_enforcement_cycle(container, smtp_host=sink.host, smtp_port=sink.port, now=now)
+            run_enforcement_cycle(
+                container.sessions,
+                container.settings.enforcement,
+                container.notifier("smtp", smtp_host=sink.host, smtp_port=sink.port),
+                now=now,
+            )
             sites["reprints"].routes.pop("/news/101.html")
             with container.sessions() as session, session.begin():
                 item = session.scalars(
@@ -337,7 +350,12 @@ def test_listings_images_and_share_links_are_judged_by_what_found_them(
         with SimWeb(world.sites) as web, LoopbackSmtpSink() as sink:
             crawl_world(container, world, web, tmp_path)
             now = models.utcnow()
-            run_enforcement_cycle(container, smtp_host=sink.host, smtp_port=sink.port, now=now)
+            run_enforcement_cycle(
+                container.sessions,
+                container.settings.enforcement,
+                container.notifier("smtp", smtp_host=sink.host, smtp_port=sink.port),
+                now=now,
+            )
             del sites["shop"].routes["/item/2.html"]
             gallery_images = sorted(p for p in sites["gallery"].routes if p.endswith(".jpg"))
             with container.sessions() as session:

@@ -15,7 +15,9 @@ from swordnet.services.briefing import build_briefing
 from swordnet.services.catalogue import register_files
 from swordnet.services.crawling import CrawlPolicy, crawl
 from swordnet.services.demo import write_catalogue
-from swordnet.services.enforcement.cycle import escalate, recheck_due, run_enforcement_cycle
+from swordnet.services.enforcement.compliance import recheck_due
+from swordnet.services.enforcement.cycle import run_enforcement_cycle
+from swordnet.services.enforcement.escalation import escalate
 from swordnet.services.platforms import get_or_create_platform, site_key
 from swordnet.settings import EnforcementSettings, Settings
 from swordnet.simweb.server import SimWeb
@@ -46,7 +48,10 @@ def test_notice_recheck_and_escalation_on_postgresql(
             crawl(container, [web.base_urls["novels"] + "/"], CrawlPolicy(max_pages=30))
             now = models.utcnow()
             summary = run_enforcement_cycle(
-                container, smtp_host=sink.host, smtp_port=sink.port, now=now
+                container.sessions,
+                container.settings.enforcement,
+                container.notifier("smtp", smtp_host=sink.host, smtp_port=sink.port),
+                now=now,
             )
             assert summary.notices_sent == 1 and len(sink.messages) == 1
             text = sink.messages[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -54,7 +59,9 @@ def test_notice_recheck_and_escalation_on_postgresql(
             for path in ("/book/1/1.html", "/book/1/2.html"):
                 del novels.routes[path]
             compliance = recheck_due(container, now=now + timedelta(days=2))
-            escalation = escalate(container, now=now + timedelta(days=2))
+            escalation = escalate(
+                container.sessions, container.settings.enforcement, now=now + timedelta(days=2)
+            )
         assert compliance.items_removed == 2 and compliance.items_still_there == 3
         assert escalation.sites == []  # partly complied: not ignored
         with container.sessions() as session:

@@ -76,7 +76,8 @@ def test_sitemap_target_reaches_unlinked_pages(container: Container, catalogued:
     with SimWeb([site]) as web:
         where["base"] = web.base_urls["books"]
         add_target(
-            container, TargetSpec(name="map", sitemap_url=web.base_urls["books"] + "/sitemap.xml")
+            container.sessions,
+            TargetSpec(name="map", sitemap_url=web.base_urls["books"] + "/sitemap.xml"),
         )
         report = run_target(container, "map")
     assert report.pages == 2 and report.new_detections == 1
@@ -91,7 +92,9 @@ def test_search_template_is_filled_with_key_work_titles(
     with SimWeb([site]) as web:
         where["base"] = web.base_urls["books"]
         template = web.base_urls["books"] + "/search?q={query}"
-        add_target(container, TargetSpec(name="search", query_template=template, max_depth=1))
+        add_target(
+            container.sessions, TargetSpec(name="search", query_template=template, max_depth=1)
+        )
         report = run_target(container, "search")
     assert report.new_detections == 1
     with container.sessions() as session:
@@ -119,9 +122,12 @@ def test_scheduler_runs_due_targets_and_schedules_the_next_run(
         where["base"] = web.base_urls["books"]
         base = web.base_urls["books"]
         add_target(
-            container, TargetSpec(name="a", seeds=[base + "/hidden/chapter.html"], interval_s=3600)
+            container.sessions,
+            TargetSpec(name="a", seeds=[base + "/hidden/chapter.html"], interval_s=3600),
         )
-        add_target(container, TargetSpec(name="b", seeds=[base + "/other.html"], interval_s=60))
+        add_target(
+            container.sessions, TargetSpec(name="b", seeds=[base + "/other.html"], interval_s=60)
+        )
         loop = threading.Thread(
             target=run_forever,
             args=(container,),
@@ -132,21 +138,23 @@ def test_scheduler_runs_due_targets_and_schedules_the_next_run(
         loop.join(60)
     assert not loop.is_alive() and sorted(name for name, _ in reports) == ["a", "b"]
     now = models.utcnow()
-    assert due_targets(container, now) == []
-    soon = [t.name for t in due_targets(container, now + timedelta(seconds=120))]
+    assert due_targets(container.sessions, now) == []
+    soon = [t.name for t in due_targets(container.sessions, now + timedelta(seconds=120))]
     assert soon == ["b"]
 
 
 def test_bad_targets_are_refused_with_a_reason(container: Container) -> None:
     with pytest.raises(SwordNetError, match="needs seed URLs"):
-        add_target(container, TargetSpec(name="empty"))
+        add_target(container.sessions, TargetSpec(name="empty"))
     with pytest.raises(SwordNetError, match=r"\{query\}"):
-        add_target(container, TargetSpec(name="t", query_template="http://x.example/search"))
+        add_target(
+            container.sessions, TargetSpec(name="t", query_template="http://x.example/search")
+        )
     with pytest.raises(SwordNetError, match="not an http"):
-        add_target(container, TargetSpec(name="f", seeds=["file:///etc/passwd"]))
-    add_target(container, TargetSpec(name="dup", seeds=["http://x.example/"]))
+        add_target(container.sessions, TargetSpec(name="f", seeds=["file:///etc/passwd"]))
+    add_target(container.sessions, TargetSpec(name="dup", seeds=["http://x.example/"]))
     with pytest.raises(SwordNetError, match="exists already"):
-        add_target(container, TargetSpec(name="dup", seeds=["http://x.example/"]))
+        add_target(container.sessions, TargetSpec(name="dup", seeds=["http://x.example/"]))
 
 
 def test_a_failing_due_target_is_reported_and_the_others_still_run(
@@ -157,8 +165,8 @@ def test_a_failing_due_target_is_reported_and_the_others_still_run(
     with SimWeb([site]) as web:
         where["base"] = base = web.base_urls["books"]
         # "a" runs first (targets run in next_run_at order) and fails
-        add_target(container, TargetSpec(name="a", seeds=[base + "/other.html"]))
-        add_target(container, TargetSpec(name="b", seeds=[base + "/hidden/chapter.html"]))
+        add_target(container.sessions, TargetSpec(name="a", seeds=[base + "/other.html"]))
+        add_target(container.sessions, TargetSpec(name="b", seeds=[base + "/hidden/chapter.html"]))
         with container.sessions() as session, session.begin():
             broken = session.scalars(
                 select(models.MonitoringTarget).where(models.MonitoringTarget.name == "a")
@@ -173,7 +181,7 @@ def test_a_failing_due_target_is_reported_and_the_others_still_run(
 def test_ipv6_seeds_are_kept_bracketed_and_refused_by_the_address_policy(
     container: Container,
 ) -> None:
-    add_target(container, TargetSpec(name="v6", seeds=["http://[2001:DB8::1]/"]))
+    add_target(container.sessions, TargetSpec(name="v6", seeds=["http://[2001:DB8::1]/"]))
     report = run_target(container, "v6")
     with container.sessions() as session:
         target = session.scalars(select(models.MonitoringTarget)).one()
@@ -185,4 +193,4 @@ def test_ipv6_seeds_are_kept_bracketed_and_refused_by_the_address_policy(
 def test_a_malformed_seed_is_refused_with_what_to_do(container: Container) -> None:
     for seed in ("http://x.example:99999/", "http://[::1/", "http://x.example:port/"):
         with pytest.raises(SwordNetError, match="malformed URL, correct it"):
-            add_target(container, TargetSpec(name="bad", seeds=[seed]))
+            add_target(container.sessions, TargetSpec(name="bad", seeds=[seed]))

@@ -49,7 +49,8 @@ def test_listed_works_are_searched_for_during_their_window_only(
         assert windows.covers(ids["长夜"], now - timedelta(days=45))  # its detections then count
 
     add_target(
-        container, TargetSpec(name="search", query_template="http://127.0.0.1:9/s?q={query}")
+        container.sessions,
+        TargetSpec(name="search", query_template="http://127.0.0.1:9/s?q={query}"),
     )
     with container.sessions() as session:
         target = session.scalars(select(models.MonitoringTarget)).one()

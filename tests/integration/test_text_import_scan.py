@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from swordnet.modalities.text import piracy
-from swordnet.modalities.text.piracy import Derived
+from swordnet.modalities.text import transforms
+from swordnet.modalities.text.transforms import Derived
 
 HANZI = [chr(c) for c in range(0x4E00, 0x4E00 + 2500)]
 
@@ -71,17 +71,19 @@ def test_import_and_scan_report_the_copied_spans(tmp_path: Path) -> None:
     two = Derived.of_reference(ids["novel-2.txt"], texts["novel-2.txt"])
     news = Derived.of_reference(ids["news.txt"], texts["news.txt"])
     # A traditional-script excerpt with ad lines, inside unrelated text.
-    excerpt = piracy.insert_ads(piracy.to_traditional(piracy.excerpt(one, rng, 1200)), rng)
+    excerpt = transforms.insert_ads(
+        transforms.to_traditional(transforms.excerpt(one, rng, 1200)), rng
+    )
     embedded = (
         Derived.foreign(chapter(rng, 400) + "\n") + excerpt + Derived.foreign(chapter(rng, 300))
     )
     # Two chapters merged into one, the second with 5% of its characters swapped.
-    merged = piracy.merge_chapters(
-        piracy.full_width(two, rng), piracy.substitute(one, rng, 0.05), "第二章"
+    merged = transforms.merge_chapters(
+        transforms.full_width(two, rng), transforms.substitute(one, rng, 0.05), "第二章"
     )
     # A news excerpt reprinted with full-width punctuation.
-    reprint = Derived.foreign("转载 Reprint: ") + piracy.full_width(
-        piracy.excerpt(news, rng, 700), rng
+    reprint = Derived.foreign("转载 Reprint: ") + transforms.full_width(
+        transforms.excerpt(news, rng, 700), rng
     )
     queries = tmp_path / "queries"
     queries.mkdir()

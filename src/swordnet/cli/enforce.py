@@ -15,8 +15,8 @@ from swordnet.cli.state import cli_actor, console, container_or_fail, fail, out
 from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import DetectionStatus
 
-# Services, models and SQLAlchemy are imported inside the commands: starting the command
-# line stays fast when another command is run.
+# Services are imported inside the commands: starting the command line stays fast when
+# another command is run.
 
 review_app = typer.Typer(
     help="The review queue: confirm, dismiss, authorise.", no_args_is_help=True
@@ -53,23 +53,15 @@ def _select_new(
     min_score: float | None,
 ) -> list[int]:
     """Bulk selection: explicit ids, or new detections filtered by site, work and score."""
-    from sqlalchemy import select
-
-    from swordnet.services.platforms import site_key
-    from swordnet.storage import models
+    from swordnet.services.enforcement.selection import new_detection_ids
 
     if ids:
         return list(ids)
     if site is None and work is None and min_score is None:
         fail("name detection ids, or select in bulk with --site, --work or --min-score")
-    container = container_or_fail(ctx)
-    with container.sessions() as session:
-        query = select(models.Detection).where(models.Detection.status == DetectionStatus.NEW)
-        if work is not None:
-            query = query.where(models.Detection.work_id == work)
-        if min_score is not None:
-            query = query.where(models.Detection.score >= min_score)
-        chosen = [d.id for d in session.scalars(query) if site is None or site_key(d.url) == site]
+    chosen = new_detection_ids(
+        container_or_fail(ctx).sessions, site=site, work_id=work, min_score=min_score
+    )
     if not chosen:
         fail("no new detection matches the selection", code=1)
     return chosen
@@ -237,63 +229,42 @@ def licenses_add(
     as_: Actor = None,
 ) -> None:
     """Declare a license; detections it covers become authorised at the next check."""
-    from swordnet.services import audit
-    from swordnet.storage import models
+    from swordnet.services.licenses import LicenseTerms, add_license
 
-    container = container_or_fail(ctx)
-    with container.sessions() as session, session.begin():
-        if session.get(models.Work, work) is None:
-            fail(f"no work with id {work}")
-        record = models.License(
-            work_id=work,
-            licensee=licensee,
-            domains=domain or [],
-            platform_ids=platform or [],
-            accounts=account or [],
-            territory=territory or [],
-            rights=right or [],
-            starts_on=_date(starts),
-            ends_on=_date(ends),
-            document_ref=document,
-        )
-        session.add(record)
-        session.flush()
-        audit.record(
-            session,
-            actor_name(as_),
-            "license.added",
-            "license",
-            record.id,
-            work_id=work,
-            licensee=licensee,
-            domains=domain or [],
-        )
-        console.print(f"license {record.id} added")
+    terms = LicenseTerms(
+        work_id=work,
+        licensee=licensee,
+        domains=domain or [],
+        platform_ids=platform or [],
+        accounts=account or [],
+        territory=territory or [],
+        rights=right or [],
+        starts_on=_date(starts),
+        ends_on=_date(ends),
+        document_ref=document,
+    )
+    try:
+        license_id = add_license(container_or_fail(ctx).sessions, terms, actor=actor_name(as_))
+    except SwordNetError as exc:
+        fail(str(exc))
+    console.print(f"license {license_id} added")
 
 
 @licenses_app.command("list")
 def licenses_list(ctx: typer.Context, work: WorkOpt = None) -> None:
-    from sqlalchemy import select
+    from swordnet.services.licenses import list_licenses
 
-    from swordnet.storage import models
-
-    container = container_or_fail(ctx)
     table = SafeTable("id", "work", "licensee", "where", "territory", "from", "until")
-    with container.sessions() as session:
-        query = select(models.License).order_by(models.License.id)
-        if work is not None:
-            query = query.where(models.License.work_id == work)
-        for r in session.scalars(query):
-            where = ", ".join([*r.domains, *(f"platform {p}" for p in r.platform_ids), *r.accounts])
-            table.add_row(
-                str(r.id),
-                r.work.title,
-                r.licensee,
-                where,
-                ",".join(r.territory) or "world",
-                str(r.starts_on or ""),
-                str(r.ends_on or ""),
-            )
+    for r in list_licenses(container_or_fail(ctx).sessions, work_id=work):
+        table.add_row(
+            str(r.id),
+            r.work_title,
+            r.licensee,
+            ", ".join(r.places),
+            ",".join(r.territory) or "world",
+            str(r.starts_on or ""),
+            str(r.ends_on or ""),
+        )
     out.print(table)
 
 
@@ -308,76 +279,49 @@ def whitelist_add(
     ends: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
     as_: Actor = None,
 ) -> None:
-    from swordnet.services import audit
-    from swordnet.storage import models
+    from swordnet.services.whitelist import WhiteListing, add_to_whitelist
 
-    container = container_or_fail(ctx)
-    with container.sessions() as session, session.begin():
-        entry = models.WhiteListEntry(
-            domain=domain,
-            name=name,
-            scope=scope,
-            reason=reason,
-            starts_on=_date(starts),
-            ends_on=_date(ends),
-        )
-        session.add(entry)
-        session.flush()
-        audit.record(
-            session,
-            actor_name(as_),
-            "whitelist.added",
-            "whitelist_entry",
-            entry.id,
-            domain=domain,
-            scope=scope,
-        )
-        console.print(f"white-list entry {entry.id} added")
+    entry = WhiteListing(domain, name, scope, reason, _date(starts), _date(ends))
+    entry_id = add_to_whitelist(container_or_fail(ctx).sessions, entry, actor=actor_name(as_))
+    console.print(f"white-list entry {entry_id} added")
 
 
 @whitelist_app.command("list")
 def whitelist_list(ctx: typer.Context) -> None:
-    from sqlalchemy import select
+    from swordnet.services.whitelist import list_whitelist
 
-    from swordnet.storage import models
-
-    container = container_or_fail(ctx)
     table = SafeTable("id", "domain", "name", "scope", "from", "until", "reason")
-    with container.sessions() as session:
-        for e in session.scalars(select(models.WhiteListEntry).order_by(models.WhiteListEntry.id)):
-            table.add_row(
-                str(e.id),
-                e.domain,
-                e.name or "",
-                e.scope,
-                str(e.starts_on or ""),
-                str(e.ends_on or ""),
-                e.reason or "",
-            )
+    for site in list_whitelist(container_or_fail(ctx).sessions):
+        e = site.entry
+        table.add_row(
+            str(site.id),
+            e.domain,
+            e.name or "",
+            e.scope,
+            str(e.starts_on or ""),
+            str(e.ends_on or ""),
+            e.reason or "",
+        )
     out.print(table)
 
 
 @cases_app.command("list")
 def cases_list(ctx: typer.Context) -> None:
-    from sqlalchemy import select
+    from swordnet.services.enforcement.escalation import list_cases
 
-    from swordnet.storage import models
-
-    container = container_or_fail(ctx)
     table = SafeTable(
         "id", "title", "status", "opened", "detections", "shutdown requested", "notes"
     )
-    with container.sessions() as session:
-        for c in session.scalars(select(models.Case).order_by(models.Case.id)):
-            table.add_row(
-                str(c.id),
-                c.title,
-                c.status.value,
-                f"{c.opened_at:%Y-%m-%d}",
-                str(len(c.detections)),
-                "yes" if c.shutdown_requested else "no",
-                c.notes or "",
-            )
+    for c in list_cases(container_or_fail(ctx).sessions):
+        table.add_row(
+            str(c.id),
+            c.title,
+            c.status.value,
+            f"{c.opened_at:%Y-%m-%d}",
+            str(c.detections),
+            "yes" if c.shutdown_requested else "no",
+            c.notes or "",
+        )
     out.print(table)
 
 
@@ -387,6 +331,11 @@ def cases_escalate(ctx: typer.Context, as_: Actor = None) -> None:
     from swordnet.services.enforcement.escalation import escalate
 
     container = container_or_fail(ctx)
-    summary = escalate(container, now=datetime.now(UTC), actor=actor_name(as_))
+    summary = escalate(
+        container.sessions,
+        container.settings.enforcement,
+        now=datetime.now(UTC),
+        actor=actor_name(as_),
+    )
     sites = printable(", ".join(summary.sites)) or "none"
     console.print(f"{len(summary.cases_opened)} case(s) opened: {sites}")

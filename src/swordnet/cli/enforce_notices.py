@@ -11,10 +11,10 @@ import typer
 from swordnet.cli.display import SafeTable, printable
 from swordnet.cli.enforce import Actor, actor_name
 from swordnet.cli.state import console, container_or_fail, fail, out
-from swordnet.domain.errors import NotConfigured, SwordNetError
+from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import NoticeStatus
 
-# Services and models are imported inside the commands (fast start-up, see cli.enforce).
+# Services are imported inside the commands (fast start-up, see cli.enforce).
 
 notices_app = typer.Typer(help="Draft, send and inspect notices.", no_args_is_help=True)
 compliance_app = typer.Typer(help="Re-check noticed URLs after the deadline.", no_args_is_help=True)
@@ -74,16 +74,14 @@ def notices_send(
     as_: Actor = None,
 ) -> None:
     """Send rendered notices, each exactly once (see docs/enforcement.md)."""
-    from swordnet import plugins
     from swordnet.services.enforcement.delivery import send_rendered
 
     container = container_or_fail(ctx)
     name = channel or container.settings.enforcement.channel
     try:
-        notifier = plugins.notifiers.get(name).from_settings(container.settings)
-    except (NotConfigured, SwordNetError) as exc:
+        notifier = container.notifier(name)
+    except SwordNetError as exc:  # NotConfigured included
         fail(f"notifier {name}: {exc}")
-        raise
     report = send_rendered(
         container.sessions,
         notifier,
@@ -110,27 +108,19 @@ def notices_list(
     ctx: typer.Context,
     status: Annotated[NoticeStatus | None, typer.Option(help="Only this status.")] = None,
 ) -> None:
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
+    from swordnet.services.enforcement.notices import list_notices
 
-    from swordnet.storage import models
-
-    container = container_or_fail(ctx)
     table = SafeTable("id", "recipient", "jurisdiction", "status", "items", "sent", "deadline")
-    with container.sessions() as session:
-        query = select(models.Notice).order_by(models.Notice.id)
-        if status is not None:
-            query = query.where(models.Notice.status == status)
-        for n in session.scalars(query.options(selectinload(models.Notice.items))):
-            table.add_row(
-                str(n.id),
-                n.recipient,
-                f"{n.jurisdiction}/{n.language}",
-                n.status.value,
-                str(len(n.items)),
-                f"{n.sent_at:%Y-%m-%d %H:%M}" if n.sent_at else "",
-                f"{n.deadline_at:%Y-%m-%d %H:%M}" if n.deadline_at else "",
-            )
+    for n in list_notices(container_or_fail(ctx).sessions, status=status):
+        table.add_row(
+            str(n.id),
+            n.recipient,
+            f"{n.jurisdiction}/{n.language}",
+            n.status.value,
+            str(n.items),
+            f"{n.sent_at:%Y-%m-%d %H:%M}" if n.sent_at else "",
+            f"{n.deadline_at:%Y-%m-%d %H:%M}" if n.deadline_at else "",
+        )
     out.print(table)
 
 
@@ -141,27 +131,24 @@ def notices_show(
     html: Annotated[bool, typer.Option("--html", help="Print the HTML version.")] = False,
     pdf: Annotated[Path | None, typer.Option(help="Write the PDF version to this file.")] = None,
 ) -> None:
-    from swordnet.services.enforcement.delivery import outgoing_notice
-    from swordnet.services.enforcement.rendering import render_pdf
-    from swordnet.storage import models
+    from swordnet.services.enforcement.delivery import notice_pdf, notice_view
 
-    container = container_or_fail(ctx)
-    with container.sessions() as session:
-        notice = session.get(models.Notice, notice_id)
-        if notice is None:
-            fail(f"no notice with id {notice_id}")
-            return
+    sessions = container_or_fail(ctx).sessions
+    try:
         if pdf is not None:
-            pdf.write_bytes(render_pdf(notice.subject or "", notice.body_text or ""))
+            pdf.write_bytes(notice_pdf(sessions, notice_id))
             console.print(f"PDF written to {pdf}")
             return
-        outgoing = outgoing_notice(notice, with_pdf=False)
-        print(outgoing.html if html else f"Subject: {outgoing.subject}\n\n{outgoing.text}")
-        for item in notice.items:
-            console.print(
-                f"item {item.id}: {item.status.value} {printable(item.url)} "
-                f"{printable(item.check_detail or '')}"
-            )
+        view = notice_view(sessions, notice_id)
+    except SwordNetError as exc:
+        fail(str(exc))
+    outgoing = view.outgoing
+    print(outgoing.html if html else f"Subject: {outgoing.subject}\n\n{outgoing.text}")
+    for item in view.items:
+        console.print(
+            f"item {item.id}: {item.status.value} {printable(item.url)} "
+            f"{printable(item.check_detail or '')}"
+        )
 
 
 @compliance_app.command("check")
@@ -223,6 +210,33 @@ def counter_add(
         fail(str(exc))
 
 
+@counter_app.command("contest")
+def counter_contest(
+    ctx: typer.Context,
+    counter_id: Annotated[int, typer.Argument(help="Counter-notice id (see counter-notice add).")],
+    reason: Annotated[
+        str, typer.Option(help="Why it is contested (e.g. the court case reference).")
+    ],
+    as_: Actor = None,
+) -> None:
+    """The rights holder contests a counter-notice (e.g. went to court): the item is not
+    restored at the counter-notice's deadline."""
+    from swordnet.services.enforcement.compliance import contest_counter_notice
+
+    if not reason.strip():
+        fail("--reason must say why the counter-notice is contested")
+    container = container_or_fail(ctx)
+    try:
+        with container.sessions() as session, session.begin():
+            counter = contest_counter_notice(
+                session, counter_id, actor=actor_name(as_), reason=reason
+            )
+            item_id = counter.item_id
+    except SwordNetError as exc:
+        fail(str(exc))
+    console.print(f"counter-notice {counter_id} contested: item {item_id} will not be restored")
+
+
 @prewarning_app.command("publish")
 def prewarning_publish(
     ctx: typer.Context,
@@ -235,44 +249,31 @@ def prewarning_publish(
     as_: Actor = None,
 ) -> None:
     """Publish a list: JSON feed under <home>/prewarning, and a notice to each platform."""
-    from swordnet import plugins
-    from swordnet.services.enforcement.prewarning import deliver_list, publish_list
+    from swordnet.services.enforcement.prewarning import publish_and_send
 
+    starts_at, ends_at = _moment(starts), _moment(ends)
     container = container_or_fail(ctx)
     settings = container.settings
-    now, actor = datetime.now(UTC), actor_name(as_)
     try:
-        with container.sessions() as session, session.begin():
-            published = publish_list(
-                session,
-                title=title,
-                work_ids=work,
-                platform_ids=platform,
-                starts_at=_moment(starts),
-                ends_at=_moment(ends),
-                feed_dir=settings.home / "prewarning",
-                actor=actor,
-                now=now,
-            )
-            sent = 0
-            if send:
-                notifier = plugins.notifiers.get(settings.enforcement.channel).from_settings(
-                    settings
-                )
-                sent = deliver_list(
-                    session,
-                    published,
-                    notifier,
-                    sender=settings.enforcement.sender,
-                    language=settings.enforcement.language,
-                    actor=actor,
-                    now=now,
-                )
-            console.print(
-                f"list {published.id}: feed {published.feed_path}, sent to {sent} platform(s)"
-            )
+        published = publish_and_send(
+            container.sessions,
+            container.notifier() if send else None,
+            title=title,
+            work_ids=work,
+            platform_ids=platform,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            feed_dir=settings.home / "prewarning",
+            sender=settings.enforcement.sender,
+            language=settings.enforcement.language,
+            actor=actor_name(as_),
+            now=datetime.now(UTC),
+        )
     except SwordNetError as exc:
         fail(str(exc))
+    console.print(
+        f"list {published.id}: feed {published.feed_path}, sent to {published.sent} platform(s)"
+    )
 
 
 @prewarning_app.command("ack")

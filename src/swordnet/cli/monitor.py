@@ -78,7 +78,7 @@ def add(
         obey_robots=not ignore_robots,
         platform=platform,
     )
-    target_id = add_target(container_or_fail(ctx), spec, actor=cli_actor(None))
+    target_id = add_target(container_or_fail(ctx).sessions, spec, actor=cli_actor(None))
     console.print(f"added target {target_id}: {printable(name)}")
 
 
@@ -90,7 +90,7 @@ def list_(ctx: typer.Context) -> None:
     table = SafeTable(
         "id", "name", "seeds", "every (s)", "budget", "robots", "last run", "next run"
     )
-    for target in list_targets(container_or_fail(ctx)):
+    for target in list_targets(container_or_fail(ctx).sessions):
         table.add_row(
             str(target.id),
             target.name,

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, select
 
 from swordnet.cli.display import SafeTable
 from swordnet.cli.state import console, container_or_fail, error, fail
@@ -110,20 +109,13 @@ def import_(
 @app.command("list")
 def list_(ctx: typer.Context) -> None:
     """List catalogued works."""
-    from swordnet.storage import models
+    from swordnet.services.catalogue import list_works
 
-    container = container_or_fail(ctx)
     table = SafeTable("id", "title", "kind", "holder", "references")
-    with container.sessions() as session:
-        rows = session.execute(
-            select(models.Work, func.count(models.ReferenceFile.id))
-            .outerjoin(models.ReferenceFile)
-            .group_by(models.Work.id)
-            .order_by(models.Work.id)
+    for work in list_works(container_or_fail(ctx).sessions):
+        table.add_row(
+            str(work.id), work.title, work.kind.value, work.holder or "", str(work.references)
         )
-        for work, references in rows:
-            holder = work.holder.name if work.holder else ""
-            table.add_row(str(work.id), work.title, work.kind.value, holder, str(references))
     console.print(table)
 
 
@@ -132,7 +124,8 @@ def remove(ctx: typer.Context, work_id: Annotated[int, typer.Argument()]) -> Non
     """Remove a work, its references and their fingerprints."""
     from swordnet.services.catalogue import remove_work
 
-    remove_work(container_or_fail(ctx), work_id)
+    container = container_or_fail(ctx)
+    remove_work(container.sessions, container.indexes, work_id)
     console.print(f"removed work {work_id}")
 
 

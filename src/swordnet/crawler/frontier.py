@@ -88,14 +88,6 @@ def next_batch(
     return [entry for entry in entries if entry.id not in exclude][:limit]
 
 
-def earliest_retry(session: Session, run_id: int) -> datetime | None:
-    return session.scalar(
-        select(func.min(models.FrontierUrl.next_attempt_at)).where(
-            models.FrontierUrl.run_id == run_id, models.FrontierUrl.state == QUEUED
-        )
-    )
-
-
 def queued_count(session: Session, run_id: int) -> int:
     return int(
         session.scalar(

@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from swordnet.bootstrap import Container
 from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import WorkKind
 from swordnet.services import audit
 from swordnet.services.fingerprinting import FingerprintJob, FingerprintResult, fingerprint_file
+from swordnet.services.indexes import IndexStore
 from swordnet.services.inputs import (
     SIDECAR_SUFFIX,
     BatchItem,
@@ -221,13 +222,46 @@ def _store(
     return RegisterOutcome(str(path), work.id, reference.id), work
 
 
-def remove_work(container: Container, work_id: int, *, actor: str = "cli") -> None:
-    with container.sessions() as session, session.begin():
+def remove_work(
+    sessions: sessionmaker[Session], indexes: IndexStore, work_id: int, *, actor: str = "cli"
+) -> None:
+    """Remove a work, its references and their fingerprints, from the indexes too."""
+    with sessions() as session, session.begin():
         work = session.get(models.Work, work_id)
         if work is None:
             raise SwordNetError(f"no work with id {work_id}")
         for reference in work.references:
-            container.indexes.remove(session, reference.id)
+            indexes.remove(session, reference.id)
         audit.record(session, actor, "work.removed", "work", work_id, title=work.title)
         session.delete(work)
-    container.indexes.save()
+    indexes.save()
+
+
+@dataclass(frozen=True, slots=True)
+class WorkSummary:
+    id: int
+    title: str
+    kind: WorkKind
+    holder: str | None
+    references: int
+
+
+def list_works(sessions: sessionmaker[Session]) -> list[WorkSummary]:
+    """Every catalogued work with its number of reference files, oldest first."""
+    query = (
+        select(models.Work, func.count(models.ReferenceFile.id))
+        .outerjoin(models.ReferenceFile)
+        .group_by(models.Work.id)
+        .order_by(models.Work.id)
+    )
+    with sessions() as session:
+        return [
+            WorkSummary(
+                work.id,
+                work.title,
+                work.kind,
+                work.holder.name if work.holder else None,
+                references,
+            )
+            for work, references in session.execute(query)
+        ]

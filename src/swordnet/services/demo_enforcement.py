@@ -19,6 +19,7 @@ from swordnet.services.enforcement.compliance import recheck_due
 from swordnet.services.enforcement.cycle import run_enforcement_cycle
 from swordnet.services.enforcement.escalation import escalate
 from swordnet.services.enforcement.review import confirm, review_queue
+from swordnet.services.licenses import LicenseTerms, add_license
 from swordnet.services.platforms import get_or_create_platform, site_key
 from swordnet.simweb.server import Response, SimWeb
 from swordnet.simweb.world import World
@@ -71,18 +72,19 @@ def _prepare(container: Container, world: World, web: SimWeb) -> None:
             for item in world.expected
             if item.transform == "licensed reprint"
         )
-        work = session.scalars(select(models.Work).where(models.Work.title == licensed_title)).one()
-        today = models.utcnow().date()
-        session.add(
-            models.License(
-                work=work,
-                licensee="Licensed News Partner",
-                domains=[site_key(web.base_urls["licensed"])],
-                rights=["network_dissemination"],
-                starts_on=today - timedelta(days=365),
-                ends_on=today + timedelta(days=365),
-            )
-        )
+        work_id = session.scalars(
+            select(models.Work.id).where(models.Work.title == licensed_title)
+        ).one()
+    today = models.utcnow().date()
+    terms = LicenseTerms(
+        work_id=work_id,
+        licensee="Licensed News Partner",
+        domains=[site_key(web.base_urls["licensed"])],
+        rights=["network_dissemination"],
+        starts_on=today - timedelta(days=365),
+        ends_on=today + timedelta(days=365),
+    )
+    add_license(container.sessions, terms, actor="demo-officer")
 
 
 def _platforms_respond(world: World, web: SimWeb) -> None:
@@ -129,7 +131,11 @@ def enforce(container: Container, world: World, web: SimWeb, echo: Echo) -> Demo
     )
     with LoopbackSmtpSink() as sink:
         cycle = run_enforcement_cycle(
-            container, smtp_host=sink.host, smtp_port=sink.port, now=now, actor="demo-officer"
+            container.sessions,
+            container.settings.enforcement,
+            container.notifier("smtp", smtp_host=sink.host, smtp_port=sink.port),
+            now=now,
+            actor="demo-officer",
         )
         result.emails_received = len(sink.messages)
     result.notices_sent = cycle.notices_sent
@@ -147,7 +153,13 @@ def enforce(container: Container, world: World, web: SimWeb, echo: Echo) -> Demo
     policy = RepeatInfringerPolicy(
         ignored_notices=1, confirmed_detections=50, window=timedelta(days=90)
     )
-    escalation = escalate(container, now=later, actor="demo-officer", policy=policy)
+    escalation = escalate(
+        container.sessions,
+        container.settings.enforcement,
+        now=later,
+        actor="demo-officer",
+        policy=policy,
+    )
     result.escalated_sites = escalation.sites
     echo(
         f"6/6 re-check after the deadline: {result.removed} notice items verified removed, "

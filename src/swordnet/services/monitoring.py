@@ -12,6 +12,7 @@ from urllib.parse import quote_plus
 
 import lxml.etree  # type: ignore[import-untyped]
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from swordnet.bootstrap import Container
 from swordnet.crawler.engine import CrawlEngine, CrawlPolicy, CrawlReport
@@ -45,7 +46,7 @@ class TargetSpec:
     campaign_id: int | None = None
 
 
-def add_target(container: Container, spec: TargetSpec, *, actor: str = "cli") -> int:
+def add_target(sessions: sessionmaker[Session], spec: TargetSpec, *, actor: str = "cli") -> int:
     if not (spec.seeds or spec.sitemap_url or spec.query_template):
         raise SwordNetError("a target needs seed URLs, a sitemap or a search query template")
     if spec.query_template and "{query}" not in spec.query_template:
@@ -59,7 +60,7 @@ def add_target(container: Container, spec: TargetSpec, *, actor: str = "cli") ->
             raise SwordNetError(
                 f"malformed URL, correct it and add the target again: {exc}"
             ) from None
-    with container.sessions() as session, session.begin():
+    with sessions() as session, session.begin():
         if session.scalar(
             select(models.MonitoringTarget.id).where(models.MonitoringTarget.name == spec.name)
         ):
@@ -89,15 +90,15 @@ def add_target(container: Container, spec: TargetSpec, *, actor: str = "cli") ->
         return target.id
 
 
-def list_targets(container: Container) -> list[models.MonitoringTarget]:
-    with container.sessions() as session:
+def list_targets(sessions: sessionmaker[Session]) -> list[models.MonitoringTarget]:
+    with sessions() as session:
         return list(
             session.scalars(select(models.MonitoringTarget).order_by(models.MonitoringTarget.id))
         )
 
 
-def find_target(container: Container, name_or_id: str) -> models.MonitoringTarget:
-    with container.sessions() as session:
+def find_target(sessions: sessionmaker[Session], name_or_id: str) -> models.MonitoringTarget:
+    with sessions() as session:
         query = select(models.MonitoringTarget).where(
             or_(
                 models.MonitoringTarget.name == name_or_id,
@@ -186,7 +187,7 @@ def run_target(container: Container, name_or_id: str) -> CrawlReport:
 
     Raises ``TargetBusyError`` when another process crawls the target at this moment.
     """
-    target = find_target(container, name_or_id)
+    target = find_target(container.sessions, name_or_id)
     engines: list[CrawlEngine] = []
 
     def lease_lost(reason: str) -> None:
@@ -234,8 +235,8 @@ def take_screenshots(container: Container, report: CrawlReport) -> None:
     report.errors.extend(shots.failed)
 
 
-def due_targets(container: Container, now: datetime) -> list[models.MonitoringTarget]:
-    with container.sessions() as session:
+def due_targets(sessions: sessionmaker[Session], now: datetime) -> list[models.MonitoringTarget]:
+    with sessions() as session:
         return list(
             session.scalars(
                 select(models.MonitoringTarget)
@@ -278,7 +279,10 @@ def _run_guarded(container: Container, target: models.MonitoringTarget) -> Targe
 
 def run_due(container: Container) -> list[TargetOutcome]:
     """Run every due target, each whatever became of the others."""
-    return [_run_guarded(container, target) for target in due_targets(container, models.utcnow())]
+    return [
+        _run_guarded(container, target)
+        for target in due_targets(container.sessions, models.utcnow())
+    ]
 
 
 def run_forever(
@@ -291,7 +295,7 @@ def run_forever(
     """Run due targets until ``stop`` is set; a failing target is reported, the loop goes on."""
     stop = stop or threading.Event()
     while not stop.is_set():
-        for target in due_targets(container, models.utcnow()):
+        for target in due_targets(container.sessions, models.utcnow()):
             if stop.is_set():
                 break
             outcome = _run_guarded(container, target)

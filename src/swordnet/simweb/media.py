@@ -92,10 +92,6 @@ def encode_audio(samples: NDArray[np.float32], codec: str = "mp3", bit_rate: int
     return buffer.getvalue()
 
 
-def wav_bytes(samples: NDArray[np.float32]) -> bytes:
-    return encode_audio(samples, "pcm_s16le")
-
-
 AudioTransform = Callable[[NDArray[np.float32], random.Random], NDArray[np.float32]]
 
 

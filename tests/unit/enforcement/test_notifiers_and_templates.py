@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from swordnet import plugins
-from swordnet.adapters.notifiers.exports import CsvExportNotifier, lumen_document
+from swordnet.adapters.notifiers.csv_lumen import CsvExportNotifier, lumen_document
 from swordnet.adapters.notifiers.smtp import SmtpNotifier
 from swordnet.adapters.notifiers.webhook import (
     SIGNATURE_HEADER,

@@ -7,10 +7,10 @@ import random
 import numpy as np
 import pytest
 
-from swordnet.modalities.text import TextSignal, piracy
+from swordnet.modalities.text import TextSignal, transforms
 from swordnet.modalities.text.index import TextIndex, TextIndexParams
 from swordnet.modalities.text.normalize import normalise
-from swordnet.modalities.text.piracy import Derived
+from swordnet.modalities.text.transforms import Derived
 from swordnet.modalities.text.winnow import token_grams, winnow
 
 HANZI = [chr(c) for c in range(0x4E00, 0x4E00 + 2500)]
@@ -96,10 +96,10 @@ def test_pirated_chapter_survives_every_transform_at_once(signal: TextSignal) ->
     reference = chinese(rng, 4000)
     index = indexed(signal, {1: reference, 2: chinese(rng, 4000)})
     derived = Derived.of_reference(1, reference)
-    derived = piracy.to_traditional(derived)
-    derived = piracy.full_width(derived, rng)
-    derived = piracy.insert_ads(derived, rng)
-    derived = piracy.substitute(derived, rng, 0.10)
+    derived = transforms.to_traditional(derived)
+    derived = transforms.full_width(derived, rng)
+    derived = transforms.insert_ads(derived, rng)
+    derived = transforms.substitute(derived, rng, 0.10)
     hits = index.query(signal.fingerprint_text(derived.text))
     assert [hit.ref_id for hit in hits] == [1]
     covered = sum(s.reference[1] - s.reference[0] for s in hits[0].segments)
@@ -112,8 +112,8 @@ def test_english_with_substitutions_and_merged_chapters(signal: TextSignal) -> N
     rng = random.Random(5)
     one, two = english(rng, 600), english(rng, 600)
     index = indexed(signal, {1: one, 2: two, 3: english(rng, 600)})
-    merged = piracy.merge_chapters(
-        piracy.substitute(Derived.of_reference(1, one), rng, 0.05),
+    merged = transforms.merge_chapters(
+        transforms.substitute(Derived.of_reference(1, one), rng, 0.05),
         Derived.of_reference(2, two),
         "Chapter 2",
     )
@@ -165,7 +165,7 @@ def test_near_duplicates_find_mirrors_not_excerpts(signal: TextSignal) -> None:
 def test_provenance_of_transforms_is_exact() -> None:
     rng = random.Random(9)
     text = chinese(rng, 1000)
-    derived = piracy.insert_ads(piracy.full_width(Derived.of_reference(4, text), rng), rng)
+    derived = transforms.insert_ads(transforms.full_width(Derived.of_reference(4, text), rng), rng)
     copied = np.flatnonzero(derived.source_ref == 4)
     assert len(copied) == len(text)
     assert derived.source_pos[copied].tolist() == list(range(len(text)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from swordnet.modalities.text import piracy
+from swordnet.modalities.text import transforms
 from swordnet.modalities.text.normalize import normalise, to_simplified
 
 
@@ -71,6 +71,6 @@ def test_genuine_cyrillic_and_cjk_text_is_kept_apart_from_latin_text() -> None:
 def test_disguised_copies_normalise_like_their_source() -> None:
     rng = random.Random(3)
     source = "The quick brown fox jumps over the lazy dog. 天下大势，分久必合，合久必分。"
-    disguised = piracy.disguise(piracy.Derived.of_reference(0, source), rng, share=1.0)
+    disguised = transforms.disguise(transforms.Derived.of_reference(0, source), rng, share=1.0)
     assert disguised.text != source
     assert normalise(disguised.text).text == normalise(source).text

@@ -7,10 +7,10 @@ import random
 import pytest
 
 from swordnet.domain.errors import CorruptMediaError
-from swordnet.modalities.text import TextSignal, piracy
+from swordnet.modalities.text import TextSignal, transforms
 from swordnet.modalities.text.pages import main_text
 from swordnet.modalities.text.payload import decode_payload
-from swordnet.modalities.text.piracy import Derived
+from swordnet.modalities.text.transforms import Derived
 from swordnet.plugins.signals import MediaInput
 
 
@@ -25,7 +25,7 @@ def prose(rng: random.Random, sentences: int) -> str:
 def test_main_text_drops_navigation_and_keeps_the_article() -> None:
     rng = random.Random(1)
     chapter = prose(rng, 30)
-    page = piracy.embed_in_page(Derived.foreign(chapter), [prose(rng, 3)], rng)
+    page = transforms.embed_in_page(Derived.foreign(chapter), [prose(rng, 3)], rng)
     text, how = main_text(page, "page.html")
     assert how == "article"  # the page marks its article: trafilatura's baseline reads it
     assert "首页" not in text and "Copyright" not in text
@@ -35,7 +35,7 @@ def test_main_text_drops_navigation_and_keeps_the_article() -> None:
 def test_a_page_without_a_marked_article_gets_the_full_extraction() -> None:
     rng = random.Random(4)
     chapter = prose(rng, 30)
-    page = piracy.embed_in_page(Derived.foreign(chapter), [prose(rng, 3)], rng)
+    page = transforms.embed_in_page(Derived.foreign(chapter), [prose(rng, 3)], rng)
     unmarked = page.replace("<article", "<div").replace("</article>", "</div>")
     assert "<article" not in unmarked
     text, how = main_text(unmarked, "page.html")
@@ -57,8 +57,8 @@ def test_copy_embedded_in_a_page_is_found_by_the_signal() -> None:
     signal = TextSignal()
     index = signal.new_index()
     index.add(1, signal.fingerprint_text(reference))
-    excerpt = piracy.excerpt(Derived.of_reference(1, reference), rng, 1000)
-    page = piracy.embed_in_page(excerpt, [prose(rng, 4), prose(rng, 4)], rng)
+    excerpt = transforms.excerpt(Derived.of_reference(1, reference), rng, 1000)
+    page = transforms.embed_in_page(excerpt, [prose(rng, 4), prose(rng, 4)], rng)
     media = MediaInput(
         name="https://pirate.example/ch1", data=page.encode(), media_type="text/html"
     )

@@ -11,7 +11,6 @@ fetched by then is fingerprinted, and the result says it was cut.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from dataclasses import dataclass, field
@@ -157,13 +156,6 @@ async def fetch_video(
         cut=cut or not playlist.ended,
         variant=variant,
     )
-
-
-def fetch_video_sync(
-    url: str, fetcher: Fetcher, budget: StreamBudget | None = None
-) -> FetchedVideo:
-    """``fetch_video`` for callers without an event loop."""
-    return asyncio.run(fetch_video(url, fetcher, budget))
 
 
 def _checked(result: FetchResult, url: str) -> FetchResult:

@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from swordnet.domain.kinds import NoticeStatus
+from swordnet.domain.errors import NotFoundError
+from swordnet.domain.kinds import NoticeItemStatus, NoticeStatus
 from swordnet.plugins.notifiers import Notifier, OutgoingNotice
 from swordnet.services import audit
 from swordnet.services.enforcement.notices import (
@@ -85,6 +86,45 @@ def outgoing_notice(notice: models.Notice, *, with_pdf: bool = True) -> Outgoing
         attachments=attachments,
         data=data,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeItemState:
+    id: int
+    url: str
+    status: NoticeItemStatus
+    check_detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    """A notice as it goes out, and where each of its items stands."""
+
+    outgoing: OutgoingNotice  # without the PDF: ``notice_pdf`` renders it on request
+    items: list[NoticeItemState]
+
+
+def _get_notice(session: Session, notice_id: int) -> models.Notice:
+    notice = session.get(models.Notice, notice_id)
+    if notice is None:
+        raise NotFoundError(f"no notice with id {notice_id}")
+    return notice
+
+
+def notice_view(sessions: sessionmaker[Session], notice_id: int) -> NoticeView:
+    with sessions() as session:
+        notice = _get_notice(session, notice_id)
+        return NoticeView(
+            outgoing_notice(notice, with_pdf=False),
+            [NoticeItemState(i.id, i.url, i.status, i.check_detail) for i in notice.items],
+        )
+
+
+def notice_pdf(sessions: sessionmaker[Session], notice_id: int) -> bytes:
+    """The notice as the PDF attached to it when sent."""
+    with sessions() as session:
+        notice = _get_notice(session, notice_id)
+        return render_pdf(notice.subject or "", notice.body_text or "")
 
 
 def _load(session: Session, notice_id: int) -> models.Notice:

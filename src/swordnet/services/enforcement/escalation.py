@@ -8,9 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from swordnet.bootstrap import Container
 from swordnet.domain.enforcement import (
     InfringerRecord,
     RepeatInfringerPolicy,
@@ -135,7 +134,8 @@ def _already_escalated(session: Session, platform_id: int) -> bool:
 
 
 def escalate(
-    container: Container,
+    sessions: sessionmaker[Session],
+    settings: EnforcementSettings,
     *,
     now: datetime,
     actor: str = "system",
@@ -144,10 +144,9 @@ def escalate(
     """Open a case and draft a shutdown request for every site the policy names, once.
 
     ``policy`` defaults to the one in the settings (``enforcement.repeat_*``)."""
-    settings = container.settings.enforcement
     policy = policy or policy_from(settings)
     summary = EscalationSummary()
-    with container.sessions() as session, session.begin():
+    with sessions() as session, session.begin():
         for platform in session.scalars(select(models.Platform).order_by(models.Platform.id)):
             if _already_escalated(session, platform.id):
                 continue
@@ -225,3 +224,31 @@ def escalate(
             summary.shutdown_requests.append(request.id)
             summary.sites.append(platform.domain)
     return summary
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    id: int
+    title: str
+    status: CaseStatus
+    opened_at: datetime
+    detections: int
+    shutdown_requested: bool
+    notes: str | None
+
+
+def list_cases(sessions: sessionmaker[Session]) -> list[CaseSummary]:
+    """Every case, oldest first, with how many detections it holds."""
+    with sessions() as session:
+        return [
+            CaseSummary(
+                c.id,
+                c.title,
+                c.status,
+                c.opened_at,
+                len(c.detections),
+                c.shutdown_requested,
+                c.notes,
+            )
+            for c in session.scalars(select(models.Case).order_by(models.Case.id))
+        ]

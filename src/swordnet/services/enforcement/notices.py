@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from swordnet.domain.enforcement import notice_deadline, notice_key, notice_type
 from swordnet.domain.errors import SwordNetError
@@ -271,3 +272,38 @@ def notice_html(notice: models.Notice) -> str:
         items=items,
         labels=TABLE_LABELS[notice.language],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeSummary:
+    id: int
+    recipient: str
+    jurisdiction: str
+    language: str
+    status: NoticeStatus
+    items: int
+    sent_at: datetime | None
+    deadline_at: datetime | None
+
+
+def list_notices(
+    sessions: sessionmaker[Session], *, status: NoticeStatus | None = None
+) -> list[NoticeSummary]:
+    """Every notice (or those of ``status``), oldest first."""
+    query = select(models.Notice).order_by(models.Notice.id)
+    if status is not None:
+        query = query.where(models.Notice.status == status)
+    with sessions() as session:
+        return [
+            NoticeSummary(
+                n.id,
+                n.recipient,
+                n.jurisdiction,
+                n.language,
+                n.status,
+                len(n.items),
+                n.sent_at,
+                n.deadline_at,
+            )
+            for n in session.scalars(query.options(selectinload(models.Notice.items)))
+        ]

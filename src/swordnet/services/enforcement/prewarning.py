@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from swordnet.domain.enforcement import in_window
 from swordnet.domain.errors import NotFoundError, SwordNetError
@@ -224,6 +225,50 @@ def acknowledge(
     )
     session.flush()
     return recipient
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedPrewarning:
+    id: int
+    feed_path: str
+    sent: int  # platforms the list was sent to
+
+
+def publish_and_send(
+    sessions: sessionmaker[Session],
+    notifier: Notifier | None,
+    *,
+    title: str,
+    work_ids: Sequence[int],
+    platform_ids: Sequence[int],
+    starts_at: datetime,
+    ends_at: datetime,
+    feed_dir: Path,
+    sender: str,
+    language: str,
+    actor: str,
+    now: datetime,
+) -> PublishedPrewarning:
+    """``publish_list``, then ``deliver_list`` through ``notifier`` (None: publish only),
+    in one transaction: a list that could not be sent is not kept as published."""
+    with sessions() as session, session.begin():
+        published = publish_list(
+            session,
+            title=title,
+            work_ids=work_ids,
+            platform_ids=platform_ids,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            feed_dir=feed_dir,
+            actor=actor,
+            now=now,
+        )
+        sent = 0
+        if notifier is not None:
+            sent = deliver_list(
+                session, published, notifier, sender=sender, language=language, actor=actor, now=now
+            )
+        return PublishedPrewarning(published.id, published.feed_path or "", sent)
 
 
 def list_lists(session: Session) -> list[models.PrewarningList]:

@@ -21,14 +21,6 @@ from swordnet.storage.models.enforcement import (
     Tip,
     case_detection,
 )
-from swordnet.storage.models.enforcement_extra import (
-    CounterNotice,
-    NoticeDelivery,
-    PrewarningEntry,
-    PrewarningList,
-    PrewarningRecipient,
-    ShutdownRequest,
-)
 from swordnet.storage.models.monitoring import (
     Capture,
     CrawlRun,
@@ -37,6 +29,8 @@ from swordnet.storage.models.monitoring import (
     MonitoringTarget,
     Platform,
 )
+from swordnet.storage.models.notice_followup import CounterNotice, NoticeDelivery, ShutdownRequest
+from swordnet.storage.models.prewarning import PrewarningEntry, PrewarningList, PrewarningRecipient
 
 __all__ = [
     "AuditEvent",
