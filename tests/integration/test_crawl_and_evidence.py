@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from warcio.archiveiterator import ArchiveIterator
 
 from swordnet.bootstrap import Container
+from swordnet.demo.campaign import write_catalogue
 from swordnet.services.audit import verify_chain
 from swordnet.services.catalogue import register_files
 from swordnet.services.crawling import CrawlPolicy, crawl
-from swordnet.services.demo import write_catalogue
 from swordnet.simweb.server import SimWeb
 from swordnet.simweb.world import build_world
 from swordnet.storage import models

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from swordnet.bootstrap import Container, bootstrap
 from swordnet.cli.app import app
+from swordnet.demo.campaign import write_catalogue
 from swordnet.services.catalogue import register_files
 from swordnet.services.crawling import CrawlPolicy, crawl
-from swordnet.services.demo import write_catalogue
 from swordnet.services.platforms import get_or_create_platform, site_key
 from swordnet.settings import Settings
 from swordnet.simweb.server import SimWeb

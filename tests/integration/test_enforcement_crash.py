@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from swordnet.adapters.notifiers.smtp_sink import LoopbackSmtpSink
 from swordnet.bootstrap import Container
+from swordnet.demo.campaign import write_catalogue
 from swordnet.domain.kinds import NoticeStatus
 from swordnet.services.catalogue import register_files
 from swordnet.services.crawling import CrawlPolicy, crawl
-from swordnet.services.demo import write_catalogue
 from swordnet.services.enforcement.delivery import CRASH_ENV
 from swordnet.services.platforms import get_or_create_platform, site_key
 from swordnet.settings import Settings

@@ -13,12 +13,12 @@ from tests.unit.enforcement.chinese_text import foreign_words
 from swordnet.adapters.notifiers.smtp import SmtpNotifier
 from swordnet.adapters.notifiers.smtp_sink import LoopbackSmtpSink
 from swordnet.bootstrap import Container, bootstrap
+from swordnet.demo.campaign import write_catalogue
 from swordnet.domain.kinds import DetectionStatus, NoticeItemStatus, NoticeStatus, PlatformCategory
 from swordnet.services.audit import verify_chain
 from swordnet.services.briefing import build_briefing
 from swordnet.services.catalogue import register_files
 from swordnet.services.crawling import CrawlPolicy, crawl
-from swordnet.services.demo import write_catalogue
 from swordnet.services.enforcement.authorisation import authorise_new_detections
 from swordnet.services.enforcement.compliance import add_counter_notice, recheck_due
 from swordnet.services.enforcement.cycle import run_enforcement_cycle

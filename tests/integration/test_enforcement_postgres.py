@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from swordnet.adapters.notifiers.smtp_sink import LoopbackSmtpSink
 from swordnet.bootstrap import bootstrap
+from swordnet.demo.campaign import write_catalogue
 from swordnet.domain.kinds import NoticeStatus
 from swordnet.services.briefing import build_briefing
 from swordnet.services.catalogue import register_files
 from swordnet.services.crawling import CrawlPolicy, crawl
-from swordnet.services.demo import write_catalogue
 from swordnet.services.enforcement.compliance import recheck_due
 from swordnet.services.enforcement.cycle import run_enforcement_cycle
 from swordnet.services.enforcement.escalation import escalate

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from warcio.archiveiterator import ArchiveIterator
 
 from swordnet.bootstrap import bootstrap
+from swordnet.demo.campaign import write_catalogue
 from swordnet.services.catalogue import register_files
-from swordnet.services.demo import write_catalogue
 from swordnet.settings import CrawlerSettings, Settings
 from swordnet.simweb.server import SimWeb
 from swordnet.simweb.world import build_world

@@ -48,7 +48,7 @@ def demo(
 ) -> None:
     """Run a demonstration campaign on a simulated pirate web on 127.0.0.1 (nothing leaves
     this machine); its data goes to <home>/demo, wiped first."""
-    from swordnet.services.demo import run_demo
+    from swordnet.demo.campaign import run_demo
 
     result = run_demo(state(ctx).settings(), echo=lambda line: print(line, file=sys.stderr))
     document = {

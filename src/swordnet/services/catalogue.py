@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from swordnet.bootstrap import Container
 from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import WorkKind
 from swordnet.services import audit
+from swordnet.services.context import AppContext
 from swordnet.services.fingerprinting import FingerprintJob, FingerprintResult, fingerprint_file
 from swordnet.services.indexes import IndexStore
 from swordnet.services.inputs import (
@@ -76,7 +76,7 @@ def get_or_create_holder(session: Session, name: str) -> models.RightsHolder:
 
 
 def register_files(
-    container: Container,
+    container: AppContext,
     files: Iterable[Path],
     spec: WorkSpec | None = None,
     *,
@@ -128,7 +128,7 @@ def register_files(
 
 
 def register_batch(
-    container: Container,
+    container: AppContext,
     items: Iterable[BatchItem],
     spec: WorkSpec | None = None,
     *,
@@ -158,7 +158,7 @@ def register_batch(
 
 
 def _store(
-    container: Container,
+    container: AppContext,
     session: Session,
     path: Path,
     result: FingerprintResult,

@@ -23,7 +23,6 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from swordnet.analysis import AnalysedItem
-from swordnet.bootstrap import Container
 from swordnet.crawler import frontier
 from swordnet.crawler.capture import WarcFile, encode_response
 from swordnet.crawler.page_sink import Visited
@@ -32,6 +31,7 @@ from swordnet.domain.kinds import CaptureOutcome
 from swordnet.domain.matching import Match
 from swordnet.domain.urls import site_key
 from swordnet.services import audit
+from swordnet.services.context import AppContext
 from swordnet.services.detection_pipeline import WorkMatcher
 from swordnet.services.detections import record_detection
 from swordnet.services.platforms import get_or_create_platform
@@ -53,7 +53,7 @@ class CrawlRecorder:
 
     def __init__(
         self,
-        container: Container,
+        container: AppContext,
         run_id: int,
         links: LinkFilter,
         *,

@@ -6,11 +6,11 @@ import asyncio
 
 from sqlalchemy import select
 
-from swordnet.bootstrap import Container
 from swordnet.crawler import frontier
 from swordnet.crawler.engine import CrawlEngine, CrawlNeeds, CrawlPolicy, CrawlReport
 from swordnet.crawler.urls import LinkFilter
 from swordnet.domain.urls import canonical_url, site_key
+from swordnet.services.context import AppContext
 from swordnet.services.crawl_records import CrawlRecorder
 from swordnet.services.detection_pipeline import prepare_indexes
 from swordnet.storage import models
@@ -18,7 +18,7 @@ from swordnet.storage import models
 __all__ = ["CrawlPolicy", "CrawlReport", "crawl", "crawl_engine", "latest_open_run", "new_run"]
 
 
-def new_run(container: Container, seeds: list[str], target_id: int | None = None) -> int:
+def new_run(container: AppContext, seeds: list[str], target_id: int | None = None) -> int:
     with container.sessions() as session, session.begin():
         run = models.CrawlRun(target_id=target_id)
         session.add(run)
@@ -28,7 +28,7 @@ def new_run(container: Container, seeds: list[str], target_id: int | None = None
 
 
 def crawl_engine(
-    container: Container,
+    container: AppContext,
     run_id: int,
     policy: CrawlPolicy,
     scope: set[str],
@@ -49,7 +49,7 @@ def crawl_engine(
     return CrawlEngine(needs, run_id, policy, recorder)
 
 
-def latest_open_run(container: Container, target_id: int) -> int | None:
+def latest_open_run(container: AppContext, target_id: int) -> int | None:
     with container.sessions() as session:
         return session.scalar(
             select(models.CrawlRun.id)
@@ -60,7 +60,7 @@ def latest_open_run(container: Container, target_id: int) -> int | None:
 
 
 def crawl(
-    container: Container,
+    container: AppContext,
     seeds: list[str],
     policy: CrawlPolicy | None = None,
     *,

@@ -34,12 +34,12 @@ from swordnet.analysis import (
     analyse_file,
     analyse_response,
 )
-from swordnet.bootstrap import Container
 from swordnet.crawler.streams import prepare_response
 from swordnet.domain.matching import Match
 from swordnet.domain.pages import TITLED_KINDS
 from swordnet.modalities.video.hls import StreamBudget
 from swordnet.plugins.fetchers import Fetcher, FetchResult
+from swordnet.services.context import AppContext
 from swordnet.services.matching import resolve_hits
 from swordnet.services.titles_catalogue import CatalogueTitles
 
@@ -62,7 +62,7 @@ class WorkMatcher:
     """Resolves analysed items to catalogued works within one session."""
 
     def __init__(
-        self, container: Container, session: Session, *, titles: CatalogueTitles | None = None
+        self, container: AppContext, session: Session, *, titles: CatalogueTitles | None = None
     ) -> None:
         self.container = container
         self.session = session
@@ -96,14 +96,14 @@ class WorkMatcher:
         return self._titles
 
 
-def prepare_indexes(container: Container) -> None:
+def prepare_indexes(container: AppContext) -> None:
     """Write the indexes as the database has them: analysis reads the saved files."""
     with container.sessions() as session:
         container.indexes.persist_all(session)
 
 
 # -- files ------------------------------------------------------------------------------
-def examine_files(container: Container, paths: list[Path]) -> Iterator[Examined]:
+def examine_files(container: AppContext, paths: list[Path]) -> Iterator[Examined]:
     """Each file analysed (in the worker pool when there are several) and resolved."""
     prepare_indexes(container)
     settings_json = container.settings.for_workers()
@@ -153,7 +153,7 @@ async def fetch_and_analyse(
 
 
 async def _examine_url(
-    container: Container, fetcher: Fetcher, url: str, follow_media: bool
+    container: AppContext, fetcher: Fetcher, url: str, follow_media: bool
 ) -> list[_Part]:
     settings_json = container.settings.for_workers()
     response, analysis, error = await fetch_and_analyse(fetcher, url, settings_json)
@@ -170,7 +170,7 @@ async def _examine_url(
 
 
 def examine_urls(
-    container: Container, urls: list[str], *, follow_media: bool = True
+    container: AppContext, urls: list[str], *, follow_media: bool = True
 ) -> dict[str, list[Examined]]:
     """For each URL, what it and (for a page) the media it shows match, in that order."""
     prepare_indexes(container)

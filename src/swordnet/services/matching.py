@@ -7,14 +7,14 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from swordnet.bootstrap import Container
 from swordnet.domain.matching import IndexHit, Match
 from swordnet.plugins.signals import Fingerprint
+from swordnet.services.context import AppContext
 from swordnet.storage import models
 
 
 def find_matches(
-    container: Container, session: Session, query: str, fingerprints: Iterable[Fingerprint]
+    container: AppContext, session: Session, query: str, fingerprints: Iterable[Fingerprint]
 ) -> list[Match]:
     """Every catalogued reference found in the query, best first, one per reference."""
     hits: list[tuple[str, IndexHit]] = []
@@ -26,7 +26,7 @@ def find_matches(
 
 
 def resolve_hits(
-    container: Container, session: Session, query: str, hits: Iterable[tuple[str, IndexHit]]
+    container: AppContext, session: Session, query: str, hits: Iterable[tuple[str, IndexHit]]
 ) -> list[Match]:
     """Turn index hits (signal name, hit) into matches on catalogued works."""
     hits = list(hits)

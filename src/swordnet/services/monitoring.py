@@ -14,11 +14,11 @@ import lxml.etree  # type: ignore[import-untyped]
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from swordnet.bootstrap import Container
 from swordnet.crawler.engine import CrawlEngine, CrawlPolicy, CrawlReport
 from swordnet.domain.errors import NotConfigured, NotFoundError, SwordNetError
 from swordnet.domain.urls import canonical_url
 from swordnet.services import audit
+from swordnet.services.context import AppContext
 from swordnet.services.crawling import crawl_engine, latest_open_run, new_run
 from swordnet.services.enforcement.prewarning import ProtectionWindows
 from swordnet.services.leases import TargetBusyError, TargetLease
@@ -111,7 +111,7 @@ def find_target(sessions: sessionmaker[Session], name_or_id: str) -> models.Moni
     return target
 
 
-def _policy(container: Container, target: models.MonitoringTarget) -> CrawlPolicy:
+def _policy(container: AppContext, target: models.MonitoringTarget) -> CrawlPolicy:
     return CrawlPolicy.from_settings(
         container.settings.crawler,
         max_pages=target.max_pages,
@@ -122,7 +122,7 @@ def _policy(container: Container, target: models.MonitoringTarget) -> CrawlPolic
     )
 
 
-async def _seed_urls(container: Container, target: models.MonitoringTarget) -> list[str]:
+async def _seed_urls(container: AppContext, target: models.MonitoringTarget) -> list[str]:
     seeds = []
     for seed in target.seeds:
         try:
@@ -157,7 +157,7 @@ async def _seed_urls(container: Container, target: models.MonitoringTarget) -> l
     return seeds
 
 
-async def read_sitemap(container: Container, url: str, *, depth: int = 0) -> list[str]:
+async def read_sitemap(container: AppContext, url: str, *, depth: int = 0) -> list[str]:
     """Page URLs of a sitemap or sitemap index (nested at most two levels)."""
     fetcher = container.fetcher()
     try:
@@ -182,7 +182,7 @@ async def read_sitemap(container: Container, url: str, *, depth: int = 0) -> lis
     return locations[:_MAX_SITEMAP_URLS]
 
 
-def run_target(container: Container, name_or_id: str) -> CrawlReport:
+def run_target(container: AppContext, name_or_id: str) -> CrawlReport:
     """Run a target now, resuming its interrupted run if there is one.
 
     Raises ``TargetBusyError`` when another process crawls the target at this moment.
@@ -224,7 +224,7 @@ def run_target(container: Container, name_or_id: str) -> CrawlReport:
     return report
 
 
-def take_screenshots(container: Container, report: CrawlReport) -> None:
+def take_screenshots(container: AppContext, report: CrawlReport) -> None:
     """Screenshot the run's pages with detections; a missing browser is reported, not fatal."""
     try:
         shots = screenshot_detections(container, report.run_id)
@@ -262,7 +262,7 @@ class TargetOutcome:
     skipped: str | None = None  # crawled by another process right now: not a failure
 
 
-def _run_guarded(container: Container, target: models.MonitoringTarget) -> TargetOutcome:
+def _run_guarded(container: AppContext, target: models.MonitoringTarget) -> TargetOutcome:
     """Run one target; its failure is returned, so that the other due targets still run."""
     try:
         return TargetOutcome(target.name, run_target(container, str(target.id)))
@@ -277,7 +277,7 @@ def _run_guarded(container: Container, target: models.MonitoringTarget) -> Targe
         return TargetOutcome(target.name, None, f"internal error: {type(exc).__name__}: {exc}")
 
 
-def run_due(container: Container) -> list[TargetOutcome]:
+def run_due(container: AppContext) -> list[TargetOutcome]:
     """Run every due target, each whatever became of the others."""
     return [
         _run_guarded(container, target)
@@ -286,7 +286,7 @@ def run_due(container: Container) -> list[TargetOutcome]:
 
 
 def run_forever(
-    container: Container,
+    container: AppContext,
     *,
     poll_s: float = 30.0,
     stop: threading.Event | None = None,

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from swordnet.bootstrap import Container
 from swordnet.plugins.signals import Fingerprint
 from swordnet.services import audit
+from swordnet.services.context import AppContext
 from swordnet.services.fingerprinting import FingerprintJob, FingerprintResult, fingerprint_file
 from swordnet.services.inputs import path_from_storage
 from swordnet.storage import models
@@ -52,7 +52,7 @@ def outdated_reference_ids(session: Session, versions: dict[str, int]) -> list[i
 
 
 def refingerprint(
-    container: Container,
+    container: AppContext,
     *,
     everything: bool = False,
     actor: str = "cli",
@@ -98,7 +98,7 @@ def refingerprint(
 
 
 def _replace(
-    container: Container,
+    container: AppContext,
     session: Session,
     ref_id: int,
     fingerprints: tuple[Fingerprint, ...],

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from swordnet.bootstrap import Container
 from swordnet.domain.errors import SwordNetError
 from swordnet.domain.matching import Match
+from swordnet.services.context import AppContext
 from swordnet.services.detection_pipeline import examine_files, examine_urls
 from swordnet.services.fingerprinting import unexpected_error
 from swordnet.services.inputs import BatchItem, accepted, folder_files, named_files
@@ -25,7 +25,7 @@ def _is_url(target: str) -> bool:
     return target.startswith(("http://", "https://"))
 
 
-def scan_targets(container: Container, targets: list[str]) -> Iterator[ScanResult]:
+def scan_targets(container: AppContext, targets: list[str]) -> Iterator[ScanResult]:
     """One result per scanned item, in order; bad items carry an error, the scan goes on."""
     for target in targets:
         if _is_url(target):
@@ -43,7 +43,7 @@ def scan_targets(container: Container, targets: list[str]) -> Iterator[ScanResul
             yield ScanResult(target, error=f"{target}: no such file, folder or URL")
 
 
-def scan_items(container: Container, items: list[BatchItem]) -> Iterator[ScanResult]:
+def scan_items(container: AppContext, items: list[BatchItem]) -> Iterator[ScanResult]:
     """Refused items first, each with its reason, then the results of the others."""
     for item in items:
         if item.refusal is not None:
@@ -51,14 +51,14 @@ def scan_items(container: Container, items: list[BatchItem]) -> Iterator[ScanRes
     yield from scan_files(container, list(accepted(items)))
 
 
-def scan_files(container: Container, paths: list[Path]) -> Iterator[ScanResult]:
+def scan_files(container: AppContext, paths: list[Path]) -> Iterator[ScanResult]:
     """Files through the detection pipeline: pages and media alike (one definition of
     what a page is, in ``domain.pages``)."""
     for examined in examine_files(container, paths):
         yield ScanResult(examined.query, examined.matches, examined.error)
 
 
-def scan_url(container: Container, url: str) -> Iterator[ScanResult]:
+def scan_url(container: AppContext, url: str) -> Iterator[ScanResult]:
     """A URL as the crawl sees it (HLS assembled, listings and share links matched by
     title), then the media the page shows that match something."""
     try:

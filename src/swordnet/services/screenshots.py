@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from swordnet.adapters.fetchers.addresses import AddressPolicy
 from swordnet.adapters.screenshots import Screenshot, Screenshotter
-from swordnet.bootstrap import Container
 from swordnet.domain.kinds import CaptureOutcome
 from swordnet.domain.pages import PAGE_TYPES
 from swordnet.services import audit
+from swordnet.services.context import AppContext
 from swordnet.storage import models
 
 
@@ -24,7 +24,7 @@ class ScreenshotReport:
 
 
 def screenshot_detections(
-    container: Container, run_id: int, *, limit: int = 200
+    container: AppContext, run_id: int, *, limit: int = 200
 ) -> ScreenshotReport:
     """Screenshot each HTML page of the run that has a detection and no screenshot yet.
 

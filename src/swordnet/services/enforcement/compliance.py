@@ -13,12 +13,12 @@ from lxml.etree import ParserError  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from swordnet.bootstrap import Container
 from swordnet.domain.enforcement import ItemCheck, ItemVerdict, judge_item, notice_verdict
 from swordnet.domain.errors import NotFoundError, SwordNetError
 from swordnet.domain.kinds import NoticeItemStatus, NoticeStatus
 from swordnet.plugins.fetchers import FetchResult
 from swordnet.services import audit
+from swordnet.services.context import AppContext
 from swordnet.services.detection_pipeline import examine_urls
 from swordnet.storage import models
 
@@ -111,7 +111,7 @@ def _due_notices(session: Session, now: datetime) -> list[models.Notice]:
 
 
 def recheck_due(
-    container: Container,
+    container: AppContext,
     *,
     now: datetime,
     actor: str = "system",

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from swordnet.adapters.notifiers.smtp_sink import LoopbackSmtpSink
-from swordnet.bootstrap import Container
 from swordnet.domain.enforcement import RepeatInfringerPolicy
+from swordnet.services.context import AppContext
 from swordnet.services.enforcement.authorisation import authorise_new_detections
 from swordnet.services.enforcement.compliance import recheck_due
 from swordnet.services.enforcement.cycle import run_enforcement_cycle
@@ -58,7 +58,7 @@ def _is_loopback(url: str) -> bool:
     return (urlsplit(url).hostname or "") == "127.0.0.1"
 
 
-def _prepare(container: Container, world: World, web: SimWeb) -> None:
+def _prepare(container: AppContext, world: World, web: SimWeb) -> None:
     """Recipients for every site, and the news partner's license for the article it carries."""
     with container.sessions() as session, session.begin():
         for site in world.sites:
@@ -107,7 +107,7 @@ def _platforms_respond(world: World, web: SimWeb) -> None:
                 routes.pop(path, None)
 
 
-def enforce(container: Container, world: World, web: SimWeb, echo: Echo) -> DemoEnforcement:
+def enforce(container: AppContext, world: World, web: SimWeb, echo: Echo) -> DemoEnforcement:
     result = DemoEnforcement()
     _prepare(container, world, web)
     now = models.utcnow()

@@ -10,12 +10,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from swordnet.bootstrap import Container, bootstrap
+from swordnet.bootstrap import bootstrap
+from swordnet.demo.enforcement import DemoEnforcement, enforce
 from swordnet.domain.kinds import PlatformCategory
 from swordnet.services.briefing import Briefing, build_briefing
 from swordnet.services.catalogue import register_files
+from swordnet.services.context import AppContext
 from swordnet.services.crawling import CrawlPolicy, crawl
-from swordnet.services.demo_enforcement import DemoEnforcement, enforce
 from swordnet.services.monitoring import take_screenshots
 from swordnet.services.platforms import get_or_create_platform, site_key
 from swordnet.settings import CrawlerSettings, Settings
@@ -115,7 +116,7 @@ def run_demo(base: Settings, echo: Echo = print) -> DemoResult:
 
 
 def _evaluate(
-    container: Container, world: World, web: SimWeb, home: Path, errors: list[str]
+    container: AppContext, world: World, web: SimWeb, home: Path, errors: list[str]
 ) -> DemoResult:
     with container.sessions() as session:
         found_pairs = {
