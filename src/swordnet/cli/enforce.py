@@ -236,8 +236,9 @@ def licenses_add(
     document: Annotated[str | None, typer.Option(help="Reference of the license document.")] = None,
     as_: Actor = None,
 ) -> None:
-    """Declare a license; detections it covers become authorised at the next check."""
+    """Declare a license; unnoticed detections it covers become authorised at once."""
     from swordnet.services import audit
+    from swordnet.services.enforcement.authorisation import redecide_detections
     from swordnet.storage import models
 
     container = container_or_fail(ctx)
@@ -268,7 +269,11 @@ def licenses_add(
             licensee=licensee,
             domains=domain or [],
         )
-        console.print(f"license {record.id} added")
+        redecided = redecide_detections(
+            session, actor=actor_name(as_), now=datetime.now(UTC), work_ids=[work]
+        )
+        authorised = len(redecided.authorised)
+        console.print(f"license {record.id} added; {authorised} detection(s) authorised")
 
 
 @licenses_app.command("list")
@@ -308,7 +313,9 @@ def whitelist_add(
     ends: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
     as_: Actor = None,
 ) -> None:
+    """White-list a site; unnoticed detections on it become authorised at once."""
     from swordnet.services import audit
+    from swordnet.services.enforcement.authorisation import redecide_detections
     from swordnet.storage import models
 
     container = container_or_fail(ctx)
@@ -332,7 +339,9 @@ def whitelist_add(
             domain=domain,
             scope=scope,
         )
-        console.print(f"white-list entry {entry.id} added")
+        redecided = redecide_detections(session, actor=actor_name(as_), now=datetime.now(UTC))
+        authorised = len(redecided.authorised)
+        console.print(f"white-list entry {entry.id} added; {authorised} detection(s) authorised")
 
 
 @whitelist_app.command("list")
