@@ -212,8 +212,8 @@ def _settle(
     target = status_after_rules(previous, bool(grounds), verdict)
     details = {k: v for k, v in (detection.details or {}).items() if k != AUTHORISED_BY}
     if target is DetectionStatus.AUTHORISED:
-        if previous is DetectionStatus.AUTHORISED and grounds == verdict.grounds:
-            return None
+        if previous is DetectionStatus.AUTHORISED and grounds in ({}, verdict.grounds):
+            return None  # authorised by a person, or by this very record: nothing to add
         detection.status = target
         detection.status_reason = verdict.reason
         detection.details = {**details, AUTHORISED_BY: verdict.grounds}  # a new dict: saved
