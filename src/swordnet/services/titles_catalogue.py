@@ -20,6 +20,8 @@ from swordnet.services.titles import TitleMatcher
 from swordnet.storage import models
 
 TITLE_SIGNAL = TITLE_EVIDENCE
+# Extracted items that name a work (matched by title): notices word each kind by name.
+TITLED_ITEM_KINDS = ("listing", "share_link", "torrent", "app")
 
 
 @dataclass
