@@ -21,6 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from swordnet.domain.enforcement import EVIDENCE_KINDS
 from swordnet.domain.errors import ConfigurationError
 
 # Values people paste from tutorials; a secret equal to one of them is refused.
@@ -108,8 +109,11 @@ class EnforcementSettings(BaseModel):
         default_factory=lambda: {"key_work": 24.0, "ecommerce": 360.0, "default": 72.0}
     )
     counter_notice_restore_days: float = 10.0
+    # "title" (listings, share links... matched by title) is left out on purpose: naming a
+    # work is weaker evidence than copying it, so such matches wait for a person by default
     auto_confirm: dict[str, float] = Field(
-        default_factory=lambda: {"text": 0.8, "image": 0.95, "audio": 0.9, "video": 0.9}
+        default_factory=lambda: {"text": 0.8, "image": 0.95, "audio": 0.9, "video": 0.9},
+        description="Score from which new detections are confirmed, per kind of evidence.",
     )
     repeat_ignored_notices: int = Field(default=2, ge=1)
     repeat_confirmed_detections: int = Field(default=50, ge=1)
@@ -117,6 +121,17 @@ class EnforcementSettings(BaseModel):
     regulator_name: str = "Telecommunications Administration"
     regulator_email: str = "shutdown-requests@regulator.localhost"
     resend_in_doubt: bool = False
+
+    @field_validator("auto_confirm")
+    @classmethod
+    def _known_evidence_kinds(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(EVIDENCE_KINDS))
+        if unknown:
+            raise ValueError(
+                f"auto_confirm has no kind of evidence named {', '.join(unknown)}: use "
+                f"{', '.join(EVIDENCE_KINDS)} (leave a kind out to review it by hand)"
+            )
+        return value
 
 
 class Settings(BaseSettings):

@@ -342,7 +342,10 @@ def test_listings_images_and_share_links_are_judged_by_what_found_them(
     """Listings were matched by title and images by fingerprint: a re-check must use the
     same means, or an untouched listing would look removed. Share links point off the
     simulated web: the filter keeps the re-check on loopback and they stay unverified."""
-    container = enforcement_container(settings, auto_confirm={"text": 0.5, "image": 0.5})
+    # listings and share links are title matches: confirmed only with a threshold of their own
+    container = enforcement_container(
+        settings, auto_confirm={"text": 0.5, "image": 0.5, "title": 0.5}
+    )
     world = build_world()
     world.sites = [site for site in world.sites if site.key in ("shop", "gallery", "forum")]
     sites = {site.key: site for site in world.sites}

@@ -228,7 +228,7 @@ def licenses_add(
     document: Annotated[str | None, typer.Option(help="Reference of the license document.")] = None,
     as_: Actor = None,
 ) -> None:
-    """Declare a license; detections it covers become authorised at the next check."""
+    """Declare a license; unnoticed detections it covers become authorised at once."""
     from swordnet.services.licenses import LicenseTerms, add_license
 
     terms = LicenseTerms(
@@ -244,10 +244,10 @@ def licenses_add(
         document_ref=document,
     )
     try:
-        license_id = add_license(container_or_fail(ctx).sessions, terms, actor=actor_name(as_))
+        added = add_license(container_or_fail(ctx).sessions, terms, actor=actor_name(as_))
     except SwordNetError as exc:
         fail(str(exc))
-    console.print(f"license {license_id} added")
+    console.print(f"license {added.id} added; {added.authorised} detection(s) authorised")
 
 
 @licenses_app.command("list")
@@ -279,11 +279,12 @@ def whitelist_add(
     ends: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
     as_: Actor = None,
 ) -> None:
+    """White-list a site; unnoticed detections on it become authorised at once."""
     from swordnet.services.whitelist import WhiteListing, add_to_whitelist
 
     entry = WhiteListing(domain, name, scope, reason, _date(starts), _date(ends))
-    entry_id = add_to_whitelist(container_or_fail(ctx).sessions, entry, actor=actor_name(as_))
-    console.print(f"white-list entry {entry_id} added")
+    added = add_to_whitelist(container_or_fail(ctx).sessions, entry, actor=actor_name(as_))
+    console.print(f"white-list entry {added.id} added; {added.authorised} detection(s) authorised")
 
 
 @whitelist_app.command("list")

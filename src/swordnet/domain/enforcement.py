@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from swordnet.domain.kinds import NoticeItemStatus, NoticeStatus
+from swordnet.domain.kinds import DetectionStatus, Modality, NoticeItemStatus, NoticeStatus
 
 
 # -- authorisation --------------------------------------------------------------------
@@ -56,8 +56,22 @@ class UseOfWork:
 
 @dataclass(frozen=True, slots=True)
 class AuthorisationDecision:
+    """The verdict, its reason in words, and which record authorised the use (kept on the
+    detection so that withdrawing that record can re-open it)."""
+
     authorised: bool
     reason: str
+    license_id: int | None = None
+    white_list_entry_id: int | None = None
+
+    @property
+    def grounds(self) -> dict[str, int]:
+        """The authorising record, as stored on the detection: empty when not authorised."""
+        if self.white_list_entry_id is not None:
+            return {"white_list_entry_id": self.white_list_entry_id}
+        if self.license_id is not None:
+            return {"license_id": self.license_id}
+        return {}
 
 
 def host_matches(host: str, pattern: str) -> bool:
@@ -111,19 +125,44 @@ def decide_authorisation(
             and _in_period(use.on, entry.starts_on, entry.ends_on)
         ):
             label = entry.name or entry.domain
-            return AuthorisationDecision(True, f"white list: {label} (scope {entry.scope})")
+            return AuthorisationDecision(
+                True,
+                f"white list: {label} (scope {entry.scope})",
+                white_list_entry_id=entry.entry_id,
+            )
     refusals: list[str] = []
     for terms in licenses:
         problem = license_covers(terms, use)
         if problem is None:
             number = f" #{terms.license_id}" if terms.license_id is not None else ""
-            return AuthorisationDecision(True, f"license{number} to {terms.licensee}")
+            return AuthorisationDecision(
+                True, f"license{number} to {terms.licensee}", license_id=terms.license_id
+            )
         refusals.append(f"{terms.licensee}: {problem}")
     if refusals:
         return AuthorisationDecision(
             False, "no license covers this use (" + "; ".join(refusals) + ")"
         )
     return AuthorisationDecision(False, "no license or white-list entry for this work and site")
+
+
+def status_after_rules(
+    status: DetectionStatus, by_rule: bool, verdict: AuthorisationDecision
+) -> DetectionStatus:
+    """The status of a detection not yet in any notice once licenses and white lists are
+    applied (again): what a person decided stands, what a rule decided follows the rules.
+
+    A covered use becomes authorised, even if it was confirmed (no notice went out yet); a
+    use a rule had authorised and no rule covers any more is open again for review."""
+    if status is DetectionStatus.DISMISSED or (
+        status is DetectionStatus.AUTHORISED and not by_rule
+    ):
+        return status
+    if verdict.authorised:
+        return DetectionStatus.AUTHORISED
+    if status is DetectionStatus.AUTHORISED:
+        return DetectionStatus.NEW
+    return status
 
 
 # -- review ---------------------------------------------------------------------------
@@ -134,8 +173,23 @@ def review_priority(
     return (0 if prewarned else 1, 0 if key_work else 1, -score, -reach)
 
 
-def should_auto_confirm(modality: str, score: float, thresholds: Mapping[str, float]) -> bool:
-    threshold = thresholds.get(modality)
+# A match of a work's title or alias (listings, share links, torrents, apps): it names the
+# work rather than copying it, so it is its own kind of evidence, with its own threshold.
+TITLE_EVIDENCE = "title"
+EVIDENCE_KINDS = (*(m.value for m in Modality), TITLE_EVIDENCE)
+
+
+def evidence_kind(modality: str, signal: str) -> str:
+    """What a detection rests on: a fingerprint match of its modality, or a title match.
+
+    Title matches are stored with modality ``text`` (the title is text) and signal
+    ``title``; only the signal tells them apart."""
+    return TITLE_EVIDENCE if signal == TITLE_EVIDENCE else modality
+
+
+def should_auto_confirm(kind: str, score: float, thresholds: Mapping[str, float]) -> bool:
+    """``kind`` is an evidence kind: a modality or ``title``. Without a threshold, never."""
+    threshold = thresholds.get(kind)
     return threshold is not None and score >= threshold
 
 

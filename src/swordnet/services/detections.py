@@ -1,4 +1,5 @@
-"""Recording detections: a match found in captured content, stored once."""
+"""Recording detections: a match found in captured content, stored once, then decided
+(licenses and white lists applied) before anything else can act on it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from swordnet.domain.matching import Match
 from swordnet.services import audit
+from swordnet.services.enforcement.authorisation import decide
 from swordnet.storage import models
 
 
@@ -26,7 +28,9 @@ def record_detection(
     """Store a detection unless this URL already has one for this reference.
 
     Returns the detection and whether it is new. Seeing a known copy again counts a
-    sighting and keeps the better score; re-running detection never duplicates.
+    sighting and keeps the better score; re-running detection never duplicates. A new
+    detection is decided at once: a use a license or the white list covers is stored
+    ``authorised`` with the reason, so no later step can confirm or notice it.
     """
     url_hash = url_sha256(url)
     existing = _existing(session, url_hash, match.reference_id)
@@ -77,6 +81,7 @@ def record_detection(
         url=url,
         score=match.score,
     )
+    decide(session, detection, actor="system", now=detection.detected_at)
     return detection, True
 
 

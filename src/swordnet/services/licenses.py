@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from swordnet.domain.errors import NotFoundError
 from swordnet.services import audit
+from swordnet.services.enforcement.authorisation import Added, redecide_detections
 from swordnet.storage import models
 
 
@@ -42,8 +43,9 @@ class LicenseSummary:
     ends_on: date | None
 
 
-def add_license(sessions: sessionmaker[Session], terms: LicenseTerms, *, actor: str) -> int:
-    """Store a license and its audit event in one transaction; returns the license id."""
+def add_license(sessions: sessionmaker[Session], terms: LicenseTerms, *, actor: str) -> Added:
+    """Store a license and its audit event in one transaction, and decide again
+    the unnoticed detections of its work (they may be authorised now)."""
     with sessions() as session, session.begin():
         if session.get(models.Work, terms.work_id) is None:
             raise NotFoundError(f"no work with id {terms.work_id}")
@@ -71,7 +73,10 @@ def add_license(sessions: sessionmaker[Session], terms: LicenseTerms, *, actor: 
             licensee=terms.licensee,
             domains=terms.domains,
         )
-        return record.id
+        redecided = redecide_detections(
+            session, actor=actor, now=models.utcnow(), work_ids=[terms.work_id]
+        )
+        return Added(record.id, len(redecided.authorised))
 
 
 def list_licenses(

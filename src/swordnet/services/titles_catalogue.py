@@ -1,5 +1,10 @@
 """Title matching against the catalogue: listings, share links and the like name a work
-instead of copying it, so they are matched by title and alias (``services.titles``)."""
+instead of copying it, so they are matched by title and alias (``services.titles``).
+
+Their matches are a kind of evidence of their own (``title``), not text similarity: they
+are stored with modality ``text`` (the modality column holds the four media kinds) and
+signal ``title``, which is what auto-confirmation and notices go by
+(``domain.enforcement.evidence_kind``)."""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from swordnet.domain.enforcement import TITLE_EVIDENCE
 from swordnet.domain.kinds import Modality
 from swordnet.domain.matching import Match
 from swordnet.services.titles import TitleMatcher
 from swordnet.storage import models
 
-TITLE_SIGNAL = "title"
+TITLE_SIGNAL = TITLE_EVIDENCE
 
 
 @dataclass

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from swordnet.services import audit
+from swordnet.services.enforcement.authorisation import Added, redecide_detections
 from swordnet.storage import models
 
 
@@ -28,8 +29,9 @@ class WhiteListedSite:
     entry: WhiteListing
 
 
-def add_to_whitelist(sessions: sessionmaker[Session], entry: WhiteListing, *, actor: str) -> int:
-    """Store a white-list entry and its audit event in one transaction; returns its id."""
+def add_to_whitelist(sessions: sessionmaker[Session], entry: WhiteListing, *, actor: str) -> Added:
+    """Store a white-list entry and its audit event in one transaction, and decide again
+    the unnoticed detections (those on the site become authorised)."""
     with sessions() as session, session.begin():
         record = models.WhiteListEntry(
             domain=entry.domain,
@@ -50,7 +52,8 @@ def add_to_whitelist(sessions: sessionmaker[Session], entry: WhiteListing, *, ac
             domain=entry.domain,
             scope=entry.scope,
         )
-        return record.id
+        redecided = redecide_detections(session, actor=actor, now=models.utcnow())
+        return Added(record.id, len(redecided.authorised))
 
 
 def list_whitelist(sessions: sessionmaker[Session]) -> list[WhiteListedSite]:

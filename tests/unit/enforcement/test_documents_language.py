@@ -7,6 +7,7 @@ from jinja2 import TemplateError
 
 from swordnet.domain.enforcement import EscalationGrounds
 from swordnet.domain.kinds import Modality, NoticeStatus, WorkKind
+from swordnet.domain.pages import TITLED_KINDS
 from swordnet.services.enforcement import vocabulary
 from swordnet.services.enforcement.escalation import notice_lines
 from swordnet.services.enforcement.rendering import render
@@ -88,6 +89,7 @@ def _context_with_dict_notices() -> dict[str, object]:
         (vocabulary.MODALITIES, list(Modality)),
         (vocabulary.WORK_KINDS, list(WorkKind)),
         (vocabulary.NOTICE_STATUSES, list(NoticeStatus)),
+        (vocabulary.TITLED_ITEMS, sorted(TITLED_KINDS)),
     ],
 )
 def test_the_vocabulary_has_every_value_in_every_language(
@@ -103,3 +105,14 @@ def test_grounds_are_worded_in_the_documents_language() -> None:
         grounds = EscalationGrounds(what, 4, 30)
         assert foreign_words(vocabulary.grounds_text(grounds, "zh")) == []
         assert "30 days" in vocabulary.grounds_text(grounds, "en")
+
+
+def test_each_kind_of_evidence_is_worded_in_the_documents_language() -> None:
+    fingerprint = vocabulary.METHODS["fingerprint"]
+    title = vocabulary.METHODS["title"]
+    assert set(fingerprint) == set(title) == set(vocabulary.LANGUAGES)
+    zh = title["zh"].format(item="商品", text="剑影江湖", alias="剑影江湖")
+    assert foreign_words(zh) == [] and "相似度" not in zh
+    assert foreign_words(fingerprint["zh"].format(modality="文本", score="0.93")) == []
+    en = title["en"].format(item="listing", text="Sword", alias="Sword")
+    assert en.startswith("title and listing details match the work") and "similarity" not in en

@@ -135,6 +135,7 @@ def _context() -> dict[str, Any]:
         "detected_at": "2017-08-01 10:00 UTC",
         "modality": "text",
         "score": "0.99",
+        "method": "text matching (similarity 0.99)",
         "capture_at": "2017-08-01 10:00 UTC",
         "capture_sha256": "f" * 64,
         "warc_record_id": "<urn:uuid:1>",

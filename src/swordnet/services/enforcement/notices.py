@@ -12,13 +12,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from swordnet.domain.enforcement import notice_deadline, notice_key, notice_type
+from swordnet.domain.enforcement import (
+    TITLE_EVIDENCE,
+    evidence_kind,
+    notice_deadline,
+    notice_key,
+    notice_type,
+)
 from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import DetectionStatus, NoticeStatus
 from swordnet.services import audit
 from swordnet.services.enforcement.prewarning import ProtectionWindows
 from swordnet.services.enforcement.rendering import recipient_address, render, sha256_text
-from swordnet.services.enforcement.vocabulary import MODALITIES, UNITS, WORK_KINDS, term
+from swordnet.services.enforcement.vocabulary import (
+    METHODS,
+    MODALITIES,
+    TITLED_ITEMS,
+    UNITS,
+    WORK_KINDS,
+    term,
+)
 from swordnet.settings import EnforcementSettings
 from swordnet.storage import models
 
@@ -49,6 +62,27 @@ def segment_text(segment: models.DetectionSegment, language: str) -> str:
     return f"copy {unit} {copy} = work {unit} {work}"
 
 
+_QUOTED_TEXT_CHARS = 80  # of a listing's or share link's text quoted as evidence
+
+
+def method_text(detection: models.Detection, language: str) -> str:
+    """How the detection was made, in the notice's language: a fingerprint match with its
+    similarity, or a title match naming what the item's title says."""
+    modality = term(MODALITIES, detection.modality, language)
+    score = f"{detection.score:.2f}"
+    if evidence_kind(detection.modality.value, detection.signal) != TITLE_EVIDENCE:
+        return METHODS["fingerprint"][language].format(modality=modality, score=score)
+    details = detection.details or {}
+    text = " ".join(str(details.get("text") or detection.work.title).split())
+    if len(text) > _QUOTED_TEXT_CHARS:
+        text = text[: _QUOTED_TEXT_CHARS - 1] + "…"
+    return METHODS[TITLE_EVIDENCE][language].format(
+        item=term(TITLED_ITEMS, str(details.get("kind", "listing")), language),
+        text=text,
+        alias=str(details.get("matched_alias") or detection.work.title),
+    )
+
+
 def item_context(detection: models.Detection, number: int, language: str) -> dict[str, Any]:
     capture = detection.capture
     return {
@@ -59,6 +93,7 @@ def item_context(detection: models.Detection, number: int, language: str) -> dic
         "detected_at": detection.detected_at.strftime("%Y-%m-%d %H:%M UTC"),
         "modality": term(MODALITIES, detection.modality, language),
         "score": f"{detection.score:.2f}",
+        "method": method_text(detection, language),
         "capture_at": capture.fetched_at.strftime("%Y-%m-%d %H:%M UTC") if capture else "-",
         "capture_sha256": (capture.sha256 if capture else None) or "-",
         "warc_record_id": capture.warc_record_id if capture else None,

@@ -1,5 +1,5 @@
 """The review queue: priority order, confirm / dismiss / authorise singly or in bulk,
-auto-confirmation above a threshold per modality. Every decision is audited."""
+auto-confirmation above a threshold per kind of evidence. Every decision is audited."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from swordnet.domain.enforcement import review_priority, should_auto_confirm
+from swordnet.domain.enforcement import evidence_kind, review_priority, should_auto_confirm
 from swordnet.domain.errors import NotFoundError, SwordNetError
 from swordnet.domain.kinds import DetectionStatus
 from swordnet.services import audit
+from swordnet.services.enforcement.authorisation import AUTHORISED_BY
 from swordnet.services.enforcement.prewarning import ProtectionWindows
 from swordnet.storage import models
 
@@ -28,6 +29,7 @@ class QueueEntry:
     url: str
     work_title: str
     modality: str
+    evidence: str  # the modality, or "title" for a match of the work's title
     score: float
     reach: int
     key_work: bool
@@ -58,6 +60,7 @@ def review_queue(
             url=d.url,
             work_title=d.work.title,
             modality=str(d.modality.value),
+            evidence=evidence_kind(d.modality.value, d.signal),
             score=d.score,
             reach=d.sightings,
             key_work=d.work.key_work,
@@ -102,6 +105,9 @@ def _decide(
         detection.status = target
         if reason:
             detection.status_reason = reason
+        if AUTHORISED_BY in (detection.details or {}):
+            # a person's decision now: withdrawing the license must not re-open it
+            detection.details = {k: v for k, v in detection.details.items() if k != AUTHORISED_BY}
         detection.decided_by = user_id
         detection.decided_at = now
         changed.append(detection.id)
@@ -185,13 +191,14 @@ def mark_authorised(
 def auto_confirm(
     session: Session, thresholds: Mapping[str, float], *, actor: str, now: datetime
 ) -> list[int]:
-    """Confirm new detections whose score reaches their modality's threshold."""
+    """Confirm new detections whose score reaches the threshold of their kind of evidence
+    (a modality, or ``title``). Only ``new`` ones: an authorised use is never confirmed."""
     chosen = [
         d.id
         for d in session.scalars(
             select(models.Detection).where(models.Detection.status == DetectionStatus.NEW)
         )
-        if should_auto_confirm(str(d.modality.value), d.score, thresholds)
+        if should_auto_confirm(evidence_kind(d.modality.value, d.signal), d.score, thresholds)
     ]
     if not chosen:
         return []

@@ -43,6 +43,28 @@ NOTICE_STATUSES: dict[str, dict[str, str]] = {
     NoticeStatus.IGNORED: {"zh": "未予处理", "en": "ignored"},
 }
 
+# What was matched by title: the extracted item's kind (``ExtractedItem.kind``).
+TITLED_ITEMS: dict[str, dict[str, str]] = {
+    "listing": {"zh": "商品", "en": "listing"},
+    "share_link": {"zh": "分享链接", "en": "share link"},
+    "torrent": {"zh": "种子", "en": "torrent"},
+    "app": {"zh": "应用", "en": "app"},
+}
+
+# How a detection was made, as a notice states it. A fingerprint match gives a similarity
+# of the copy to the work; a title match says only that the item names the work, never
+# "text similarity", which it is not.
+METHODS: dict[str, dict[str, str]] = {
+    "fingerprint": {
+        "zh": "{modality}比对（相似度 {score}）",
+        "en": "{modality} matching (similarity {score})",
+    },
+    "title": {
+        "zh": "标题及{item}信息与作品相符（{item}标题“{text}”，对应作品名称“{alias}”）",
+        "en": 'title and {item} details match the work ({item} titled "{text}", naming "{alias}")',
+    },
+}
+
 UNITS: dict[str, dict[str, str]] = {
     "char": {"zh": "字", "en": "chars"},
     "s": {"zh": "秒", "en": "seconds"},
