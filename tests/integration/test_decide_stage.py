@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from swordnet.services.demo import write_catalogue
+from swordnet.demo.campaign import write_catalogue
 from typer.testing import CliRunner
 
 from swordnet.bootstrap import Container, bootstrap

@@ -58,8 +58,9 @@ def _is_loopback(url: str) -> bool:
     return (urlsplit(url).hostname or "") == "127.0.0.1"
 
 
-def _prepare(container: AppContext, world: World, web: SimWeb) -> None:
-    """Recipients for every site, and the news partner's license for the article it carries."""
+def _prepare(container: AppContext, world: World, web: SimWeb) -> int:
+    """Recipients for every site, and the news partner's license for the article it carries;
+    returns how many detections the license authorised as it was declared."""
     with container.sessions() as session, session.begin():
         for site in world.sites:
             platform = get_or_create_platform(session, site_key(web.base_urls[site.key]))
@@ -84,7 +85,7 @@ def _prepare(container: AppContext, world: World, web: SimWeb) -> None:
         starts_on=today - timedelta(days=365),
         ends_on=today + timedelta(days=365),
     )
-    add_license(container.sessions, terms, actor="demo-officer")
+    return add_license(container.sessions, terms, actor="demo-officer").authorised
 
 
 def _platforms_respond(world: World, web: SimWeb) -> None:
@@ -109,12 +110,12 @@ def _platforms_respond(world: World, web: SimWeb) -> None:
 
 def enforce(container: AppContext, world: World, web: SimWeb, echo: Echo) -> DemoEnforcement:
     result = DemoEnforcement()
-    _prepare(container, world, web)
+    authorised_by_license = _prepare(container, world, web)
     now = models.utcnow()
     with container.sessions() as session, session.begin():
         # An officer works through the review queue: licensed uses are set aside first,
         # then what is left is confirmed (a real officer would dismiss some).
-        result.authorised = len(
+        result.authorised = authorised_by_license + len(
             authorise_new_detections(session, actor="demo-officer", now=now).authorised
         )
         queue = review_queue(session, now=now)
