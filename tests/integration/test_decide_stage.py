@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from swordnet.demo.campaign import write_catalogue
 from typer.testing import CliRunner
 
 from swordnet.bootstrap import Container, bootstrap
 from swordnet.cli.app import app
+from swordnet.demo.campaign import write_catalogue
 from swordnet.domain.kinds import DetectionStatus
 from swordnet.services.catalogue import register_files
 from swordnet.services.crawling import CrawlPolicy, crawl
