@@ -35,9 +35,10 @@ def test_demo_finds_every_planted_copy_and_prints_a_briefing(run_cli: Run, tmp_p
         == briefing["notices_sent"]
         == 8
     )
-    # removed by the simulated platforms: 3 chapters, 4 pictures, 1 track, 1 listing, 1 cover;
-    # the live HLS restream is judged by its stream, not its playlist: still there
-    assert briefing["links_verified_deleted"] == 10
+    # removed by the simulated platforms: 3 chapters, 4 pictures, 1 track, 1 listing, 1 cover,
+    # 2 forum threads offering share links; the live HLS restream is judged by its stream,
+    # not its playlist: still there
+    assert briefing["links_verified_deleted"] == 12
     # the reprint site and the streaming site ignored their notices
     assert briefing["sites_escalated"] == 2 and briefing["cases_opened"] == 2
     assert "Enforcement:" in result.stdout

@@ -340,8 +340,9 @@ def test_listings_images_and_share_links_are_judged_by_what_found_them(
     settings: Settings, tmp_path: Path
 ) -> None:
     """Listings were matched by title and images by fingerprint: a re-check must use the
-    same means, or an untouched listing would look removed. Share links point off the
-    simulated web: the filter keeps the re-check on loopback and they stay unverified."""
+    same means, or an untouched listing would look removed. A share link is recorded at the
+    thread offering it (the link itself points off the simulated web): the re-check reads
+    the thread again, so a deleted thread is verified removed and a kept one still there."""
     # listings and share links are title matches: confirmed only with a threshold of their own
     container = enforcement_container(
         settings, auto_confirm={"text": 0.5, "image": 0.5, "title": 0.5}
@@ -367,6 +368,7 @@ def test_listings_images_and_share_links_are_judged_by_what_found_them(
                 p for p in gallery_images if base_of(web, "gallery") + p in noticed
             )
             del sites["gallery"].routes[removed_image]
+            del sites["forum"].routes["/thread-1.html"]
             summary = recheck_due(
                 container,
                 now=now + timedelta(days=20),
@@ -384,9 +386,11 @@ def test_listings_images_and_share_links_are_judged_by_what_found_them(
         assert other_images and all(
             by_url[u] == {NoticeItemStatus.STILL_THERE} for u in other_images
         )
-        share_links = [u for u in by_url if not u.startswith("http://127.0.0.1:")]
-        assert share_links and all(by_url[u] == {NoticeItemStatus.PENDING} for u in share_links)
-        assert summary.items_unverified >= len(share_links)
+        forum = base_of(web, "forum")
+        assert all(u.startswith("http://127.0.0.1:") for u in by_url), "links stay in details"
+        assert by_url[forum + "/thread-1.html"] == {NoticeItemStatus.REMOVED}
+        assert by_url[forum + "/thread-2.html"] == {NoticeItemStatus.STILL_THERE}
+        assert summary.items_unverified == 0
     finally:
         container.close()
 

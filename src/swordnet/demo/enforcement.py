@@ -34,6 +34,7 @@ _RESPONSES: dict[str, tuple[str, int, str | None]] = {
     "gallery": ("404", 4, None),  # every picture deleted
     "music": ("410", 1, None),  # one track gone
     "shop": ("placeholder", 2, None),  # the pirated cover and one of two listings
+    "forum": ("placeholder", 2, None),  # both threads offering share links taken down
     "reprints": ("ignore", 0, None),  # ignores the notice: escalated
     "video": ("ignore", 0, None),  # keeps restreaming: escalated
 }

@@ -32,7 +32,7 @@ from swordnet.domain.matching import Match
 from swordnet.domain.urls import site_key
 from swordnet.services import audit
 from swordnet.services.context import AppContext
-from swordnet.services.detection_pipeline import WorkMatcher
+from swordnet.services.detection_pipeline import WorkMatcher, detection_url
 from swordnet.services.detections import record_detection
 from swordnet.services.platforms import get_or_create_platform
 from swordnet.services.titles_catalogue import CatalogueTitles
@@ -256,7 +256,7 @@ class CrawlRecorder:
                 "sha256": None,
                 "data": data,
             }
-            url = item.url or capture["final_url"] or capture["url"]
+            url = detection_url(capture["final_url"] or capture["url"], item)
             matches = self._matches(session, url, item)
             if matches:
                 counters.detections += self._record(session, capture_id, row, url, matches)

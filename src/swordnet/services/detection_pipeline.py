@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -58,6 +58,19 @@ class Examined:
     response: FetchResult | None = None  # what was fetched (URLs only)
 
 
+def detection_url(page_url: str, item: AnalysedItem) -> str:
+    """The URL a detection of ``item`` is recorded at, and later re-checked.
+
+    A media file or a stream is its own URL. What is matched by title (a listing, a share
+    link, a magnet, an app) is the page offering it: a magnet or an app file cannot be
+    re-fetched to see whether it is still offered, the page can, and it is the page the
+    platform must take down. The offered link stays in the match's details.
+    """
+    if item.kind in TITLED_KINDS:
+        return page_url
+    return item.url or page_url
+
+
 class WorkMatcher:
     """Resolves analysed items to catalogued works within one session."""
 
@@ -69,17 +82,22 @@ class WorkMatcher:
         self._titles = titles  # the catalogue's titles, loaded on first need
 
     def item_matches(self, url: str, item: AnalysedItem) -> list[Match]:
+        """What ``item`` matches; ``url`` is where it was found (``detection_url``)."""
         if item.hits:
             return resolve_hits(self.container, self.session, url, item.hits)
         if item.kind in TITLED_KINDS and item.text:
-            return self.titles().find(self.session, url, item.text, item.kind)
+            found = self.titles().find(self.session, url, item.text, item.kind)
+            if item.url and item.url != url:
+                offered = {"offered_url": item.url}
+                found = [replace(match, details={**match.details, **offered}) for match in found]
+            return found
         return []
 
     def matches(self, url: str, analysis: Analysis) -> list[Match]:
         """Every work the analysed content matches, best first, one per reference."""
         found: dict[int, Match] = {}
         for item in analysis.items:
-            for match in self.item_matches(item.url or url, item):
+            for match in self.item_matches(detection_url(url, item), item):
                 kept = found.get(match.reference_id)
                 if kept is None or kept.score < match.score:
                     found[match.reference_id] = match

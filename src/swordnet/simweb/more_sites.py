@@ -142,8 +142,8 @@ def build_forum(shares: list[tuple[str, str, str]]) -> tuple[Site, list[tuple[st
         body = f"<div class='post'><p>{html.escape(title)}</p><p>{html.escape(line)}</p></div>"
         site.add_page(path, _page(site.name, title, body))
         links.append((path, title))
-        if book:
-            posted.append((line.split("链接: ", 1)[1].split()[0], book))
+        if book:  # the thread offering the link is what is found and taken down
+            posted.append((path, book))
     _index(site, links)
     return site, posted
 
