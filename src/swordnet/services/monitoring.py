@@ -12,6 +12,7 @@ from urllib.parse import quote_plus
 
 import lxml.etree  # type: ignore[import-untyped]
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from swordnet.crawler.engine import CrawlEngine, CrawlPolicy, CrawlReport
@@ -60,34 +61,40 @@ def add_target(sessions: sessionmaker[Session], spec: TargetSpec, *, actor: str 
             raise SwordNetError(
                 f"malformed URL, correct it and add the target again: {exc}"
             ) from None
-    with sessions() as session, session.begin():
-        if session.scalar(
-            select(models.MonitoringTarget.id).where(models.MonitoringTarget.name == spec.name)
-        ):
-            raise SwordNetError(f"a target named {spec.name!r} exists already")
-        platform_id = None
-        if spec.platform or spec.seeds:
-            domain = spec.platform or site_key(spec.seeds[0])
-            platform_id = get_or_create_platform(session, domain).id
-        target = models.MonitoringTarget(
-            name=spec.name,
-            platform_id=platform_id,
-            campaign_id=spec.campaign_id,
-            seeds=[canonical_url(seed) for seed in spec.seeds],
-            sitemap_url=spec.sitemap_url,
-            query_template=spec.query_template,
-            interval_s=spec.interval_s,
-            max_pages=spec.max_pages,
-            max_bytes=spec.max_bytes,
-            max_depth=spec.max_depth,
-            max_seconds=spec.max_seconds,
-            obey_robots=spec.obey_robots,
-            next_run_at=models.utcnow(),
-        )
-        session.add(target)
-        session.flush()
-        audit.record(session, actor, "target.added", "monitoring_target", target.id, name=spec.name)
-        return target.id
+    try:
+        with sessions() as session, session.begin():
+            if session.scalar(
+                select(models.MonitoringTarget.id).where(models.MonitoringTarget.name == spec.name)
+            ):
+                raise SwordNetError(f"a target named {spec.name!r} exists already")
+            platform_id = None
+            if spec.platform or spec.seeds:
+                domain = spec.platform or site_key(spec.seeds[0])
+                platform_id = get_or_create_platform(session, domain).id
+            target = models.MonitoringTarget(
+                name=spec.name,
+                platform_id=platform_id,
+                campaign_id=spec.campaign_id,
+                seeds=[canonical_url(seed) for seed in spec.seeds],
+                sitemap_url=spec.sitemap_url,
+                query_template=spec.query_template,
+                interval_s=spec.interval_s,
+                max_pages=spec.max_pages,
+                max_bytes=spec.max_bytes,
+                max_depth=spec.max_depth,
+                max_seconds=spec.max_seconds,
+                obey_robots=spec.obey_robots,
+                next_run_at=models.utcnow(),
+            )
+            session.add(target)
+            session.flush()
+            audit.record(
+                session, actor, "target.added", "monitoring_target", target.id, name=spec.name
+            )
+            return target.id
+    except IntegrityError:
+        # another process added a target of that name between the check and the insert
+        raise SwordNetError(f"a target named {spec.name!r} exists already") from None
 
 
 def list_targets(sessions: sessionmaker[Session]) -> list[models.MonitoringTarget]:
