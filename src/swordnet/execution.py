@@ -8,14 +8,17 @@ engine behind the same ``BatchExecutor`` interface. Results come back in input o
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -51,6 +54,21 @@ class BatchExecutor(ABC):
     async def run(self, function: Callable[[T], R], item: T) -> R:
         """Apply ``function`` to one item without blocking the event loop (where possible)."""
 
+    def map_each(
+        self,
+        function: Callable[[T], R],
+        items: Iterable[T],
+        failed: Callable[[T, BaseException], R],
+    ) -> Iterator[R]:
+        """``map``, except that an item whose processing raises or kills its worker gets
+        ``failed(item, error)`` as its result and the others still get theirs (one bad
+        item never stops a batch)."""
+        for item in items:
+            try:
+                yield function(item)
+            except Exception as exc:
+                yield failed(item, exc)
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release workers."""
 
@@ -80,6 +98,48 @@ class LocalPoolExecutor(BatchExecutor):
 
     def map(self, function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         return self._started().map(function, items, chunksize=self.chunksize)
+
+    def map_each(
+        self,
+        function: Callable[[T], R],
+        items: Iterable[T],
+        failed: Callable[[T, BaseException], R],
+    ) -> Iterator[R]:
+        """In input order. When a worker dies (a decoder crashed, the kernel's OOM killer
+        took it), the pool is started again and the items not yet answered run one at a
+        time, so that only the one that kills its worker fails."""
+        pending = list(items)
+        isolate = False
+        while pending:
+            pool = self._started()
+            if not isolate:
+                futures = [pool.submit(function, item) for item in pending]
+                for future in futures:
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        log.warning("a worker died; the rest of the batch runs one at a time")
+                        self._restart()
+                        isolate = True
+                        break
+                    except Exception as exc:
+                        result = failed(pending[0], exc)
+                    pending.pop(0)
+                    yield result
+                continue
+            item = pending.pop(0)
+            try:
+                yield pool.submit(function, item).result()
+            except BrokenProcessPool as exc:
+                self._restart()
+                yield failed(item, exc)
+            except Exception as exc:
+                yield failed(item, exc)
+
+    def _restart(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     async def run(self, function: Callable[[T], R], item: T) -> R:
         return await asyncio.get_running_loop().run_in_executor(self._started(), function, item)

@@ -16,7 +16,12 @@ from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import WorkKind
 from swordnet.services import audit
 from swordnet.services.context import AppContext
-from swordnet.services.fingerprinting import FingerprintJob, FingerprintResult, fingerprint_file
+from swordnet.services.fingerprinting import (
+    FingerprintJob,
+    FingerprintResult,
+    fingerprint_failed,
+    fingerprint_file,
+)
 from swordnet.services.indexes import IndexStore
 from swordnet.services.inputs import (
     SIDECAR_SUFFIX,
@@ -95,7 +100,7 @@ def register_files(
     jobs = [FingerprintJob(str(path), "reference", settings_json) for path in paths]
     results: Iterable[FingerprintResult]
     if len(jobs) > 2:
-        results = container.executor.map(fingerprint_file, jobs)
+        results = container.executor.map_each(fingerprint_file, jobs, fingerprint_failed)
     else:
         results = map(fingerprint_file, jobs)
 

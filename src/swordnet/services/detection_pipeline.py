@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from swordnet.domain.pages import TITLED_KINDS
 from swordnet.modalities.video.hls import StreamBudget
 from swordnet.plugins.fetchers import Fetcher, FetchResult
 from swordnet.services.context import AppContext
+from swordnet.services.fingerprinting import unexpected_error, worker_died
 from swordnet.services.matching import resolve_hits
 from swordnet.services.titles_catalogue import CatalogueTitles
 
@@ -127,7 +129,9 @@ def examine_files(container: AppContext, paths: list[Path]) -> Iterator[Examined
     settings_json = container.settings.for_workers()
     jobs = [FileJob(str(path), settings_json) for path in paths]
     results: Iterable[FileAnalysis] = (
-        container.executor.map(analyse_file, jobs) if len(jobs) > 2 else map(analyse_file, jobs)
+        container.executor.map_each(analyse_file, jobs, _analysis_failed)
+        if len(jobs) > 2
+        else map(analyse_file, jobs)
     )
     with container.sessions() as session:
         matcher = WorkMatcher(container, session)
@@ -137,6 +141,12 @@ def examine_files(container: AppContext, paths: list[Path]) -> Iterator[Examined
                 continue
             matches = matcher.matches(result.path, result.analysis)
             yield Examined(result.path, matches, None, result.analysis)
+
+
+def _analysis_failed(job: FileJob, exc: BaseException) -> FileAnalysis:
+    if isinstance(exc, Exception) and not isinstance(exc, BrokenProcessPool):
+        return FileAnalysis(job.path, error=unexpected_error(job.path, exc))
+    return FileAnalysis(job.path, error=worker_died(job.path))
 
 
 # -- URLs -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import mimetypes
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -104,4 +105,18 @@ def fingerprint_file(job: FingerprintJob) -> FingerprintResult:
         media_type=media.media_type,
         modality=modality,
         fingerprints=fingerprints,
+    )
+
+
+def fingerprint_failed(job: FingerprintJob, exc: BaseException) -> FingerprintResult:
+    """The result of a file whose worker raised or died: the batch goes on without it."""
+    if isinstance(exc, Exception) and not isinstance(exc, BrokenProcessPool):
+        return FingerprintResult(job.path, error=unexpected_error(job.path, exc))
+    return FingerprintResult(job.path, error=worker_died(job.path))
+
+
+def worker_died(name: str) -> str:
+    return (
+        f"{name}: the worker process handling it died (out of memory, or a decoder "
+        "crashed); the rest of the batch went on. Check the file, or lower the budgets"
     )

@@ -22,7 +22,12 @@ from sqlalchemy.orm import Session
 from swordnet.plugins.signals import Fingerprint
 from swordnet.services import audit
 from swordnet.services.context import AppContext
-from swordnet.services.fingerprinting import FingerprintJob, FingerprintResult, fingerprint_file
+from swordnet.services.fingerprinting import (
+    FingerprintJob,
+    FingerprintResult,
+    fingerprint_failed,
+    fingerprint_file,
+)
 from swordnet.services.inputs import path_from_storage
 from swordnet.storage import models
 
@@ -71,7 +76,7 @@ def refingerprint(
         FingerprintJob(str(path_from_storage(paths[i][0])), "reference", settings_json) for i in ids
     ]
     results: Iterable[FingerprintResult] = (
-        container.executor.map(fingerprint_file, jobs)
+        container.executor.map_each(fingerprint_file, jobs, fingerprint_failed)
         if len(jobs) > 2
         else map(fingerprint_file, jobs)
     )
