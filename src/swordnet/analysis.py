@@ -18,7 +18,7 @@ from typing import Any
 
 from swordnet.domain.errors import MediaError
 from swordnet.domain.matching import IndexHit
-from swordnet.domain.pages import FOLLOWED_MEDIA_KINDS, PAGE_SUFFIXES, is_page
+from swordnet.domain.pages import PAGE_SUFFIXES, is_page
 from swordnet.domain.urls import canonical_url
 from swordnet.plugins import build_extractors, build_signals
 from swordnet.plugins.extractors import Extractor, Page
@@ -128,6 +128,8 @@ def analyse_response(job: ResponseJob, settings_json: str) -> Analysis:
         return Analysis(items=[item])
     page = Page(job.url, job.media_type, job.body)
     analysis = Analysis()
+    # what is fetched as media of its own: what the signal types declare they follow
+    followed = frozenset[str]().union(*(s.followed_media_kinds for s in signals.values()))
     linked: dict[str, str | None] = {}
     for extractor in extractors:
         if not extractor.accepts(page):
@@ -141,7 +143,7 @@ def analyse_response(job: ResponseJob, settings_json: str) -> Analysis:
             if content.kind == "link" and content.url:
                 _add_link(linked, content.url, None)
                 continue
-            if content.kind in FOLLOWED_MEDIA_KINDS and content.url and content.text is None:
+            if content.kind in followed and content.url and content.text is None:
                 probe = MediaInput(
                     name=content.url, media_type=mimetypes.guess_type(content.url)[0]
                 )

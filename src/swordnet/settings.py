@@ -21,7 +21,6 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from swordnet.domain.enforcement import EVIDENCE_KINDS
 from swordnet.domain.errors import ConfigurationError
 
 # Values people paste from tutorials; a secret equal to one of them is refused.
@@ -92,6 +91,13 @@ class BudgetSettings(BaseModel):
     )
 
 
+def _signal_auto_confirm_defaults() -> dict[str, float]:
+    # imported here: the plug-ins' registry loads the signal types, which read settings
+    from swordnet.plugins import auto_confirm_defaults
+
+    return auto_confirm_defaults()
+
+
 class EnforcementSettings(BaseModel):
     """Notices, deadlines, review thresholds and escalation (see docs/enforcement.md)."""
 
@@ -111,8 +117,9 @@ class EnforcementSettings(BaseModel):
     counter_notice_restore_days: float = 10.0
     # "title" (listings, share links... matched by title) is left out on purpose: naming a
     # work is weaker evidence than copying it, so such matches wait for a person by default
+    # the default is what each signal type declares (``SignalType.auto_confirm_default``)
     auto_confirm: dict[str, float] = Field(
-        default_factory=lambda: {"text": 0.8, "image": 0.95, "audio": 0.9, "video": 0.9},
+        default_factory=_signal_auto_confirm_defaults,
         description="Score from which new detections are confirmed, per kind of evidence.",
     )
     repeat_ignored_notices: int = Field(default=2, ge=1)
@@ -125,11 +132,14 @@ class EnforcementSettings(BaseModel):
     @field_validator("auto_confirm")
     @classmethod
     def _known_evidence_kinds(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(value) - set(EVIDENCE_KINDS))
+        from swordnet.plugins import evidence_kinds
+
+        known = evidence_kinds()
+        unknown = sorted(set(value) - set(known))
         if unknown:
             raise ValueError(
                 f"auto_confirm has no kind of evidence named {', '.join(unknown)}: use "
-                f"{', '.join(EVIDENCE_KINDS)} (leave a kind out to review it by hand)"
+                f"{', '.join(known)} (leave a kind out to review it by hand)"
             )
         return value
 

@@ -18,7 +18,7 @@ from swordnet.adapters.notifiers.smtp import SmtpNotifier
 from swordnet.adapters.notifiers.smtp_sink import LoopbackSmtpSink
 from swordnet.adapters.notifiers.webhook import SIGNATURE_HEADER, WebhookNotifier, verify
 from swordnet.bootstrap import Container, bootstrap
-from swordnet.domain.kinds import DetectionStatus, Modality, NoticeStatus, WorkKind
+from swordnet.domain.kinds import DetectionStatus, NoticeStatus, WorkKind
 from swordnet.plugins.notifiers import Notifier
 from swordnet.services.enforcement.delivery import send_rendered
 from swordnet.services.enforcement.notices import draft_notices
@@ -74,7 +74,7 @@ def confirmed_detections(container: Container, webhook_url: str | None = None) -
         holder = models.RightsHolder(name="Harbour Daily", email="legal@harbour.example")
         work = models.Work(title="Harbour report", kind=WorkKind.NEWS_ARTICLE, holder=holder)
         reference = models.ReferenceFile(
-            work=work, path="r.txt", modality=Modality.TEXT, sha256="a" * 64, size_bytes=10
+            work=work, path="r.txt", modality="text", sha256="a" * 64, size_bytes=10
         )
         for number in (1, 2):
             platform = models.Platform(
@@ -87,7 +87,7 @@ def confirmed_detections(container: Container, webhook_url: str | None = None) -
                     platform=platform,
                     url=f"http://site{number}.example/copy.html",
                     url_sha256=str(number) * 64,
-                    modality=Modality.TEXT,
+                    modality="text",
                     signal="text",
                     score=0.99,
                     status=DetectionStatus.CONFIRMED,

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 
-from swordnet.domain.kinds import Modality
 from swordnet.domain.matching import Match, Segment
 
 
@@ -16,7 +15,7 @@ def test_segment_round_trips_through_json() -> None:
 def test_match_json_has_the_cli_contract_fields() -> None:
     match = Match(
         "q.txt",
-        Modality.TEXT,
+        "text",
         "text",
         3,
         "Title",

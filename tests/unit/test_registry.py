@@ -62,8 +62,16 @@ def test_built_ins_register_through_entry_points() -> None:
 
 def test_public_api_is_pinned() -> None:
     assert set(plugins.__all__) == {
+        "auto_confirm_defaults",
         "build_extractors",
         "build_signals",
+        "default_work_kind",
+        "evidence_kinds",
+        "Labels",
+        "link_suffixes",
+        "modalities",
+        "modality_label",
+        "unit_labels",
         "ConformanceSamples",
         "DeliveryReceipt",
         "ExtractedContent",

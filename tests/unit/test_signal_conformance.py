@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from swordnet import plugins
 from swordnet.domain.errors import MediaError
+from swordnet.domain.kinds import WorkKind
 from swordnet.plugins import ConformanceSamples, SignalType
+from swordnet.services.enforcement.vocabulary import LANGUAGES
 from swordnet.settings import Settings
 
 SIGNAL_NAMES = plugins.signals.names()
+_LATIN = re.compile("[A-Za-z]")
 
 
 @pytest.fixture(params=SIGNAL_NAMES)
@@ -29,8 +33,43 @@ def samples(signal: SignalType, tmp_path: Path) -> ConformanceSamples:
 
 def test_signal_declares_identity(signal: SignalType) -> None:
     assert signal.name and signal.name == type(signal).name
-    assert signal.modality.value in {"text", "image", "audio", "video"}
+    assert isinstance(signal.modality, str)
+    assert re.fullmatch(r"[a-z][a-z0-9_]{0,31}", signal.modality), "fits the modality column"
     assert signal.file_extensions or signal.media_types
+
+
+def test_signal_declares_what_the_rest_needs_of_its_modality(signal: SignalType) -> None:
+    """Nothing outside a modality's folder lists it: a notice names it and its units, the
+    links extractor and the pipeline follow its media, review and the catalogue take its
+    defaults, all from what its signal type declares."""
+    assert set(signal.notice_labels) == set(LANGUAGES)
+    assert not _LATIN.search(signal.notice_labels["zh"]), "a Chinese notice is wholly Chinese"
+    assert signal.units, "its segments' units"
+    for labels in signal.units.values():
+        assert set(labels) == set(LANGUAGES)
+        assert not _LATIN.search(labels["zh"])
+    assert all(suffix.startswith(".") for suffix in signal.link_suffixes)
+    assert all(kind and kind != "link" for kind in signal.link_suffixes.values())
+    assert signal.default_work_kind in set(WorkKind)
+    default = signal.auto_confirm_default
+    assert default is None or 0.0 < default <= 1.0
+    assert signal.modality in plugins.modalities()
+    assert signal.modality in plugins.evidence_kinds()
+
+
+def test_segments_are_in_declared_units(signal: SignalType, samples: ConformanceSamples) -> None:
+    index = signal.new_index()
+    index.add(1, signal.fingerprint(samples.reference, role="reference"))
+    for hit in index.query(signal.fingerprint(samples.copy)):
+        assert {segment.unit for segment in hit.segments} <= set(signal.units)
+
+
+def test_modalities_name_their_units_alike() -> None:
+    """Two signal types measuring in one unit give it the same words."""
+    words = plugins.unit_labels()
+    for cls in plugins.signals:
+        for unit, labels in cls.units.items():
+            assert dict(labels) == dict(words[unit]), (cls.name, unit)
 
 
 def test_accepts_its_own_samples(signal: SignalType, samples: ConformanceSamples) -> None:

@@ -44,7 +44,7 @@ def scan(
                 table.add_row(
                     result.query,
                     f"{match.work_title} (#{match.work_id})",
-                    match.modality.value,
+                    match.modality,
                     f"{match.score:.3f}",
                     spans,
                 )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from swordnet.domain.kinds import DetectionStatus, Modality, NoticeItemStatus, NoticeStatus
+from swordnet.domain.kinds import DetectionStatus, NoticeItemStatus, NoticeStatus
 
 
 # -- authorisation --------------------------------------------------------------------
@@ -175,8 +175,9 @@ def review_priority(
 
 # A match of a work's title or alias (listings, share links, torrents, apps): it names the
 # work rather than copying it, so it is its own kind of evidence, with its own threshold.
+# The other kinds are the registered modalities (``swordnet.plugins.evidence_kinds``).
 TITLE_EVIDENCE = "title"
-EVIDENCE_KINDS = (*(m.value for m in Modality), TITLE_EVIDENCE)
+TITLE_MODALITY = "text"  # a title is text: how a title match is stored and named
 
 
 def evidence_kind(modality: str, signal: str) -> str:

@@ -1,15 +1,11 @@
-"""Enumerations shared by the whole system."""
+"""Enumerations shared by the whole system.
+
+Modalities are not among them: each signal type declares its own (``SignalType.modality``),
+so that adding one needs neither a change here nor a migration."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-
-
-class Modality(StrEnum):
-    TEXT = "text"
-    IMAGE = "image"
-    AUDIO = "audio"
-    VIDEO = "video"
 
 
 class WorkKind(StrEnum):
@@ -24,15 +20,6 @@ class WorkKind(StrEnum):
     COURSE = "course"
     GAME = "game"
     SOFTWARE = "software"
-
-    @classmethod
-    def default_for(cls, modality: Modality) -> WorkKind:
-        return {
-            Modality.TEXT: cls.CHAPTER,
-            Modality.IMAGE: cls.PHOTO,
-            Modality.AUDIO: cls.MUSIC,
-            Modality.VIDEO: cls.FILM,
-        }[modality]
 
 
 class Role(StrEnum):

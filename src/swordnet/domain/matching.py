@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from swordnet.domain.kinds import Modality
-
-Unit = Literal["char", "s", "px"]
+# what a segment is measured in: declared by its signal type (``SignalType.units``),
+# for example "char", "s" or "px"
+Unit = str
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ class Match:
     """An index hit resolved to the work it belongs to."""
 
     query: str
-    modality: Modality
+    modality: str  # as the signal type declares it
     signal: str
     work_id: int
     work_title: str
@@ -65,7 +65,7 @@ class Match:
             "work_id": self.work_id,
             "work_title": self.work_title,
             "reference": self.reference,
-            "modality": self.modality.value,
+            "modality": self.modality,
             "score": round(float(self.score), 6),
             "segments": [segment.to_json() for segment in self.segments],
             # the signal's proof: shares of reference and query copied, tier, inliers...

@@ -10,8 +10,6 @@ PAGE_TYPES = ("text/html", "application/xhtml+xml")
 PAGE_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 # what extractors find that is matched to works by title and details, not by fingerprint
 TITLED_KINDS = frozenset({"listing", "share_link", "torrent", "app"})
-# what extractors find that is fetched as media of its own (an HLS playlist is a video)
-FOLLOWED_MEDIA_KINDS = frozenset({"image", "audio", "video", "hls"})
 
 
 def is_page(media_type: str) -> bool:

@@ -8,13 +8,12 @@ stores reference fingerprints and answers queries with localised hits. A modalit
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 from swordnet.domain.errors import MediaTooLargeError
-from swordnet.domain.kinds import Modality
 from swordnet.domain.matching import IndexHit
 
 if TYPE_CHECKING:
@@ -120,15 +119,36 @@ class ConformanceSamples:
     garbage: MediaInput  # claims the signal's format but is corrupt
 
 
+Labels = Mapping[str, str]  # a word in each language notices are written in: zh, en
+
+
 class SignalType(ABC):
-    """Turns media of one modality into fingerprints and names its index class."""
+    """Turns media of one modality into fingerprints and names its index class.
+
+    A signal type declares everything the rest of SwordNet needs to know of its modality,
+    so that nothing outside its folder lists the modalities: the modality's name (a plain
+    string, stored as such), the units its segments are measured in, the links it reads
+    and the page items it wants fetched, its auto-confirm threshold, the words a notice
+    names it with and the kind of work a reference of it makes by default.
+    """
 
     name: ClassVar[str]
-    modality: ClassVar[Modality]
+    modality: ClassVar[str]
     version: ClassVar[int] = 1
     file_extensions: ClassVar[frozenset[str]] = frozenset()
     media_types: ClassVar[tuple[str, ...]] = ()
     index_class: ClassVar[type[SignalIndex]]
+    # the units of its segments (``Segment.unit``), each with its words in a notice
+    units: ClassVar[Mapping[str, Labels]] = {}
+    # link suffixes it reads, each with the media kind the links extractor gives the link
+    link_suffixes: ClassVar[Mapping[str, str]] = {}
+    # media kinds of page items (``ExtractedContent.kind``) to fetch for it
+    followed_media_kinds: ClassVar[frozenset[str]] = frozenset()
+    # the score from which its detections are confirmed unless the settings say otherwise;
+    # None: reviewed by hand
+    auto_confirm_default: ClassVar[float | None] = None
+    notice_labels: ClassVar[Labels] = {}  # its modality in a notice, per language
+    default_work_kind: ClassVar[str] = "software"  # a ``WorkKind`` value
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:

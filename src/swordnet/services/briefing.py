@@ -75,7 +75,7 @@ def build_briefing(session: Session, *, campaign_id: int | None = None) -> Brief
         )
     ]
     per_modality = {
-        str(modality.value): int(count)
+        str(modality): int(count)
         for modality, count in session.execute(
             select(models.Detection.modality, func.count())
             .where(*detection_filter)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import WorkKind
+from swordnet.plugins import default_work_kind
 from swordnet.services import audit
 from swordnet.services.context import AppContext
 from swordnet.services.fingerprinting import (
@@ -182,7 +183,7 @@ def _store(
         holder = get_or_create_holder(session, spec.holder) if spec.holder else None
         work = models.Work(
             title=spec.title or readable_name(path.stem),
-            kind=spec.kind or WorkKind.default_for(result.modality),
+            kind=spec.kind or WorkKind(default_work_kind(result.modality)),
             holder=holder,
             aliases=list(spec.aliases),
             key_work=spec.key_work,

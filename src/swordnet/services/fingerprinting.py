@@ -11,7 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from swordnet.domain.errors import MediaError, UnsupportedMediaError
-from swordnet.domain.kinds import Modality
 from swordnet.plugins.signals import Fingerprint, MediaInput, Role, SignalType
 from swordnet.settings import Settings
 
@@ -31,7 +30,7 @@ class FingerprintResult:
     sha256: str = ""
     size: int = 0
     media_type: str | None = None
-    modality: Modality | None = None
+    modality: str | None = None
     fingerprints: tuple[Fingerprint, ...] = field(default_factory=tuple)
     error: str | None = None
 
@@ -49,7 +48,7 @@ def accepting_signals(signals: dict[str, SignalType], media: MediaInput) -> list
 
 def fingerprint_media(
     signals: dict[str, SignalType], media: MediaInput, role: Role
-) -> tuple[Modality, tuple[Fingerprint, ...]]:
+) -> tuple[str, tuple[Fingerprint, ...]]:
     """Fingerprint with each accepting signal.
 
     The media's own type names its modality (a film is video even though the audio signal
@@ -64,7 +63,7 @@ def fingerprint_media(
         )
     media_type = media.media_type or mimetypes.guess_type(media.name)[0] or ""
     major = media_type.split("/", 1)[0]
-    modality = next((s.modality for s in chosen if s.modality.value == major), chosen[0].modality)
+    modality = next((s.modality for s in chosen if s.modality == major), chosen[0].modality)
     return modality, tuple(signal.fingerprint(media, role=role) for signal in chosen)
 
 

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from swordnet.domain.enforcement import TITLE_EVIDENCE
-from swordnet.domain.kinds import Modality
+from swordnet.domain.enforcement import TITLE_EVIDENCE, TITLE_MODALITY
 from swordnet.domain.matching import Match
 from swordnet.services.titles import TitleMatcher
 from swordnet.storage import models
@@ -61,7 +60,7 @@ class CatalogueTitles:
         return [
             Match(
                 query=url,
-                modality=Modality.TEXT,
+                modality=TITLE_MODALITY,
                 signal=TITLE_SIGNAL,
                 work_id=match.work_id,
                 work_title=self.titles[match.work_id],

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from swordnet import plugins
 from swordnet.domain.enforcement import (
-    EVIDENCE_KINDS,
     AuthorisationDecision,
     LicenseTerms,
     UseOfWork,
@@ -56,7 +56,7 @@ def test_title_matches_are_their_own_kind_of_evidence() -> None:
     assert evidence_kind("text", "title") == "title"
     assert evidence_kind("text", "text") == "text"
     assert evidence_kind("image", "image") == "image"
-    assert set(EVIDENCE_KINDS) == {"text", "image", "audio", "video", "title"}
+    assert set(plugins.evidence_kinds()) == {*plugins.modalities(), "title"}
 
 
 def test_title_matches_wait_for_a_person_unless_given_a_threshold() -> None:
@@ -68,5 +68,5 @@ def test_title_matches_wait_for_a_person_unless_given_a_threshold() -> None:
 
 
 def test_an_unknown_kind_of_evidence_is_refused_with_the_known_ones() -> None:
-    with pytest.raises(ValueError, match="no kind of evidence named txt: use text, image"):
+    with pytest.raises(ValueError, match="no kind of evidence named txt: use audio, image, text"):
         EnforcementSettings(auto_confirm={"txt": 0.8})

@@ -6,7 +6,7 @@ import pytest
 from jinja2 import TemplateError
 
 from swordnet.domain.enforcement import EscalationGrounds
-from swordnet.domain.kinds import Modality, NoticeStatus, WorkKind
+from swordnet.domain.kinds import NoticeStatus, WorkKind
 from swordnet.domain.pages import TITLED_KINDS
 from swordnet.services.enforcement import vocabulary
 from swordnet.services.enforcement.escalation import notice_lines
@@ -86,7 +86,6 @@ def _context_with_dict_notices() -> dict[str, object]:
 @pytest.mark.parametrize(
     ("table", "values"),
     [
-        (vocabulary.MODALITIES, list(Modality)),
         (vocabulary.WORK_KINDS, list(WorkKind)),
         (vocabulary.NOTICE_STATUSES, list(NoticeStatus)),
         (vocabulary.TITLED_ITEMS, sorted(TITLED_KINDS)),

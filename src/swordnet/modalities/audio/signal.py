@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Self
 
@@ -9,7 +10,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from swordnet.domain.errors import MediaError
-from swordnet.domain.kinds import Modality
 from swordnet.modalities.audio.decode import (
     ANALYSIS_RATE,
     DEFAULT_MAX_SECONDS,
@@ -25,6 +25,7 @@ from swordnet.modalities.audio.synth import synthetic_music
 from swordnet.plugins.signals import (
     ConformanceSamples,
     Fingerprint,
+    Labels,
     MediaInput,
     Role,
     SignalType,
@@ -42,7 +43,15 @@ class AudioTooShortError(MediaError):
 
 class AudioSignal(SignalType):
     name: ClassVar[str] = "audio"
-    modality: ClassVar[Modality] = Modality.AUDIO
+    modality: ClassVar[str] = "audio"
+    units: ClassVar[Mapping[str, Labels]] = {"s": {"zh": "秒", "en": "seconds"}}
+    link_suffixes: ClassVar[Mapping[str, str]] = dict.fromkeys(
+        (".mp3", ".ogg", ".opus", ".flac", ".wav", ".m4a"), "audio"
+    )
+    followed_media_kinds: ClassVar[frozenset[str]] = frozenset({"audio"})
+    auto_confirm_default: ClassVar[float | None] = 0.9
+    notice_labels: ClassVar[Labels] = {"zh": "音频", "en": "audio"}
+    default_work_kind: ClassVar[str] = "music"
     version: ClassVar[int] = 1
     file_extensions: ClassVar[frozenset[str]] = frozenset(
         {".mp3", ".ogg", ".opus", ".flac", ".wav", ".m4a", ".aac", ".wma", ".mka"}

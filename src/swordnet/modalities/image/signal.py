@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Self
 
@@ -16,13 +17,13 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from swordnet.domain.errors import CorruptMediaError
-from swordnet.domain.kinds import Modality
 from swordnet.modalities.image.decode import DEFAULT_MAX_PIXELS, DecodedImage, decode_image
 from swordnet.modalities.image.features import FeatureParams, ImageFeatures, extract_features
 from swordnet.modalities.image.index import ImageIndex, ImageIndexParams
 from swordnet.plugins.signals import (
     ConformanceSamples,
     Fingerprint,
+    Labels,
     MediaInput,
     Role,
     SignalType,
@@ -36,7 +37,15 @@ IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", 
 
 class ImageSignal(SignalType):
     name: ClassVar[str] = "image"
-    modality: ClassVar[Modality] = Modality.IMAGE
+    modality: ClassVar[str] = "image"
+    units: ClassVar[Mapping[str, Labels]] = {"px": {"zh": "像素", "en": "pixels"}}
+    link_suffixes: ClassVar[Mapping[str, str]] = dict.fromkeys(
+        (".jpg", ".jpeg", ".png", ".webp", ".gif"), "image"
+    )
+    followed_media_kinds: ClassVar[frozenset[str]] = frozenset({"image"})
+    auto_confirm_default: ClassVar[float | None] = 0.95
+    notice_labels: ClassVar[Labels] = {"zh": "图像", "en": "image"}
+    default_work_kind: ClassVar[str] = "photo"
     version: ClassVar[int] = 1
     file_extensions: ClassVar[frozenset[str]] = IMAGE_EXTENSIONS
     media_types: ClassVar[tuple[str, ...]] = ("image/",)

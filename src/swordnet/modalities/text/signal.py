@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Self
 
 from swordnet.domain.errors import over_budget
-from swordnet.domain.kinds import Modality
 from swordnet.domain.pages import PAGE_SUFFIXES
 from swordnet.modalities.text.encoding import text_encoding
 from swordnet.modalities.text.index import TextIndex, TextIndexParams
@@ -19,6 +19,7 @@ from swordnet.modalities.text.winnow import token_grams
 from swordnet.plugins.signals import (
     ConformanceSamples,
     Fingerprint,
+    Labels,
     MediaInput,
     Role,
     SignalType,
@@ -55,7 +56,13 @@ def is_html(media: MediaInput) -> bool:
 
 class TextSignal(SignalType):
     name: ClassVar[str] = "text"
-    modality: ClassVar[Modality] = Modality.TEXT
+    modality: ClassVar[str] = "text"
+    units: ClassVar[Mapping[str, Labels]] = {"char": {"zh": "字", "en": "chars"}}
+    link_suffixes: ClassVar[Mapping[str, str]] = {".txt": "text"}
+    followed_media_kinds: ClassVar[frozenset[str]] = frozenset()
+    auto_confirm_default: ClassVar[float | None] = 0.8
+    notice_labels: ClassVar[Labels] = {"zh": "文本", "en": "text"}
+    default_work_kind: ClassVar[str] = "chapter"
     version: ClassVar[int] = 3  # 3: Latin look-alikes folded
     file_extensions: ClassVar[frozenset[str]] = frozenset({".txt", ".text", ".md", *PAGE_SUFFIXES})
     media_types: ClassVar[tuple[str, ...]] = ("text/plain", "text/markdown", "text/html")

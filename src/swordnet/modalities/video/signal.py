@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Self
 
@@ -10,7 +11,6 @@ import av
 import numpy as np
 
 from swordnet.domain.errors import CorruptMediaError, MediaError, UnsupportedMediaError
-from swordnet.domain.kinds import Modality
 from swordnet.modalities.audio import ANALYSIS_RATE, AudioSignal, decode_audio
 from swordnet.modalities.image import FeatureParams, ImageFeatures, ImageSignal
 from swordnet.modalities.video.decode import (
@@ -25,7 +25,14 @@ from swordnet.modalities.video.hls import FetchedVideo
 from swordnet.modalities.video.index import VideoIndex, VideoIndexParams
 from swordnet.modalities.video.inset import crop_inset, find_inset
 from swordnet.modalities.video.payload import VideoFeatures
-from swordnet.plugins.signals import ConformanceSamples, Fingerprint, MediaInput, Role, SignalType
+from swordnet.plugins.signals import (
+    ConformanceSamples,
+    Fingerprint,
+    Labels,
+    MediaInput,
+    Role,
+    SignalType,
+)
 
 if TYPE_CHECKING:
     from swordnet.settings import Settings
@@ -47,7 +54,17 @@ FRAME_FEATURES = FeatureParams(
 
 class VideoSignal(SignalType):
     name: ClassVar[str] = "video"
-    modality: ClassVar[Modality] = Modality.VIDEO
+    modality: ClassVar[str] = "video"
+    units: ClassVar[Mapping[str, Labels]] = {"s": {"zh": "秒", "en": "seconds"}}
+    link_suffixes: ClassVar[Mapping[str, str]] = {
+        **dict.fromkeys((".mp4", ".webm", ".mkv", ".mov"), "video"),
+        ".m3u8": "hls",
+    }
+    # an HLS playlist is a video: fetched, assembled and fingerprinted as one
+    followed_media_kinds: ClassVar[frozenset[str]] = frozenset({"video", "hls"})
+    auto_confirm_default: ClassVar[float | None] = 0.9
+    notice_labels: ClassVar[Labels] = {"zh": "视频", "en": "video"}
+    default_work_kind: ClassVar[str] = "film"
     version: ClassVar[int] = 1
     file_extensions: ClassVar[frozenset[str]] = VIDEO_EXTENSIONS | {".m3u8"}
     media_types: ClassVar[tuple[str, ...]] = ("video/", *PLAYLIST_TYPES)

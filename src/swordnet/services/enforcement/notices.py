@@ -21,14 +21,13 @@ from swordnet.domain.enforcement import (
 )
 from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import DetectionStatus, NoticeStatus
+from swordnet.plugins import modality_label, unit_labels
 from swordnet.services import audit
 from swordnet.services.enforcement.prewarning import ProtectionWindows
 from swordnet.services.enforcement.rendering import recipient_address, render, sha256_text
 from swordnet.services.enforcement.vocabulary import (
     METHODS,
-    MODALITIES,
     TITLED_ITEMS,
-    UNITS,
     WORK_KINDS,
     term,
 )
@@ -54,7 +53,7 @@ def _span(values: Sequence[Any]) -> str:
 
 
 def segment_text(segment: models.DetectionSegment, language: str) -> str:
-    unit = term(UNITS, segment.unit, language)
+    unit = unit_labels()[segment.unit][language]
     copy = f"{_span(segment.query_start)}-{_span(segment.query_end)}"
     work = f"{_span(segment.reference_start)}-{_span(segment.reference_end)}"
     if language == "zh":
@@ -68,9 +67,9 @@ _QUOTED_TEXT_CHARS = 80  # of a listing's or share link's text quoted as evidenc
 def method_text(detection: models.Detection, language: str) -> str:
     """How the detection was made, in the notice's language: a fingerprint match with its
     similarity, or a title match naming what the item's title says."""
-    modality = term(MODALITIES, detection.modality, language)
+    modality = modality_label(detection.modality, language)
     score = f"{detection.score:.2f}"
-    if evidence_kind(detection.modality.value, detection.signal) != TITLE_EVIDENCE:
+    if evidence_kind(detection.modality, detection.signal) != TITLE_EVIDENCE:
         return METHODS["fingerprint"][language].format(modality=modality, score=score)
     details = detection.details or {}
     text = " ".join(str(details.get("text") or detection.work.title).split())
@@ -91,7 +90,7 @@ def item_context(detection: models.Detection, number: int, language: str) -> dic
         "work_kind": term(WORK_KINDS, detection.work.kind, language),
         "url": detection.url,
         "detected_at": detection.detected_at.strftime("%Y-%m-%d %H:%M UTC"),
-        "modality": term(MODALITIES, detection.modality, language),
+        "modality": modality_label(detection.modality, language),
         "score": f"{detection.score:.2f}",
         "method": method_text(detection, language),
         "capture_at": capture.fetched_at.strftime("%Y-%m-%d %H:%M UTC") if capture else "-",

@@ -59,8 +59,8 @@ def review_queue(
             detection_id=d.id,
             url=d.url,
             work_title=d.work.title,
-            modality=str(d.modality.value),
-            evidence=evidence_kind(d.modality.value, d.signal),
+            modality=d.modality,
+            evidence=evidence_kind(d.modality, d.signal),
             score=d.score,
             reach=d.sightings,
             key_work=d.work.key_work,
@@ -198,7 +198,7 @@ def auto_confirm(
         for d in session.scalars(
             select(models.Detection).where(models.Detection.status == DetectionStatus.NEW)
         )
-        if should_auto_confirm(evidence_kind(d.modality.value, d.signal), d.score, thresholds)
+        if should_auto_confirm(evidence_kind(d.modality, d.signal), d.score, thresholds)
     ]
     if not chosen:
         return []

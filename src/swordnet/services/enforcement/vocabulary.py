@@ -4,21 +4,16 @@ A Chinese notice must be wholly Chinese and an English one wholly English: a rea
 status or a kind of work is looked up here, never printed as its stored (English) value.
 A value with no entry is a ``KeyError`` while rendering, not a foreign word in a notice;
 ``tests/unit/enforcement/test_vocabulary.py`` checks that every enum value has both.
+A modality and the units of its segments are named by its signal type
+(``SignalType.notice_labels``, ``SignalType.units``), read through ``swordnet.plugins``.
 """
 
 from __future__ import annotations
 
 from swordnet.domain.enforcement import EscalationGrounds
-from swordnet.domain.kinds import Modality, NoticeStatus, WorkKind
+from swordnet.domain.kinds import NoticeStatus, WorkKind
 
 LANGUAGES = ("zh", "en")
-
-MODALITIES: dict[str, dict[str, str]] = {
-    Modality.TEXT: {"zh": "文本", "en": "text"},
-    Modality.IMAGE: {"zh": "图像", "en": "image"},
-    Modality.AUDIO: {"zh": "音频", "en": "audio"},
-    Modality.VIDEO: {"zh": "视频", "en": "video"},
-}
 
 WORK_KINDS: dict[str, dict[str, str]] = {
     WorkKind.FILM: {"zh": "电影", "en": "film"},
@@ -63,12 +58,6 @@ METHODS: dict[str, dict[str, str]] = {
         "zh": "标题及{item}信息与作品相符（{item}标题“{text}”，对应作品名称“{alias}”）",
         "en": 'title and {item} details match the work ({item} titled "{text}", naming "{alias}")',
     },
-}
-
-UNITS: dict[str, dict[str, str]] = {
-    "char": {"zh": "字", "en": "chars"},
-    "s": {"zh": "秒", "en": "seconds"},
-    "px": {"zh": "像素", "en": "pixels"},
 }
 
 _GROUNDS = {

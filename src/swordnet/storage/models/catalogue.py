@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from swordnet.domain.kinds import Modality, WorkKind
+from swordnet.domain.kinds import WorkKind
 from swordnet.storage.models.base import Base, enum_column, utcnow
 
 
@@ -66,7 +66,8 @@ class ReferenceFile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     work_id: Mapped[int] = mapped_column(ForeignKey("work.id", ondelete="CASCADE"), index=True)
     path: Mapped[str] = mapped_column(Text)
-    modality: Mapped[Modality] = mapped_column(enum_column(Modality))
+    # a plain string with no CHECK: a signal type declares its modality (migration 0006)
+    modality: Mapped[str] = mapped_column(String(32))
     media_type: Mapped[str | None] = mapped_column(String(100))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size_bytes: Mapped[int] = mapped_column(BigInteger)

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from swordnet.domain.kinds import (
     CaseStatus,
     DetectionStatus,
-    Modality,
     NoticeItemStatus,
     NoticeStatus,
     TipStatus,
@@ -66,7 +65,7 @@ class Detection(Base):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     url: Mapped[str] = mapped_column(Text)
     url_sha256: Mapped[str] = mapped_column(String(64))
-    modality: Mapped[Modality] = mapped_column(enum_column(Modality))
+    modality: Mapped[str] = mapped_column(String(32))  # as its signal type declares it
     signal: Mapped[str] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
