@@ -22,6 +22,7 @@ from swordnet.domain.pages import PAGE_SUFFIXES, is_page
 from swordnet.domain.urls import canonical_url
 from swordnet.plugins import build_extractors, build_signals
 from swordnet.plugins.extractors import Extractor, Page
+from swordnet.plugins.fetchers import FetchResult
 from swordnet.plugins.signals import MediaInput, SignalIndex, SignalType
 from swordnet.settings import Settings
 
@@ -35,6 +36,25 @@ class ResponseJob:
     body: bytes
     media_kind: str | None = None  # set when the URL was found as a media file on a page
     name: str | None = None  # what to call the media when it is not the URL (an HLS stream)
+
+    @classmethod
+    def fetched(
+        cls,
+        response: FetchResult,
+        media_type: str,
+        name: str | None,
+        media_kind: str | None = None,
+    ) -> ResponseJob:
+        """The job for a fetched response as ``crawler.streams.prepare_response`` left it."""
+        return cls(
+            response.final_url,
+            response.status,
+            response.headers,
+            media_type,
+            response.body,
+            media_kind,
+            name,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -304,15 +304,7 @@ class CrawlEngine:
         if name is not None:
             response = replace(response, final_url=entry.url)  # captured under its own URL
         if response.ok and response.body:
-            job = ResponseJob(
-                response.final_url,
-                response.status,
-                response.headers,
-                media_type,
-                response.body,
-                None,
-                name,
-            )
+            job = ResponseJob.fetched(response, media_type, name)
             await self._feed.submit(job, (entry, response, media_type))
         else:
             self._writer.store_page(Visited(entry, response, media_type, None))

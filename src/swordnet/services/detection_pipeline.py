@@ -167,15 +167,7 @@ async def fetch_and_analyse(
     response, media_type, name = await prepare_response(response, fetcher, budget)
     if response.error is not None:
         return response, None, f"{url}: {response.error}"
-    job = ResponseJob(
-        response.final_url,
-        response.status,
-        response.headers,
-        media_type,
-        response.body,
-        media_kind,
-        name,
-    )
+    job = ResponseJob.fetched(response, media_type, name, media_kind)
     analysis = await asyncio.to_thread(analyse_response, job, settings_json)
     return response, analysis, None
 
