@@ -215,3 +215,18 @@ def test_rolled_back_transaction_leaves_no_event(database_url: str, tmp_path: Pa
             assert audit.current_head(session).seq == 1
     finally:
         container.close()
+
+
+def test_a_missing_database_is_said_plainly(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    home = tmp_path / "home"
+    never = _cli(home, url, "db", "verify-audit")
+    assert never.returncode == 1
+    assert "there is no database at" in never.stderr and "nothing to verify" in never.stderr
+    assert "damaged" not in never.stderr and "Traceback" not in never.stderr
+    _seed_trail(home, url, 2)
+    (tmp_path / "audit.db").rename(tmp_path / "elsewhere.db")
+    gone = _cli(home, url, "db", "verify-audit")
+    assert gone.returncode == 1
+    assert "its audit checkpoint signed 2 event(s)" in gone.stdout
+    assert "the database was deleted or moved" in gone.stdout

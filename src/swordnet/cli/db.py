@@ -60,12 +60,12 @@ def current(ctx: typer.Context) -> None:
 @app.command("verify-audit")
 def verify_audit(ctx: typer.Context) -> None:
     """Check the audit trail's hash chain and its signed checkpoint."""
-    from swordnet.services.audit_checkpoint import CheckpointError
+    from swordnet.domain.errors import SwordNetError
     from swordnet.services.database import verify_audit_trail
 
     try:
         verdict = verify_audit_trail(state(ctx).settings())
-    except CheckpointError as exc:  # pragma: no cover - the chain check reads it first
+    except SwordNetError as exc:  # no database at all, or an unreadable checkpoint
         fail(str(exc), code=1)
     if verdict.problems:
         for problem in verdict.problems:

@@ -14,9 +14,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from swordnet.domain.errors import NotFoundError
 from swordnet.services.audit import current_head, verify_chain
 from swordnet.services.audit_checkpoint import (
     AuditCheckpoint,
+    CheckpointError,
     SignedHead,
     database_identity,
     verify_against_checkpoint,
@@ -33,6 +35,31 @@ def _engine(settings: Settings) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def _missing_sqlite_file(engine: Engine) -> Path | None:
+    """The SQLite file the URL names, when it does not exist (opening would fail)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    path = Path(database)
+    return None if path.exists() else path
+
+
+def _missing_database(path: Path, checkpoint: AuditCheckpoint) -> str:
+    try:
+        signed = checkpoint.read()
+    except CheckpointError as exc:
+        return f"there is no database at {path}, and its checkpoint is unreadable: {exc}"
+    if signed is not None:
+        return (
+            f"there is no database at {path}, but its audit checkpoint signed {signed.seq} "
+            f"event(s) on {signed.signed_at}: the database was deleted or moved"
+        )
+    raise NotFoundError(
+        f"there is no database at {path}: nothing to verify (check --home, SWORDNET_HOME "
+        "or SWORDNET_DATABASE_URL)"
+    )
 
 
 def upgrade_schema(settings: Settings, revision: str = "head") -> str | None:
@@ -78,9 +105,13 @@ class AuditVerification:
 def verify_audit_trail(settings: Settings) -> AuditVerification:
     """Check the hash chain and the signed checkpoint; an intact trail's head is signed
     (events another host appended are vouched for from now on). Raises
-    ``CheckpointError`` when the checkpoint cannot be read or signed."""
+    ``CheckpointError`` when the checkpoint cannot be read or signed, ``NotFoundError``
+    when there is no database and never was one (no checkpoint either)."""
     with _engine(settings) as engine:
         checkpoint = AuditCheckpoint(settings.audit_dir, database_identity(engine))
+        missing = _missing_sqlite_file(engine)
+        if missing is not None:
+            return AuditVerification([_missing_database(missing, checkpoint)], 0, None)
         with make_session_factory(engine)() as session:
             problems = verify_chain(session)
             if not problems:
