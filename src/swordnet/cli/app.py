@@ -16,6 +16,7 @@ from swordnet.cli import enforce_notices as notice_commands
 from swordnet.cli import monitor as monitor_commands
 from swordnet.cli import scan as scan_commands
 from swordnet.cli import simweb as simweb_commands
+from swordnet.cli import users as users_commands
 from swordnet.cli import works as works_commands
 from swordnet.cli.display import printable
 from swordnet.cli.state import CliState
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 app.add_typer(works_commands.app, name="works")
 app.add_typer(db_commands.app, name="db")
+app.add_typer(users_commands.app, name="users")
 app.add_typer(monitor_commands.app, name="monitor")
 app.command("scan")(scan_commands.scan)
 app.command("demo")(demo_commands.demo)

@@ -19,12 +19,16 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(100), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
-    password_hash: Mapped[str | None] = mapped_column(Text)  # scrypt, see services.accounts
+    password_hash: Mapped[str | None] = mapped_column(Text)  # argon2id, see services.accounts
     role: Mapped[Role] = mapped_column(enum_column(Role))
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("rights_holder.id"))
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # login throttling: failures since the last success, and no attempt before this time
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
 
 
 class AuditEvent(Base):
