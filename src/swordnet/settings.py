@@ -91,13 +91,6 @@ class BudgetSettings(BaseModel):
     )
 
 
-def _signal_auto_confirm_defaults() -> dict[str, float]:
-    # imported here: the plug-ins' registry loads the signal types, which read settings
-    from swordnet.plugins import auto_confirm_defaults
-
-    return auto_confirm_defaults()
-
-
 class EnforcementSettings(BaseModel):
     """Notices, deadlines, review thresholds and escalation (see docs/enforcement.md)."""
 
@@ -117,9 +110,11 @@ class EnforcementSettings(BaseModel):
     counter_notice_restore_days: float = 10.0
     # "title" (listings, share links... matched by title) is left out on purpose: naming a
     # work is weaker evidence than copying it, so such matches wait for a person by default
-    # the default is what each signal type declares (``SignalType.auto_confirm_default``)
-    auto_confirm: dict[str, float] = Field(
-        default_factory=_signal_auto_confirm_defaults,
+    # None: what each signal type declares (``SignalType.auto_confirm_default``), read when
+    # used (``auto_confirm_thresholds``): loading the signal types costs seconds, which
+    # every command building its settings would otherwise pay
+    auto_confirm: dict[str, float] | None = Field(
+        default=None,
         description="Score from which new detections are confirmed, per kind of evidence.",
     )
     repeat_ignored_notices: int = Field(default=2, ge=1)
@@ -129,9 +124,20 @@ class EnforcementSettings(BaseModel):
     regulator_email: str = "shutdown-requests@regulator.localhost"
     resend_in_doubt: bool = False
 
+    def auto_confirm_thresholds(self) -> dict[str, float]:
+        """The thresholds in force: the configured ones, else each signal type's own."""
+        if self.auto_confirm is not None:
+            return dict(self.auto_confirm)
+        # imported here: the plug-ins' registry loads the signal types, which read settings
+        from swordnet.plugins import auto_confirm_defaults
+
+        return auto_confirm_defaults()
+
     @field_validator("auto_confirm")
     @classmethod
-    def _known_evidence_kinds(cls, value: dict[str, float]) -> dict[str, float]:
+    def _known_evidence_kinds(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is None:
+            return None
         from swordnet.plugins import evidence_kinds
 
         known = evidence_kinds()

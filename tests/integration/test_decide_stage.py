@@ -72,7 +72,10 @@ def test_a_white_listed_site_crawled_on_a_fresh_home_is_authorised_and_never_not
             now = models.utcnow()
             with container.sessions() as session, session.begin():
                 auto_confirm(
-                    session, container.settings.enforcement.auto_confirm, actor="x", now=now
+                    session,
+                    thresholds(container),
+                    actor="x",
+                    now=now,
                 )
                 notices = draft_notices(session, container.settings.enforcement, actor="x", now=now)
                 recipients = {n.platform.domain for n in notices if n.platform}
@@ -220,7 +223,12 @@ def test_a_listing_matched_by_title_waits_for_a_person_and_its_notice_says_so(
                 select(models.Detection).where(models.Detection.signal == "title")
             ).all()
             assert titled and all(d.score >= 0.9 for d in titled)  # above the text threshold
-            auto_confirm(session, container.settings.enforcement.auto_confirm, actor="x", now=now)
+            auto_confirm(
+                session,
+                thresholds(container),
+                actor="x",
+                now=now,
+            )
             assert all(d.status is DetectionStatus.NEW for d in titled)
             ids = [d.id for d in titled]
             confirm(session, ids, actor="wang", now=now)
@@ -243,3 +251,7 @@ def test_a_listing_matched_by_title_waits_for_a_person_and_its_notice_says_so(
         assert "相似度" not in texts["zh"] and "文本" not in texts["zh"]
     finally:
         container.close()
+
+
+def thresholds(container: Container) -> dict[str, float]:
+    return container.settings.enforcement.auto_confirm_thresholds()

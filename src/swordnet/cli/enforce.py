@@ -144,7 +144,7 @@ def review_confirm(
         with container.sessions() as session, session.begin():
             changed = auto_confirm(
                 session,
-                container.settings.enforcement.auto_confirm,
+                container.settings.enforcement.auto_confirm_thresholds(),
                 actor=actor_name(as_),
                 now=datetime.now(UTC),
             )

@@ -60,7 +60,7 @@ def test_title_matches_are_their_own_kind_of_evidence() -> None:
 
 
 def test_title_matches_wait_for_a_person_unless_given_a_threshold() -> None:
-    defaults = EnforcementSettings().auto_confirm
+    defaults = EnforcementSettings().auto_confirm_thresholds()
     assert "title" not in defaults
     assert not should_auto_confirm("title", 1.0, defaults)
     assert should_auto_confirm("text", 1.0, defaults)

@@ -49,7 +49,7 @@ def run_enforcement_cycle(
     with sessions() as session, session.begin():
         summary.authorised = len(authorise_new_detections(session, actor=actor, now=now).authorised)
         summary.auto_confirmed = len(
-            auto_confirm(session, settings.auto_confirm, actor=actor, now=now)
+            auto_confirm(session, settings.auto_confirm_thresholds(), actor=actor, now=now)
         )
         drafted = draft_notices(session, settings, actor=actor, now=now, channel=notifier.name)
         summary.notices_drafted = len(drafted)
