@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,33 @@ def postgres_url() -> Iterator[str]:
     with engine.begin() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on a fresh SQLite file and on a private PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'swordnet-test.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+SwordnetCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def swordnet_cli() -> SwordnetCli:
+    """``swordnet ARGS`` as a user runs it, on a given data directory and database."""
+
+    def run(home: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "SWORDNET_HOME": str(home), "SWORDNET_DATABASE_URL": url}
+        return subprocess.run(
+            [sys.executable, "-m", "swordnet", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+
+    return run

@@ -5,9 +5,8 @@ Real SQLite and PostgreSQL; the CLI as a user runs it.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,33 +27,18 @@ from swordnet.services.accounts import (
 from swordnet.settings import Settings
 from swordnet.storage import models
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'accounts.db'}"
-    return str(request.getfixturevalue("postgres_url"))
+Cli = Callable[..., subprocess.CompletedProcess[str]]  # the swordnet_cli fixture
 
 
-def _cli(home: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SWORDNET_HOME": str(home), "SWORDNET_DATABASE_URL": url}
-    return subprocess.run(
-        [sys.executable, "-m", "swordnet", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
-def test_first_admin_gets_a_generated_password_once(database_url: str, tmp_path: Path) -> None:
+def test_first_admin_gets_a_generated_password_once(
+    database_url: str, tmp_path: Path, swordnet_cli: Cli
+) -> None:
     home = tmp_path / "home"
-    created = _cli(home, database_url, "users", "create-admin", "root-officer")
+    created = swordnet_cli(home, database_url, "users", "create-admin", "root-officer")
     assert created.returncode == 0, created.stderr
     password = created.stdout.strip()
     assert len(password) >= 20 and "shown only once" in created.stderr
-    again = _cli(home, database_url, "users", "create-admin", "second")
+    again = swordnet_cli(home, database_url, "users", "create-admin", "second")
     assert again.returncode == 2 and "an administrator exists already" in again.stderr
     container = bootstrap(Settings(home=home, database_url=database_url, workers=1))
     try:
@@ -66,7 +50,7 @@ def test_first_admin_gets_a_generated_password_once(database_url: str, tmp_path:
         assert stored is not None and stored.startswith("$argon2id$") and password not in stored
     finally:
         container.close()
-    listed = _cli(home, database_url, "users", "list")
+    listed = swordnet_cli(home, database_url, "users", "list")
     assert "root-officer" in listed.stdout and password not in listed.stdout
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import subprocess
-import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,12 +25,7 @@ from swordnet.services.audit import GENESIS, event_hash
 from swordnet.settings import Settings
 from swordnet.storage.db import make_engine
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'audit.db'}"
-    return str(request.getfixturevalue("postgres_url"))
+Cli = Callable[..., subprocess.CompletedProcess[str]]  # the swordnet_cli fixture
 
 
 def _settings(home: Path, url: str) -> Settings:
@@ -48,19 +42,9 @@ def _append_many(home: str, url: str, worker: int, count: int) -> None:
         container.close()
 
 
-def _cli(home: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SWORDNET_HOME": str(home), "SWORDNET_DATABASE_URL": url}
-    return subprocess.run(
-        [sys.executable, "-m", "swordnet", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
-def test_concurrent_processes_keep_one_chain(database_url: str, tmp_path: Path) -> None:
+def test_concurrent_processes_keep_one_chain(
+    database_url: str, tmp_path: Path, swordnet_cli: Cli
+) -> None:
     home = tmp_path / "home"
     bootstrap(_settings(home, database_url)).close()  # schema first, as an installer would
     context = multiprocessing.get_context("spawn")
@@ -73,7 +57,7 @@ def test_concurrent_processes_keep_one_chain(database_url: str, tmp_path: Path) 
     for process in workers:
         process.join(120)
         assert process.exitcode == 0
-    result = _cli(home, database_url, "db", "verify-audit")
+    result = swordnet_cli(home, database_url, "db", "verify-audit")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "audit trail intact: 100 events" in result.stderr
     assert "signed checkpoint at event 100" in result.stderr
@@ -128,7 +112,9 @@ def _drop_guards(conn: Connection, dialect: str) -> None:
         conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
 
 
-def test_rechained_rewrite_is_found_by_the_checkpoint(database_url: str, tmp_path: Path) -> None:
+def test_rechained_rewrite_is_found_by_the_checkpoint(
+    database_url: str, tmp_path: Path, swordnet_cli: Cli
+) -> None:
     home = tmp_path / "home"
     _seed_trail(home, database_url, 5)
     engine = make_engine(database_url)
@@ -151,7 +137,7 @@ def test_rechained_rewrite_is_found_by_the_checkpoint(database_url: str, tmp_pat
             )
             prev = digest
     engine.dispose()
-    result = _cli(home, database_url, "db", "verify-audit")
+    result = swordnet_cli(home, database_url, "db", "verify-audit")
     assert result.returncode == 1
     assert "the trail was rewritten" in result.stdout
 
@@ -160,7 +146,9 @@ def _parse(value: str) -> datetime:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
-def test_deleted_last_rows_are_found_by_the_checkpoint(database_url: str, tmp_path: Path) -> None:
+def test_deleted_last_rows_are_found_by_the_checkpoint(
+    database_url: str, tmp_path: Path, swordnet_cli: Cli
+) -> None:
     home = tmp_path / "home"
     _seed_trail(home, database_url, 5)
     engine = make_engine(database_url)
@@ -168,12 +156,12 @@ def test_deleted_last_rows_are_found_by_the_checkpoint(database_url: str, tmp_pa
         _drop_guards(conn, engine.dialect.name)
         conn.execute(text("DELETE FROM audit_event WHERE seq > 3"))
     engine.dispose()
-    result = _cli(home, database_url, "db", "verify-audit")
+    result = swordnet_cli(home, database_url, "db", "verify-audit")
     assert result.returncode == 1
     assert "the trail ends at event 3 but event 5 was signed" in result.stdout
 
 
-def test_dropped_table_is_an_error_line(tmp_path: Path) -> None:
+def test_dropped_table_is_an_error_line(tmp_path: Path, swordnet_cli: Cli) -> None:
     url = f"sqlite:///{tmp_path / 'audit.db'}"
     home = tmp_path / "home"
     _seed_trail(home, url, 2)
@@ -181,25 +169,25 @@ def test_dropped_table_is_an_error_line(tmp_path: Path) -> None:
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE audit_event"))
     engine.dispose()
-    result = _cli(home, url, "db", "verify-audit")
+    result = swordnet_cli(home, url, "db", "verify-audit")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "the audit trail cannot be read: no such table: audit_event" in result.stdout
 
 
-def test_downgrade_needs_confirmation(tmp_path: Path) -> None:
+def test_downgrade_needs_confirmation(tmp_path: Path, swordnet_cli: Cli) -> None:
     url = f"sqlite:///{tmp_path / 'audit.db'}"
     home = tmp_path / "home"
     _seed_trail(home, url, 2)
-    refused = _cli(home, url, "db", "downgrade", "base")
+    refused = swordnet_cli(home, url, "db", "downgrade", "base")
     assert refused.returncode == 2
     assert "--yes-destroy-data" in refused.stderr
-    assert "audit trail intact: 2 events" in _cli(home, url, "db", "verify-audit").stderr
-    done = _cli(home, url, "db", "downgrade", "base", "--yes-destroy-data")
+    assert "audit trail intact: 2 events" in swordnet_cli(home, url, "db", "verify-audit").stderr
+    done = swordnet_cli(home, url, "db", "downgrade", "base", "--yes-destroy-data")
     assert done.returncode == 0, done.stderr
     assert "kept as" in done.stderr  # the old checkpoint is set aside, not left to accuse
-    assert _cli(home, url, "db", "upgrade").returncode == 0
-    assert "audit trail intact: 0 events" in _cli(home, url, "db", "verify-audit").stderr
+    assert swordnet_cli(home, url, "db", "upgrade").returncode == 0
+    assert "audit trail intact: 0 events" in swordnet_cli(home, url, "db", "verify-audit").stderr
 
 
 def test_rolled_back_transaction_leaves_no_event(database_url: str, tmp_path: Path) -> None:
@@ -217,16 +205,16 @@ def test_rolled_back_transaction_leaves_no_event(database_url: str, tmp_path: Pa
         container.close()
 
 
-def test_a_missing_database_is_said_plainly(tmp_path: Path) -> None:
+def test_a_missing_database_is_said_plainly(tmp_path: Path, swordnet_cli: Cli) -> None:
     url = f"sqlite:///{tmp_path / 'audit.db'}"
     home = tmp_path / "home"
-    never = _cli(home, url, "db", "verify-audit")
+    never = swordnet_cli(home, url, "db", "verify-audit")
     assert never.returncode == 1
     assert "there is no database at" in never.stderr and "nothing to verify" in never.stderr
     assert "damaged" not in never.stderr and "Traceback" not in never.stderr
     _seed_trail(home, url, 2)
     (tmp_path / "audit.db").rename(tmp_path / "elsewhere.db")
-    gone = _cli(home, url, "db", "verify-audit")
+    gone = swordnet_cli(home, url, "db", "verify-audit")
     assert gone.returncode == 1
     assert "its audit checkpoint signed 2 event(s)" in gone.stdout
     assert "the database was deleted or moved" in gone.stdout

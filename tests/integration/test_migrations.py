@@ -20,13 +20,6 @@ from swordnet.storage.db import (
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrate.db'}"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 def test_up_down_up_without_drift(database_url: str) -> None:
     engine = make_engine(database_url)
     upgrade(engine)

@@ -33,13 +33,6 @@ ROUNDS = int(os.environ.get("SWORDNET_STRESS_ROUNDS", "1"))
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'parallel.db'}"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 def _environment(home: Path, url: str) -> dict[str, str]:
     env = {
         **os.environ,
