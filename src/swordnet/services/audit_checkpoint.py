@@ -79,6 +79,7 @@ class AuditCheckpoint:
         digest = hashlib.sha256(database.encode()).hexdigest()[:16]
         self.path = directory / f"checkpoint-{digest}.json"
         self.key_path = directory / "signing-key.pem"
+        self._key: Ed25519PrivateKey | None = None  # read once: every commit signs
 
     # -- writing ------------------------------------------------------------------------
     def advance(self, head: ChainHead) -> None:
@@ -121,6 +122,11 @@ class AuditCheckpoint:
             return retired
 
     def _signing_key(self) -> Ed25519PrivateKey:
+        if self._key is None:
+            self._key = self._load_or_create_key()
+        return self._key
+
+    def _load_or_create_key(self) -> Ed25519PrivateKey:
         self.directory.mkdir(parents=True, exist_ok=True)
         try:
             pem = self.key_path.read_bytes()
