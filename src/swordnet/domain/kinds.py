@@ -23,7 +23,8 @@ class WorkKind(StrEnum):
 
 
 class Role(StrEnum):
-    """Who a user is; permissions are granted per role (see domain.permissions)."""
+    """What a user may do; the policy (``domain.policy``) grants actions per role, and the
+    user's agency, region, rights holder or platform bounds what those actions reach."""
 
     ADMIN = "admin"
     OFFICER = "officer"  # enforcement officer of a copyright bureau
@@ -43,9 +44,26 @@ class PlatformCategory(StrEnum):
     ECOMMERCE = "ecommerce"
     APP_STORE = "app_store"
     SOCIAL = "social"
+    EDUCATION = "education"
+    GAMES = "games"
     FORUM = "forum"
     PHOTO = "photo"
     OTHER = "other"
+
+
+class AgencyKind(StrEnum):
+    """The bodies that run a campaign together."""
+
+    COPYRIGHT = "copyright"  # copyright administration, at national, provincial, city level
+    CYBERSPACE = "cyberspace"  # cyberspace regulator
+    TELECOM = "telecom"  # telecom regulator: filings, shutdowns
+    POLICE = "police"  # public security: criminal referrals
+    OTHER = "other"
+
+
+class HolderKind(StrEnum):
+    RIGHTS_HOLDER = "rights_holder"
+    CMO = "cmo"  # collective management organisation
 
 
 class PlatformStatus(StrEnum):

@@ -29,10 +29,21 @@ from swordnet.storage.models.monitoring import (
     MonitoringTarget,
     Platform,
 )
+from swordnet.storage.models.parties import (
+    Agency,
+    ApiToken,
+    IdempotencyRecord,
+    PartyAccount,
+    PlatformSite,
+    Region,
+    WebSession,
+)
 from swordnet.storage.models.notice_followup import CounterNotice, NoticeDelivery, ShutdownRequest
 from swordnet.storage.models.prewarning import PrewarningEntry, PrewarningList, PrewarningRecipient
 
 __all__ = [
+    "Agency",
+    "ApiToken",
     "AuditEvent",
     "AuditHead",
     "Base",
@@ -46,21 +57,26 @@ __all__ = [
     "ExtractedItem",
     "Fingerprint",
     "FrontierUrl",
+    "IdempotencyRecord",
     "Inspection",
     "License",
     "MonitoringTarget",
     "Notice",
     "NoticeDelivery",
     "NoticeItem",
+    "PartyAccount",
     "Platform",
+    "PlatformSite",
     "PrewarningEntry",
     "PrewarningList",
     "PrewarningRecipient",
     "ReferenceFile",
+    "Region",
     "RightsHolder",
     "ShutdownRequest",
     "Tip",
     "User",
+    "WebSession",
     "WhiteListEntry",
     "Work",
     "case_detection",

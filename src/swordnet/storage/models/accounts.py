@@ -23,6 +23,14 @@ class User(Base):
     role: Mapped[Role] = mapped_column(enum_column(Role))
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("rights_holder.id"))
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    # what the user's actions reach: this region and below (an officer's, a viewer's)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # base32, RFC 6238
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]  # the last accepted time step: a code works once
+    oidc_subject: Mapped[str | None] = mapped_column(String(300), unique=True)  # issuer|sub
+    language: Mapped[str | None] = mapped_column(String(8))  # "zh_CN", "en"
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # login throttling: failures since the last success, and no attempt before this time

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from swordnet.domain.kinds import WorkKind
+from swordnet.domain.kinds import HolderKind, WorkKind
 from swordnet.storage.models.base import Base, enum_column, utcnow
 
 
@@ -27,11 +27,18 @@ class RightsHolder(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[HolderKind] = mapped_column(
+        enum_column(HolderKind), default=HolderKind.RIGHTS_HOLDER
+    )
     contact_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(64))
     address: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(String(2))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    website: Mapped[str | None] = mapped_column(Text)
+    # who may act for it: [{"name", "email", "phone", "mandate", "valid_until"}]
+    agents: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     works: Mapped[list[Work]] = relationship(back_populates="holder")

@@ -63,6 +63,8 @@ class Detection(Base):
     extracted_item_id: Mapped[int | None] = mapped_column(ForeignKey("extracted_item.id"))
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
+    # the region it belongs to (its platform's, else its target's): who may see it
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
     url: Mapped[str] = mapped_column(Text)
     url_sha256: Mapped[str] = mapped_column(String(64))
     modality: Mapped[str] = mapped_column(String(32))  # as its signal type declares it
@@ -123,7 +125,8 @@ class Notice(Base):
     message_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_message_id)
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
-    holder_id: Mapped[int | None] = mapped_column(ForeignKey("rights_holder.id"))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("rights_holder.id"), index=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
     recipient: Mapped[str] = mapped_column(String(320))
     channel: Mapped[str] = mapped_column(String(32))  # notifier name
     jurisdiction: Mapped[str] = mapped_column(String(16))  # "cn-rpnd", "us-dmca"
@@ -183,6 +186,9 @@ class Case(Base):
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("platform.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     operator: Mapped[str | None] = mapped_column(String(300))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    # the partner agency (police, telecom, cyberspace regulator) it was referred to
+    referred_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     status: Mapped[CaseStatus] = mapped_column(
         enum_column(CaseStatus), default=CaseStatus.OPEN, index=True
     )

@@ -27,12 +27,17 @@ class Platform(Base):
     category: Mapped[PlatformCategory] = mapped_column(
         enum_column(PlatformCategory), default=PlatformCategory.OTHER
     )
-    region: Mapped[str | None] = mapped_column(String(100), index=True)
+    region: Mapped[str | None] = mapped_column(String(100), index=True)  # free text, legacy
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    key_supervision: Mapped[bool] = mapped_column(default=False)
     status: Mapped[PlatformStatus] = mapped_column(
         enum_column(PlatformStatus), default=PlatformStatus.ACTIVE
     )
     notice_email: Mapped[str | None] = mapped_column(String(320))
+    notice_emails: Mapped[list[Any]] = mapped_column(default=list)  # beyond notice_email
     webhook_url: Mapped[str | None] = mapped_column(Text)
+    webhook_secret: Mapped[str | None] = mapped_column(String(200))  # signs webhook bodies
+    api_access: Mapped[bool] = mapped_column(default=False)  # pulls notices via the API
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -56,6 +61,9 @@ class MonitoringTarget(Base):
     max_seconds: Mapped[int] = mapped_column(Integer, default=3600)
     obey_robots: Mapped[bool] = mapped_column(default=True)
     enabled: Mapped[bool] = mapped_column(default=True)
+    # whose target it is: the region of the officer who added it (visibility)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    created_by: Mapped[str | None] = mapped_column(String(100))
     last_run_at: Mapped[datetime | None]
     next_run_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
