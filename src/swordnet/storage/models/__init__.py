@@ -29,6 +29,7 @@ from swordnet.storage.models.monitoring import (
     MonitoringTarget,
     Platform,
 )
+from swordnet.storage.models.notice_followup import CounterNotice, NoticeDelivery, ShutdownRequest
 from swordnet.storage.models.parties import (
     Agency,
     ApiToken,
@@ -38,7 +39,6 @@ from swordnet.storage.models.parties import (
     Region,
     WebSession,
 )
-from swordnet.storage.models.notice_followup import CounterNotice, NoticeDelivery, ShutdownRequest
 from swordnet.storage.models.prewarning import PrewarningEntry, PrewarningList, PrewarningRecipient
 
 __all__ = [
