@@ -150,6 +150,38 @@ class EnforcementSettings(BaseModel):
         return value
 
 
+class OidcSettings(BaseModel):
+    """OpenID Connect sign-in, for agencies that run an identity provider. Off unless
+    ``issuer`` is set. A user signs in by OIDC only once an administrator has linked the
+    account (``oidc_subject``): the provider proves who someone is, SwordNet decides what
+    they may do."""
+
+    issuer: str | None = Field(default=None, description="The provider's issuer URL.")
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    scope: str = "openid email profile"
+    label: str = Field(default="OpenID Connect", description="The sign-in button's text.")
+
+
+class WebSettings(BaseModel):
+    host: str = Field(default="127.0.0.1", description="Address `swordnet serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, description="uvicorn worker processes.")
+    tls_certfile: Path | None = Field(default=None, description="Serve HTTPS with this cert.")
+    tls_keyfile: Path | None = None
+    behind_proxy: bool = Field(
+        default=False,
+        description="A TLS-terminating proxy is in front: trust its X-Forwarded-* headers.",
+    )
+    session_hours: float = Field(default=12.0, gt=0, description="A web session's lifetime.")
+    idle_minutes: float = Field(default=60.0, gt=0, description="Ended after this idle time.")
+    max_upload_bytes: int = Field(default=512 * 1024**2, gt=0)
+    max_json_bytes: int = Field(default=1024**2, gt=0, description="Largest JSON body.")
+    default_language: str = Field(default="zh_CN", description="zh_CN or en.")
+    page_size: int = Field(default=50, ge=1, le=500)
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SWORDNET_", env_nested_delimiter="__", extra="forbid"
@@ -180,6 +212,7 @@ class Settings(BaseSettings):
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     budgets: BudgetSettings = Field(default_factory=BudgetSettings)
     enforcement: EnforcementSettings = Field(default_factory=EnforcementSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @field_validator("secret_key")
     @classmethod

@@ -1,0 +1,1 @@
+"""The HTML pages: one module per group of pages, each with a ``router``."""
