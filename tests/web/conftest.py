@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from fastapi.testclient import TestClient
 from swordnet.bootstrap import Container
 from swordnet.domain.kinds import AgencyKind, PlatformCategory, Role
 from swordnet.services import accounts, totp
+from swordnet.settings import CrawlerSettings, Settings
 from swordnet.storage import models
 from swordnet.web.app import create_app
 
@@ -45,6 +47,17 @@ class Campaign:
     holders: dict[str, int] = field(default_factory=dict)
     platforms: dict[str, int] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The shared settings, with a secret key (the web app refuses to start without)."""
+    return Settings(
+        home=tmp_path / "home",
+        workers=1,
+        secret_key=secrets.token_urlsafe(32),
+        crawler=CrawlerSettings(allow_networks=["127.0.0.1/32"], max_pages=50),
+    )
 
 
 @pytest.fixture

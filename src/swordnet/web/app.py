@@ -21,11 +21,12 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from itsdangerous import URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from swordnet import __version__
-from swordnet.domain.errors import SwordNetError
+from swordnet.domain.errors import ConfigurationError, SwordNetError
 from swordnet.services.access import Forbidden, NotVisible, SecondFactorRequired
 from swordnet.services.context import AppContext
 from swordnet.web import api as api_package
@@ -321,6 +322,12 @@ class _TooLarge(HTTPException):
 def create_app(container: AppContext) -> FastAPI:
     """The web app and the API on ``container``'s settings, database and services."""
     settings = container.settings
+    if settings.secret_key is None:
+        raise ConfigurationError(
+            "the web app signs its session cookies with secret_key, which is not set: put "
+            "one of at least 32 random characters in swordnet.toml or SWORDNET_SECRET_KEY "
+            '(python -c "import secrets; print(secrets.token_urlsafe(32))")'
+        )
     app = FastAPI(
         title="SwordNet API",
         version=__version__,
@@ -335,6 +342,9 @@ def create_app(container: AppContext) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    app.state.cookie_signer = URLSafeSerializer(
+        settings.secret_key.get_secret_value(), salt="swordnet.session"
+    )
     _install_error_handlers(app)
 
     @app.middleware("http")

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from swordnet.domain.errors import SwordNetError
@@ -49,6 +50,29 @@ class NotSignedIn(SwordNetError):  # noqa: N818
 
 class CsrfRefused(SwordNetError):  # noqa: N818
     """An unsafe request from a browser session without the session's CSRF token."""
+
+
+def cookie_signer(request: Request) -> URLSafeSerializer:
+    """Signs the session cookie with the settings' secret key: a cookie not made by this
+    installation is refused before any database lookup."""
+    signer = getattr(request.app.state, "cookie_signer", None)
+    assert isinstance(signer, URLSafeSerializer), "create_app sets the cookie signer"
+    return signer
+
+
+def session_cookie_value(request: Request, token: str) -> str:
+    return cookie_signer(request).dumps(token)
+
+
+def session_token(request: Request) -> str | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    try:
+        token = cookie_signer(request).loads(raw)
+    except BadSignature:
+        return None
+    return token if isinstance(token, str) else None
 
 
 def now() -> datetime:
@@ -93,7 +117,7 @@ def _caller(request: Request, session: Session) -> Caller:
             raise NotSignedIn("the API token's user is deactivated")
         caller = Caller(principal, "token")
     else:
-        token = request.cookies.get(SESSION_COOKIE)
+        token = session_token(request)
         info = (
             credentials.resolve_session(
                 session,

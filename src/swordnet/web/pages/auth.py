@@ -20,6 +20,8 @@ from swordnet.web.deps import (
     Caller,
     now,
     public,
+    session_cookie_value,
+    session_token,
     signed_in,
     translator,
 )
@@ -111,7 +113,7 @@ def login(
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        token,
+        session_cookie_value(request, token),
         max_age=int(settings.web.session_hours * 3600),
         httponly=True,
         samesite="strict",
@@ -126,7 +128,7 @@ def logout(
     request: Request,
     caller: Annotated[Caller, Depends(signed_in())],
 ) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = session_token(request)
     if token:
         credentials.end_session(request.app.state.container.sessions, token, now=now())
     response = RedirectResponse("/login", status_code=303)
