@@ -11,6 +11,7 @@ are served from a plain file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -40,7 +41,7 @@ DECISION_ACTIONS = (
 )
 
 
-class MediaUnavailable(SwordNetError):
+class MediaUnavailableError(SwordNetError):
     """The file behind a piece of evidence is missing or does not match its record."""
 
 
@@ -178,10 +179,10 @@ def compare_text(evidence: Evidence) -> TextComparison:
     query = [(_first(s.query_start), _first(s.query_end)) for s in evidence.segments]
     refs = [(_first(s.reference_start), _first(s.reference_end)) for s in evidence.segments]
     reference_text = ""
-    try:
-        reference_text = decode(reference_path(evidence.reference).read_bytes()[: MAX_TEXT_CHARS * 4])
-    except MediaUnavailable:
-        pass
+    with contextlib.suppress(MediaUnavailableError):
+        reference_text = decode(
+            reference_path(evidence.reference).read_bytes()[: MAX_TEXT_CHARS * 4]
+        )
     return TextComparison(
         highlighted(copy_text, query),
         highlighted(reference_text, refs),
@@ -222,16 +223,16 @@ def timeline(evidence: Evidence) -> list[dict[str, float]]:
 def reference_path(reference: models.ReferenceFile) -> Path:
     path = path_from_storage(reference.path)
     if not path.is_file():
-        raise MediaUnavailable(f"the reference file of reference {reference.id} is missing")
+        raise MediaUnavailableError(f"the reference file of reference {reference.id} is missing")
     return path
 
 
 def screenshot_file(capture: models.Capture | None) -> Path:
     if capture is None or not capture.screenshot_path:
-        raise MediaUnavailable("no screenshot was taken of this page")
+        raise MediaUnavailableError("no screenshot was taken of this page")
     path = Path(capture.screenshot_path)
     if not path.is_file():
-        raise MediaUnavailable("the screenshot file is missing")
+        raise MediaUnavailableError("the screenshot file is missing")
     return path
 
 
@@ -239,16 +240,17 @@ def captured_payload(capture: models.Capture | None, cache_dir: Path) -> Path:
     """The captured body of ``capture`` as a file, extracted from its WARC record once and
     checked against the SHA-256 the capture recorded."""
     if capture is None or not capture.warc_file or capture.warc_offset is None:
-        raise MediaUnavailable("this detection has no captured body in the WARC files")
-    digest = capture.sha256 or hashlib.sha256(
-        f"{capture.warc_file}:{capture.warc_offset}".encode()
-    ).hexdigest()
+        raise MediaUnavailableError("this detection has no captured body in the WARC files")
+    digest = (
+        capture.sha256
+        or hashlib.sha256(f"{capture.warc_file}:{capture.warc_offset}".encode()).hexdigest()
+    )
     cached = cache_dir / digest
     if cached.is_file():
         return cached
     warc = Path(capture.warc_file)
     if not warc.is_file():
-        raise MediaUnavailable("the WARC file of this capture is missing")
+        raise MediaUnavailableError("the WARC file of this capture is missing")
     cache_dir.mkdir(parents=True, exist_ok=True)
     hasher = hashlib.sha256()
     handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".part")
@@ -257,13 +259,13 @@ def captured_payload(capture: models.Capture | None, cache_dir: Path) -> Path:
             source.seek(capture.warc_offset)
             record = next(iter(ArchiveIterator(source)), None)
             if record is None:
-                raise MediaUnavailable("no WARC record at this capture's offset")
+                raise MediaUnavailableError("no WARC record at this capture's offset")
             stream = record.content_stream()
             while chunk := stream.read(1 << 16):
                 hasher.update(chunk)
                 out.write(chunk)
         if capture.sha256 and hasher.hexdigest() != capture.sha256:
-            raise MediaUnavailable("the WARC record does not match the capture's SHA-256")
+            raise MediaUnavailableError("the WARC record does not match the capture's SHA-256")
         os.replace(temporary, cached)
     finally:
         if os.path.exists(temporary):
@@ -278,9 +280,10 @@ def capture_visible_at(session: Session, principal: Principal, warc_file: str, o
     at = select(models.Capture.id).where(
         models.Capture.warc_file == warc_file, models.Capture.warc_offset == offset
     )
-    if allowed(principal, "detections.read"):
-        if session.scalar(visible(at, principal, "detections.read", "capture").limit(1)):
-            return True
+    if allowed(principal, "detections.read") and session.scalar(
+        visible(at, principal, "detections.read", "capture").limit(1)
+    ):
+        return True
     if allowed(principal, "targets.read"):
         runs = visible(select(models.CrawlRun.id), principal, "targets.read", "run")
         return session.scalar(at.where(models.Capture.run_id.in_(runs)).limit(1)) is not None

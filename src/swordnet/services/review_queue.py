@@ -20,7 +20,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, tuple_
 from sqlalchemy.orm import Session
@@ -86,7 +86,7 @@ class QueuePage:
 
 
 def _columns() -> Select[Any]:
-    return (
+    stmt: Any = (
         select(
             models.Detection,
             models.Work.title,
@@ -98,6 +98,7 @@ def _columns() -> Select[Any]:
         .outerjoin(models.Capture, models.Capture.id == models.Detection.capture_id)
         .outerjoin(models.Platform, models.Platform.id == models.Detection.platform_id)
     )
+    return cast(Select[Any], stmt)
 
 
 def filtered(stmt: Select[Any], filters: QueueFilters) -> Select[Any]:

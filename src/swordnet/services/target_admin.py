@@ -71,7 +71,7 @@ def targets_query(principal: Principal) -> Select[Any]:
     """The targets the principal may see, each with its last run (one query)."""
     last = _last_runs()
     run = aliased(models.CrawlRun)
-    stmt = (
+    stmt: Any = (
         select(models.MonitoringTarget, run)
         .outerjoin(last, last.c.target_id == models.MonitoringTarget.id)
         .outerjoin(run, run.id == last.c.run_id)
@@ -130,7 +130,7 @@ def run_failures(session: Session, run_id: int, limit: int = MAX_FAILURES_SHOWN)
     ]
     seen = {f.url for f in failures}
     failures += [
-        Failure(url, outcome.value, error)
+        Failure(url, outcome.value, error or "")
         for url, outcome, error in session.execute(
             select(models.Capture.url, models.Capture.outcome, models.Capture.error)
             .where(models.Capture.run_id == run_id, models.Capture.error.is_not(None))
@@ -220,12 +220,14 @@ def remove_target(session: Session, principal: Principal, target_id: int) -> Non
     if target.lease_owner and target.lease_until and target.lease_until > models.utcnow():
         raise SwordNetError("this target is being crawled now; remove it when the run ends")
     session.execute(
-        update(models.CrawlRun)
-        .where(models.CrawlRun.target_id == target.id)
-        .values(target_id=None)
+        update(models.CrawlRun).where(models.CrawlRun.target_id == target.id).values(target_id=None)
     )
     audit.record(
-        session, principal.username, "target.removed", "monitoring_target", target.id,
+        session,
+        principal.username,
+        "target.removed",
+        "monitoring_target",
+        target.id,
         name=target.name,
     )
     session.delete(target)
@@ -237,9 +239,7 @@ def is_busy(target: models.MonitoringTarget, now: datetime) -> bool:
     )
 
 
-def start_run(
-    container: AppContext, principal: Principal, target_id: int
-) -> threading.Thread:
+def start_run(container: AppContext, principal: Principal, target_id: int) -> threading.Thread:
     """Crawl the target now, in a background thread. Refused at once when another process
     holds the target's lease; a run the thread cannot start is logged and audited."""
     with container.sessions() as session, session.begin():

@@ -328,7 +328,7 @@ def list_uploads(home: Path, work_id: int) -> list[Upload]:
     if not folder.is_dir():
         return []
     found = [_read_status(job) for job in sorted(folder.iterdir()) if job.is_dir()]
-    return [u for u in found if u is not None and not (u.state == "done")]
+    return [u for u in found if u is not None and u.state != "done"]
 
 
 def forget_failed_upload(home: Path, work_id: int, job: str) -> None:

@@ -31,9 +31,7 @@ def _media_cache(request: Request) -> Path:
 
 
 @router.get("/detections/{detection_id}", response_class=HTMLResponse)
-def detection_page(
-    request: Request, session: DB, principal: Reader, detection_id: int
-) -> Response:
+def detection_page(request: Request, session: DB, principal: Reader, detection_id: int) -> Response:
     found = proof.load_evidence(session, principal, detection_id)
     capture = found.capture
     context: dict[str, object] = {
@@ -84,7 +82,7 @@ def screenshot(session: DB, principal: Reader, detection_id: int) -> Response:
     capture = _capture_of(session, principal, detection_id)
     try:
         return _file(proof.screenshot_file(capture), "image/png")
-    except proof.MediaUnavailable as exc:
+    except proof.MediaUnavailableError as exc:
         raise NotVisible(str(exc)) from None
 
 
@@ -94,7 +92,7 @@ def captured_copy(request: Request, session: DB, principal: Reader, detection_id
     capture = _capture_of(session, principal, detection_id)
     try:
         path = proof.captured_payload(capture, _media_cache(request))
-    except proof.MediaUnavailable as exc:
+    except proof.MediaUnavailableError as exc:
         raise NotVisible(str(exc)) from None
     return _file(path, (capture.media_type or "").split(";")[0] or None)
 
@@ -109,7 +107,7 @@ def reference_file(
     reference = one_visible(session, principal, "works.read", "reference", reference_id)
     try:
         return _file(proof.reference_path(reference), reference.media_type)
-    except proof.MediaUnavailable as exc:
+    except proof.MediaUnavailableError as exc:
         raise NotVisible(str(exc)) from None
 
 
@@ -122,7 +120,9 @@ def _marked(path: Path, boxes: list[tuple[float, float, float, float]]) -> Respo
     pen = ImageDraw.Draw(picture)
     width = max(2, round(min(picture.size) / 150))
     for x0, y0, x1, y1 in boxes:
-        pen.rectangle((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), outline=(230, 30, 30), width=width)
+        pen.rectangle(
+            (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), outline=(230, 30, 30), width=width
+        )
     out = io.BytesIO()
     picture.save(out, "PNG")
     return Response(out.getvalue(), media_type="image/png")
@@ -147,6 +147,6 @@ def marked_picture(
             one_visible(session, principal, "works.read", "reference", found.reference.id)
             path = proof.reference_path(found.reference)
             return _marked(path, [_box(s.reference_start, s.reference_end) for s in pixels])
-    except proof.MediaUnavailable as exc:
+    except proof.MediaUnavailableError as exc:
         raise NotVisible(str(exc)) from None
     raise NotVisible(f"no picture {side!r}; use copy or reference")

@@ -106,7 +106,9 @@ def _decided(request: Request, session: DB, principal: Principal, ids: list[int]
             {"rows": rows, "oob": len(ids) > 1, "may_review": True},
         )
     back = request.headers.get("referer") or "/review"
-    return RedirectResponse(back if back.startswith(("/", str(request.base_url))) else "/review", 303)
+    return RedirectResponse(
+        back if back.startswith(("/", str(request.base_url))) else "/review", 303
+    )
 
 
 @router.post("/detections/{detection_id}/decision", response_class=HTMLResponse)
