@@ -7,9 +7,10 @@ import json
 import re
 from collections.abc import Callable
 
-from swordnet.bootstrap import Container
 from tests.web.conftest import Campaign, WebClient
 from tests.web.evidence_seed import COPY_TEXT, GD_URL, REFERENCE_TEXT, ZJ_URL, seed
+
+from swordnet.bootstrap import Container
 
 
 def _replay_url(page: str) -> str:

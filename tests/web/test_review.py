@@ -7,14 +7,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from tests.web.conftest import Campaign, WebClient
+from tests.web.evidence_seed import GD_URL, ZJ_URL, seed
 
 from swordnet.bootstrap import Container
 from swordnet.domain.kinds import DetectionStatus
 from swordnet.services import review_queue
 from swordnet.services.access import load_principal
 from swordnet.storage import models
-from tests.web.conftest import Campaign, WebClient
-from tests.web.evidence_seed import GD_URL, ZJ_URL, seed
 
 
 def _status(container: Container, detection_id: int) -> DetectionStatus:
@@ -133,9 +133,7 @@ def test_the_queue_puts_key_works_first_and_pages_through_everything(
 ) -> None:
     s = seed(container, campaign)
     with container.sessions() as session:
-        national = load_principal(
-            session, campaign.people["national"].user_id, second_factor=True
-        )
+        national = load_principal(session, campaign.people["national"].user_id, second_factor=True)
         assert national is not None
         at = datetime.now(UTC)
         whole = review_queue.review_page(

@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import select
+from tests.web.conftest import GUANGDONG, Campaign, WebClient, free_port
 
 from swordnet.bootstrap import Container
 from swordnet.storage import models
-from tests.web.conftest import GUANGDONG, Campaign, WebClient, free_port
 
 
 def _add(client: WebClient, name: str, seeds: str) -> int:
@@ -47,8 +47,13 @@ def test_edit_pause_resume_and_remove_are_audited(
     target_id = _add(gd, "gd-shop", "https://shop.example/")
     edited = gd.form(
         f"/targets/{target_id}",
-        {"name": "gd-shop-2", "seeds": "https://shop.example/\nhttps://shop.example/new",
-         "interval_s": "7200", "max_pages": "9", "max_depth": "2"},
+        {
+            "name": "gd-shop-2",
+            "seeds": "https://shop.example/\nhttps://shop.example/new",
+            "interval_s": "7200",
+            "max_pages": "9",
+            "max_depth": "2",
+        },
         follow_redirects=False,
     )
     assert edited.status_code == 303

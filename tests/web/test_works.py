@@ -7,11 +7,11 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import func, select
+from tests.web.conftest import Campaign, WebClient
+from tests.web.evidence_seed import seed
 
 from swordnet.bootstrap import Container
 from swordnet.storage import models
-from tests.web.conftest import Campaign, WebClient
-from tests.web.evidence_seed import seed
 
 CHAPTER = ("The swordsman crossed the frozen river at dawn, counting the lanterns. " * 40).encode()
 GARBAGE = b"\x00\x01\x02" * 500
@@ -37,9 +37,9 @@ def _wait_for_uploads(client: WebClient, work_id: int) -> str:
 
 def _references(container: Container, work_id: int) -> int:
     with container.sessions() as session:
-        return session.scalar(
-            select(func.count()).where(models.ReferenceFile.work_id == work_id)
-        ) or 0
+        return (
+            session.scalar(select(func.count()).where(models.ReferenceFile.work_id == work_id)) or 0
+        )
 
 
 def test_an_officer_registers_a_work_and_uploads_its_reference(
