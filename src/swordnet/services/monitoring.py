@@ -45,6 +45,7 @@ class TargetSpec:
     obey_robots: bool = True
     platform: str | None = None  # domain of the platform this target watches
     campaign_id: int | None = None
+    region_code: str | None = None  # whose targets it is (an officer adds their region's)
 
 
 def add_target(sessions: sessionmaker[Session], spec: TargetSpec, *, actor: str = "cli") -> int:
@@ -85,6 +86,8 @@ def add_target(sessions: sessionmaker[Session], spec: TargetSpec, *, actor: str 
                 max_seconds=spec.max_seconds,
                 obey_robots=spec.obey_robots,
                 next_run_at=models.utcnow(),
+                region_code=spec.region_code,
+                created_by=actor,
             )
             session.add(target)
             session.flush()
