@@ -51,7 +51,7 @@ class LoopbackSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 status, text = site.pages.get(self.path, (404, "<html><body>404</body></html>"))
                 body = text.encode("utf-8")
                 self.send_response(status)
@@ -60,7 +60,7 @@ class LoopbackSite:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 site.received.append(Received(self.path, dict(self.headers.items()), body))
@@ -90,7 +90,10 @@ class LoopbackSite:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self._server.shutdown()
         self._server.server_close()
@@ -168,5 +171,3 @@ def platform_token(container: Container, campaign: Campaign, scopes: list[str]) 
         now=datetime.now(UTC),
     )
     return token
-
-

@@ -70,7 +70,7 @@ def _audit(container: Container, action: str) -> list[models.AuditEvent]:
         )
 
 
-def test_notice_sent_answered_rechecked_and_seen_by_the_holder(
+def test_notice_sent_answered_rechecked_and_seen_by_the_holder(  # noqa: PLR0915 - one story, in order
     web_app: FastAPI,
     container: Container,
     campaign: Campaign,
@@ -144,7 +144,9 @@ def test_notice_sent_answered_rechecked_and_seen_by_the_holder(
     # Zhejiang notices booksite
     zhejiang = client_for("zhejiang")
     book_notice = _notice_id(
-        zhejiang.form("/notices/draft", {"channel": "smtp", "language": "zh"}, follow_redirects=False)
+        zhejiang.form(
+            "/notices/draft", {"channel": "smtp", "language": "zh"}, follow_redirects=False
+        )
     )
     assert zhejiang.form(f"/notices/{book_notice}/send").status_code == 200
     assert officer.get(f"/notices/{book_notice}").status_code == 404  # another province
