@@ -261,6 +261,8 @@ def draft_notices(
             platform_id=platform_id,
             campaign_id=detections[0].campaign_id,
             holder_id=holder_id,
+            # the region whose officers answer for it: the detections', else the platform's
+            region_code=detections[0].region_code or (platform.region_code if platform else None),
             recipient=recipient,
             channel=channel,
             jurisdiction=jurisdiction,
