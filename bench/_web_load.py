@@ -31,7 +31,7 @@ import httpx
 import numpy as np
 import psutil
 import pyotp
-from sqlalchemy import Engine, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from swordnet.domain.policy import SECOND_FACTOR_ROLES
@@ -82,11 +82,13 @@ class Samples:
         }
 
 
-def prepare_people(engine: Engine, sessions: sessionmaker[Session]) -> list[Person]:
-    """Fresh passwords and TOTP secrets for the bench's users, for this run only."""
+def prepare_people(sessions: sessionmaker[Session], usernames: list[str]) -> list[Person]:
+    """Fresh passwords and TOTP secrets for these users of the bench, for this run only."""
     people = []
     with sessions() as session, session.begin():
-        users = session.query(models.User).filter(models.User.username.like("bench_%")).all()
+        users = session.scalars(
+            select(models.User).where(models.User.username.in_(usernames))
+        ).all()
         for user in sorted(users, key=lambda u: u.id):
             password = secrets.token_urlsafe(15)
             secret = pyotp.random_base32() if user.role in SECOND_FACTOR_ROLES else None

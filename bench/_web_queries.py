@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, event, func, or_, select, tuple_
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy import Engine, event, func, select, tuple_
+from sqlalchemy.orm import Session, sessionmaker
 
 from swordnet.domain.kinds import DetectionStatus
 from swordnet.services.access import Principal, allowed, one_visible, visible
@@ -171,8 +171,8 @@ def naive_notices_page(
     regions = dict(
         session.execute(select(models.Notice.id, models.Notice.region_code)).tuples().all()
     )
-    mine = [s for s in summaries if codes is None or regions[s.notice_id] in codes]
-    return [s.notice_id for s in sorted(mine, key=lambda s: -s.notice_id)[:PAGE]]
+    mine = [s for s in summaries if codes is None or regions[s.id] in codes]
+    return [s.id for s in sorted(mine, key=lambda s: -s.id)[:PAGE]]
 
 
 def naive_api_page(session: Session, principal: Principal, page_number: int) -> list[int]:
@@ -207,39 +207,28 @@ def visible_detection_ids(session: Session, principal: Principal, count: int) ->
 
 
 class QueryCounter:
-    """Counts the statements sent on ``engine``, per thread (``counting()`` blocks)."""
+    """Counts the statements sent on ``engine`` inside ``counting()`` blocks, whichever
+    thread sends them (a request runs in the server's thread pool): one block at a time."""
 
     def __init__(self, engine: Engine) -> None:
-        self._local = threading.local()
+        self._on = False
+        self._count = 0
+        self._lock = threading.Lock()
         event.listen(engine, "before_cursor_execute", self._seen)
         self._engine = engine
 
     def _seen(self, *_args: Any) -> None:
-        if getattr(self._local, "on", False):
-            self._local.count += 1
+        if self._on:
+            with self._lock:
+                self._count += 1
 
     @contextmanager
     def counting(self) -> Iterator[Callable[[], int]]:
-        self._local.on, self._local.count = True, 0
+        self._on, self._count = True, 0
         try:
-            yield lambda: int(self._local.count)
+            yield lambda: self._count
         finally:
-            self._local.on = False
+            self._on = False
 
     def close(self) -> None:
         event.remove(self._engine, "before_cursor_execute", self._seen)
-
-
-def region_condition(principal: Principal) -> Any:
-    """The detections of the principal's region, as a plain condition on the column
-    (what ``access`` gives through ``detection.id IN (SELECT id ...)``), for EXPLAIN."""
-    if principal.nationwide:
-        return and_()
-    below = select(models.Region.code).where(
-        models.Region.path.startswith(principal.region_path or "-")
-    )
-    return or_(models.Detection.region_code.in_(below))
-
-
-def review_queue_options() -> Any:
-    return selectinload(models.Detection.work)
