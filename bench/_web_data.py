@@ -187,7 +187,7 @@ def _empty(engine: Engine) -> bool:
     return all(value == 0 for value in found.values())
 
 
-def generate(engine: Engine, scale: Scale, seed: int = 20) -> dict[str, float]:
+def generate(engine: Engine, scale: Scale, seed: int = 20) -> dict[str, float]:  # noqa: PLR0915
     rng = np.random.default_rng(seed)
     timings: dict[str, float] = {}
 

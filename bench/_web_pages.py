@@ -9,12 +9,13 @@ built; until they are merged the run says so and times what exists (the dashboar
 from __future__ import annotations
 
 import random
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import Match, Mount
@@ -91,7 +92,7 @@ def kinds_for(principal: Principal, kinds: list[str], targets: Targets) -> list[
     return chosen
 
 
-def signed_in_client(app: FastAPI, sessions: sessionmaker[Session], user_id: int) -> TestClient:
+def signed_in_client(app: FastAPI, sessions: sessionmaker[Session], user_id: int) -> Any:
     """An in-process client holding a web session with the second factor done (for
     counting queries; the load test signs in through the pages)."""
     now = datetime.now(UTC)
@@ -104,6 +105,10 @@ def signed_in_client(app: FastAPI, sessions: sessionmaker[Session], user_id: int
         )
     assert session_id is not None
     credentials.mark_second_factor(sessions, session_id, now=now)
+    with warnings.catch_warnings():
+        # fastapi.testclient re-exports Starlette's, which warns about its httpx backend
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from fastapi.testclient import TestClient
     client = TestClient(app, base_url="http://127.0.0.1")
     client.cookies.set(SESSION_COOKIE, app.state.cookie_signer.dumps(token))
     return client

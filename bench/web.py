@@ -25,7 +25,6 @@ import secrets
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +35,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-# fastapi.testclient re-exports Starlette's, which warns about its httpx backend
-warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 import _web_load as load
 import _web_pages as pages
 import _web_queries as queries
@@ -300,8 +297,9 @@ def run_http_load(
         )
         print(
             f"  server RSS (uvicorn and its workers) {figures.rss_before_mb:.0f} MB before, "
-            f"{figures.rss_peak_mb:.0f} MB at peak: +{figures.rss_peak_mb - figures.rss_before_mb:.0f}"
-            f" MB for {figures.rows} rows (streamed: first byte at "
+            f"{figures.rss_peak_mb:.0f} MB at peak: "
+            f"+{figures.rss_peak_mb - figures.rss_before_mb:.0f} MB for {figures.rows} rows "
+            "(streamed: first byte at "
             f"{100 * figures.first_byte_s / figures.seconds:.1f}% of the time)"
         )
 
@@ -327,7 +325,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="load runs (the machine is shared)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--export-rows", type=int, default=100_000)
-    parser.add_argument("--baseline-repeat", type=int, default=2, help="runs of each naive query")
+    parser.add_argument(
+        "--baseline-repeat",
+        type=int,
+        default=1,
+        help="runs of each naive query (about a minute each at full scale)",
+    )
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument(
