@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -147,6 +148,26 @@ class Notice(Base):
     items: Mapped[list[NoticeItem]] = relationship(
         back_populates="notice", cascade="all, delete-orphan", order_by="NoticeItem.id"
     )
+
+
+# The pages' lists (migration 0009): the review queue (new, best score first, keyset on
+# score and id) nationwide and per region; notices newest first per platform, holder, region.
+Index(
+    "ix_detection_status_score_id",
+    Detection.status,
+    Detection.score.desc(),
+    Detection.id.desc(),
+)
+Index(
+    "ix_detection_status_region_code_score_id",
+    Detection.status,
+    Detection.region_code,
+    Detection.score.desc(),
+    Detection.id.desc(),
+)
+Index("ix_notice_platform_id_id", Notice.platform_id, Notice.id.desc())
+Index("ix_notice_holder_id_id", Notice.holder_id, Notice.id.desc())
+Index("ix_notice_region_code_id", Notice.region_code, Notice.id.desc())
 
 
 class NoticeItem(Base):
