@@ -69,7 +69,7 @@ def notices_page(
             ),
             "groups": groups,
             "channels": CHANNELS,
-            "languages": LANGUAGES,
+            "notice_languages": LANGUAGES,
             "jurisdictions": JURISDICTIONS,
             "drafted": drafted,
         },
