@@ -7,10 +7,10 @@ import re
 from collections.abc import Callable
 
 from fastapi import FastAPI
+from tests.web.conftest import SHENZHEN, Campaign, Person, WebClient, sign_in
 
 from swordnet.bootstrap import Container
 from swordnet.domain.kinds import Role
-from tests.web.conftest import SHENZHEN, Campaign, Person, WebClient, sign_in
 
 
 def _rows(page: str, attribute: str) -> set[str]:

@@ -7,9 +7,10 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from tests.web.conftest import Campaign, WebClient
+
 from swordnet.bootstrap import Container
 from swordnet.services import accounts
-from tests.web.conftest import Campaign, WebClient
 
 
 def _api(client: WebClient) -> WebClient:

@@ -24,12 +24,12 @@ from fastapi import FastAPI
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import select
+from tests.web.conftest import Campaign, WebClient
 
 from swordnet.bootstrap import Container
 from swordnet.services import accounts
 from swordnet.settings import CrawlerSettings, OidcSettings, Settings, WebSettings
 from swordnet.storage import models
-from tests.web.conftest import Campaign, WebClient
 
 CLIENT_ID, CLIENT_SECRET = "swordnet-test", "s3cret-of-the-client"
 
@@ -74,7 +74,7 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
             if url.path == "/.well-known/openid-configuration":
                 self._json(
@@ -103,7 +103,7 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
             else:
                 self._json({"error": "not_found"}, 404)
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             provider.token_requests.append(form)
