@@ -117,7 +117,7 @@ def test_a_totp_reset_makes_the_next_sign_in_enrol(
 def test_changing_your_password_needs_the_current_one_and_ends_other_sessions(
     web_app: FastAPI, campaign: Campaign, client_for: Callable[[str], WebClient]
 ) -> None:
-    here, elsewhere = client_for("holder"), client_for("holder")
+    here, elsewhere = client_for("holder"), sign_in(web_app, campaign.people["holder"])
     wrong = here.form(
         "/account/password", {"current": "x" * 14, "new": "n" * 14, "repeat": "n" * 14}
     )
@@ -133,9 +133,9 @@ def test_changing_your_password_needs_the_current_one_and_ends_other_sessions(
 
 
 def test_sign_out_other_sessions_and_the_language_preference(
-    client_for: Callable[[str], WebClient],
+    web_app: FastAPI, campaign: Campaign, client_for: Callable[[str], WebClient]
 ) -> None:
-    here, elsewhere = client_for("platform"), client_for("platform")
+    here, elsewhere = client_for("platform"), sign_in(web_app, campaign.people["platform"])
     assert len(_rows(here.get("/account").text, "session")) == 2
     here.form("/account/sessions/end-others")
     assert elsewhere.get("/", follow_redirects=False).status_code == 303
