@@ -340,6 +340,7 @@ def create_app(container: AppContext) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,  # no OAuth2 flows in the docs: no route to guard
     )
     app.state.container = container
     app.state.cookie_signer = URLSafeSerializer(
