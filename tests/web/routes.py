@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import Mount, Route
 from tests.web.rows import Rows
 
+from swordnet.services.access import ROW_MODELS
 from swordnet.storage import models
 from swordnet.web.deps import Public, Requires, SignedIn, route_policy
 
@@ -128,30 +129,7 @@ def listed_kind(endpoint: Endpoint) -> str | None:
     return None
 
 
-ROW_KINDS = frozenset(
-    [
-        "work",
-        "reference",
-        "license",
-        "whitelist",
-        "target",
-        "run",
-        "detection",
-        "capture",
-        "notice",
-        "notice_item",
-        "counter_notice",
-        "prewarning_list",
-        "case",
-        "platform",
-        "holder",
-        "agency",
-        "region",
-        "user",
-        "token",
-        "audit",
-    ]
-)
+ROW_KINDS = frozenset(ROW_MODELS)
 
 
 # --- request bodies ---------------------------------------------------------------------
