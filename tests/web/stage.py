@@ -4,15 +4,18 @@ of calls, and signing nine people in (passwords, TOTP codes) once is what keeps 
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from tests.web.conftest import Campaign, WebClient, build_campaign, sign_in
+from tests.web.conftest import Campaign, WebClient, build_campaign, free_port, sign_in
 from tests.web.rows import Rows, seed_rows
 
 from swordnet.bootstrap import Container, bootstrap
@@ -98,3 +101,24 @@ def staged(home: Path, *, sign_in_everyone: bool = True) -> Iterator[Stage]:
             client.close()
     finally:
         container.close()
+
+
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port; its base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
