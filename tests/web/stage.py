@@ -21,7 +21,7 @@ from tests.web.rows import Rows, seed_rows
 from swordnet.bootstrap import Container, bootstrap
 from swordnet.domain.policy import POLICY
 from swordnet.services import credentials
-from swordnet.settings import CrawlerSettings, Settings
+from swordnet.settings import CrawlerSettings, Settings, WebSettings
 from swordnet.storage import models
 from swordnet.web.app import create_app
 
@@ -55,12 +55,15 @@ def _answering_errors(client: WebClient) -> WebClient:
 
 
 @contextmanager
-def staged(home: Path, *, sign_in_everyone: bool = True) -> Iterator[Stage]:
+def staged(
+    home: Path, *, sign_in_everyone: bool = True, web: WebSettings | None = None
+) -> Iterator[Stage]:
     settings = Settings(
         home=home,
         workers=1,
         secret_key=secrets.token_urlsafe(32),
         crawler=CrawlerSettings(allow_networks=["127.0.0.1/32"], max_pages=50),
+        web=web or WebSettings(),
     )
     container = bootstrap(settings)
     try:

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from swordnet import __version__
@@ -311,6 +312,36 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+class SecurityHeaders:
+    """The headers every answer carries. A plain ASGI middleware, not ``BaseHTTPMiddleware``:
+    that one reads the request body in a task group, which turns BodyLimit's 413 raised
+    while the body is read into an exception group that FastAPI answers as a 400."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        has_cookies = any(name.lower() == b"cookie" for name, _ in scope["headers"])
+
+        async def with_headers(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                if not path.startswith(("/replay/", f"{API_PREFIX}/docs")):
+                    headers.setdefault("Content-Security-Policy", PAGE_CSP)
+                    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+                if path.startswith("/api/") or has_cookies:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 class _TooLarge(HTTPException):
     """Raised while the body is read: an HTTPException, so that FastAPI's body parsing
     passes it on as is (it turns other exceptions into 400) and the handler answers 413."""
@@ -348,18 +379,6 @@ def create_app(container: AppContext) -> FastAPI:
     )
     _install_error_handlers(app)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith(("/replay/", f"{API_PREFIX}/docs")):
-            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if request.url.path.startswith("/api/") or request.cookies:
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in _router_modules(pages_package):
         app.include_router(module.router, include_in_schema=False)
@@ -370,4 +389,5 @@ def create_app(container: AppContext) -> FastAPI:
         json_limit=settings.web.max_json_bytes,
         upload_limit=settings.web.max_upload_bytes,
     )
+    app.add_middleware(SecurityHeaders)
     return app
