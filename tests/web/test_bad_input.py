@@ -413,3 +413,9 @@ def test_two_concurrent_retries_create_one_row(stage: Stage) -> None:
         assert_problem(busy, 409, "idempotency-key-in-use")
     created = next(a for a in answers if a.status_code == 201).json()
     assert later.status_code == 201 and later.json() == created
+
+
+def test_a_number_beyond_any_id_is_malformed_not_a_crash(stage: Stage) -> None:
+    huge = 2**70
+    assert_problem(stage.bearer("national").get(f"/api/v1/test-entries/{huge}"), 422)
+    assert_error_page(officer(stage).get(f"/test-entries/{huge}"), 422, "out of range")

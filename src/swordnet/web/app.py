@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeSerializer
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -176,6 +176,22 @@ def _install_error_handlers(app: FastAPI) -> None:
             request, 409, N_("Conflict"), detail, N_("Go back and check the values.")
         )
 
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # a number no column can hold (an id of 2**70): SQLite's driver raises OverflowError,
+        # PostgreSQL's a DataError; either way the request, not the server, is at fault
+        detail = N_("a number or value in the request is out of range")
+        if _is_api(request):
+            return _problem_response(
+                request, problem("invalid-request", "Malformed request", 422, detail)
+            )
+        return _error_page(
+            request,
+            422,
+            N_("Some fields are not valid"),
+            detail,
+            N_("Go back, correct them and submit again."),
+        )
+
     async def refused(request: Request, exc: Exception) -> Response:
         if _is_api(request):
             return _problem_response(request, problem("refused", "Cannot be done", 400, str(exc)))
@@ -217,6 +233,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotVisible, not_visible)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(IntegrityError, conflict)
+    app.add_exception_handler(OverflowError, out_of_range)
+    app.add_exception_handler(DataError, out_of_range)
     app.add_exception_handler(SwordNetError, refused)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, crashed)
