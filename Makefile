@@ -11,7 +11,7 @@ setup-bench:
 	@EXTRAS=dev,bench bash scripts/setup.sh
 
 demo: setup
-	$(VENV)/bin/swordnet demo
+	$(VENV)/bin/swordnet demo --serve
 
 test: setup
 	$(PYTHON) -m pytest

@@ -98,6 +98,11 @@ def campaign(container: Container) -> Campaign:
     platforms, and one user per role: ``admin``, ``national``, ``guangdong``,
     ``zhejiang`` (officers), ``reviewer_gd``, ``police``, ``holder``, ``platform``,
     ``viewer_gd``."""
+    return build_campaign(container)
+
+
+def build_campaign(container: Container) -> Campaign:
+    """The ``campaign`` fixture's people and parties (for module-scoped variants)."""
     result = Campaign()
     with container.sessions() as session, session.begin():
         _ensure_region(session, SHENZHEN, "深圳市", GUANGDONG)

@@ -15,6 +15,7 @@ from swordnet.cli import enforce as enforce_commands
 from swordnet.cli import enforce_notices as notice_commands
 from swordnet.cli import monitor as monitor_commands
 from swordnet.cli import scan as scan_commands
+from swordnet.cli import serve as serve_commands
 from swordnet.cli import simweb as simweb_commands
 from swordnet.cli import users as users_commands
 from swordnet.cli import works as works_commands
@@ -35,6 +36,7 @@ app.add_typer(users_commands.app, name="users")
 app.add_typer(monitor_commands.app, name="monitor")
 app.command("scan")(scan_commands.scan)
 app.command("demo")(demo_commands.demo)
+app.command("serve")(serve_commands.serve)
 app.command("sim-web")(simweb_commands.sim_web)
 app.add_typer(enforce_commands.review_app, name="review")
 app.add_typer(enforce_commands.licenses_app, name="licenses")

@@ -14,6 +14,7 @@ from swordnet.cli.display import SafeTable, printable
 from swordnet.cli.state import out, state
 
 if TYPE_CHECKING:
+    from swordnet.demo.campaign import DemoResult
     from swordnet.services.briefing import Briefing
 
 
@@ -45,9 +46,17 @@ def demo(
     report: Annotated[
         Path | None, typer.Option(help="Also write the result as JSON to this file.")
     ] = None,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Then serve the web app on 127.0.0.1 with one account per role, until Ctrl-C.",
+        ),
+    ] = False,
 ) -> None:
     """Run a demonstration campaign on a simulated pirate web on 127.0.0.1 (nothing leaves
-    this machine); its data goes to <home>/demo, wiped first."""
+    this machine); its data goes to <home>/demo, wiped first. With --serve, walk it in the
+    browser afterwards."""
     from swordnet.demo.campaign import run_demo
 
     result = run_demo(state(ctx).settings(), echo=lambda line: print(line, file=sys.stderr))
@@ -63,7 +72,13 @@ def demo(
         report.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     if as_json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
-        return
+    else:
+        print_summary(result)
+    if serve:
+        serve_demo(ctx)
+
+
+def print_summary(result: DemoResult) -> None:
     print_briefing(result.briefing)
     out.print(
         f"Planted copies found: {len(result.found)} of "
@@ -75,3 +90,38 @@ def demo(
     for line in result.unexpected:
         out.print(f"  unexpected: {printable(line)}")
     out.print(f"Data, captures (WARC), screenshots and the database are in {result.home}")
+
+
+def serve_demo(ctx: typer.Context) -> None:
+    """The demonstration's people, their passwords shown once, and the app on 127.0.0.1."""
+    from swordnet.bootstrap import bootstrap
+    from swordnet.cli.serve import run_server, server_options
+    from swordnet.demo.accounts import create_demo_accounts, demo_serving_settings
+    from swordnet.web.app import create_app
+
+    settings = demo_serving_settings(state(ctx).settings())
+    options = server_options(settings, host="127.0.0.1", workers=1, behind_proxy=False)
+    container = bootstrap(settings)
+    try:
+        accounts = create_demo_accounts(container)
+        # plain lines, never a table a narrow terminal could cut a password short in
+        print("Demo accounts (user, role, password, belongs to):")
+        for account in accounts:
+            role = account.role.value + (" (TOTP)" if account.second_factor else "")
+            print(
+                f"  {account.username:<10} {role:<20} {account.password}  "
+                f"{printable(account.belongs_to)}"
+            )
+        print(
+            "These passwords are shown only this once. Accounts marked TOTP show a QR code at "
+            "their first sign-in: scan it with an authenticator app and enter its 6-digit code.",
+            flush=True,
+        )
+        run_server(
+            settings,
+            options,
+            echo=lambda line: print(line, flush=True),
+            app=create_app(container),
+        )
+    finally:
+        container.close()

@@ -22,7 +22,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeSerializer
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from swordnet import __version__
@@ -175,6 +176,22 @@ def _install_error_handlers(app: FastAPI) -> None:
             request, 409, N_("Conflict"), detail, N_("Go back and check the values.")
         )
 
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # a number no column can hold (an id of 2**70): SQLite's driver raises OverflowError,
+        # PostgreSQL's a DataError; either way the request, not the server, is at fault
+        detail = N_("a number or value in the request is out of range")
+        if _is_api(request):
+            return _problem_response(
+                request, problem("invalid-request", "Malformed request", 422, detail)
+            )
+        return _error_page(
+            request,
+            422,
+            N_("Some fields are not valid"),
+            detail,
+            N_("Go back, correct them and submit again."),
+        )
+
     async def refused(request: Request, exc: Exception) -> Response:
         if _is_api(request):
             return _problem_response(request, problem("refused", "Cannot be done", 400, str(exc)))
@@ -216,6 +233,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotVisible, not_visible)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(IntegrityError, conflict)
+    app.add_exception_handler(OverflowError, out_of_range)
+    app.add_exception_handler(DataError, out_of_range)
     app.add_exception_handler(SwordNetError, refused)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, crashed)
@@ -311,6 +330,36 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+class SecurityHeaders:
+    """The headers every answer carries. A plain ASGI middleware, not ``BaseHTTPMiddleware``:
+    that one reads the request body in a task group, which turns BodyLimit's 413 raised
+    while the body is read into an exception group that FastAPI answers as a 400."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        has_cookies = any(name.lower() == b"cookie" for name, _ in scope["headers"])
+
+        async def with_headers(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                if not path.startswith(("/replay/", f"{API_PREFIX}/docs")):
+                    headers.setdefault("Content-Security-Policy", PAGE_CSP)
+                    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+                if path.startswith("/api/") or has_cookies:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 class _TooLarge(HTTPException):
     """Raised while the body is read: an HTTPException, so that FastAPI's body parsing
     passes it on as is (it turns other exceptions into 400) and the handler answers 413."""
@@ -367,24 +416,13 @@ def create_app(container: AppContext) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,  # no OAuth2 flows in the docs: no route to guard
     )
     app.state.container = container
     app.state.cookie_signer = URLSafeSerializer(
         settings.secret_key.get_secret_value(), salt="swordnet.session"
     )
     _install_error_handlers(app)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith(("/replay/", f"{API_PREFIX}/docs")):
-            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if request.url.path.startswith("/api/") or request.cookies:
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _mount_replay(app, container)
@@ -397,4 +435,5 @@ def create_app(container: AppContext) -> FastAPI:
         json_limit=settings.web.max_json_bytes,
         upload_limit=settings.web.max_upload_bytes,
     )
+    app.add_middleware(SecurityHeaders)
     return app
