@@ -8,6 +8,7 @@ docs/parties.md."""
 from swordnet.services.parties.agencies import (
     agencies_query,
     get_agency,
+    list_agencies,
     register_agency,
     update_agency,
 )
@@ -16,6 +17,7 @@ from swordnet.services.parties.holders import (
     find_holder,
     get_holder,
     holders_query,
+    list_holders,
     register_holder,
     update_holder,
 )
@@ -25,6 +27,7 @@ from swordnet.services.parties.platforms import (
     add_site,
     find_platform,
     get_platform,
+    list_platforms,
     platforms_query,
     register_platform,
     sites_of,
@@ -36,6 +39,7 @@ from swordnet.services.parties.regions import (
     create_region,
     get_region,
     import_regions,
+    list_regions,
     nearest_agency,
     regions_query,
     subtree,
@@ -61,6 +65,10 @@ __all__ = [
     "get_region",
     "holders_query",
     "import_regions",
+    "list_agencies",
+    "list_holders",
+    "list_platforms",
+    "list_regions",
     "nearest_agency",
     "platforms_query",
     "regions_query",

@@ -107,3 +107,9 @@ def agencies_query(
     if region_code:
         stmt = stmt.where(models.Agency.region_code == region_code)
     return scoped(stmt, principal, "agencies.read", "agency")
+
+
+def list_agencies(
+    session: Session, principal: Principal | None = None, **filters: Any
+) -> list[models.Agency]:
+    return list(session.scalars(agencies_query(principal, **filters).order_by(models.Agency.id)))

@@ -172,6 +172,14 @@ def holders_query(
     return scoped(stmt, principal, "holders.read", "holder")
 
 
+def list_holders(
+    session: Session, principal: Principal | None = None, **filters: Any
+) -> list[models.RightsHolder]:
+    return list(
+        session.scalars(holders_query(principal, **filters).order_by(models.RightsHolder.id))
+    )
+
+
 def active_agents(agents: Sequence[Mapping[str, Any]], today: str) -> list[Mapping[str, Any]]:
     """The agents whose mandate has not ended by ``today`` (ISO date)."""
     return [a for a in agents if not a.get("valid_until") or str(a["valid_until"]) >= today]

@@ -277,6 +277,13 @@ def platforms_query(
     return scoped(stmt, principal, "platforms.read", "platform")
 
 
+def list_platforms(
+    session: Session, principal: Principal | None = None, **filters: Any
+) -> list[models.Platform]:
+    """``platforms_query`` run, oldest first (the command line, pages)."""
+    return list(session.scalars(platforms_query(principal, **filters).order_by(models.Platform.id)))
+
+
 def add_site(
     session: Session,
     platform_id: int,

@@ -76,6 +76,11 @@ def regions_query(*, parent_code: str | None = None, under: str | None = None) -
     return stmt
 
 
+def list_regions(session: Session, **filters: Any) -> list[models.Region]:
+    """Every region (or those of ``regions_query``'s filters), parents before children."""
+    return list(session.scalars(regions_query(**filters).order_by(models.Region.path)))
+
+
 def get_region(session: Session, code: str) -> models.Region:
     region = session.get(models.Region, code)
     if region is None:
