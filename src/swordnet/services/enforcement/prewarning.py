@@ -112,11 +112,6 @@ def publish_list(
         )
     ).all()
     platforms = list({p.id: p for p in [*named, *supervised]}.values())
-    if not platforms:
-        raise SwordNetError(
-            "the list has no recipient: name platforms (--platform ID) or mark platforms "
-            "for key supervision (swordnet platforms edit ID --key-supervision)"
-        )
     prewarning = models.PrewarningList(
         title=title, starts_at=starts_at, ends_at=ends_at, published_by=actor, published_at=now
     )

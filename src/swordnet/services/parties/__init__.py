@@ -41,6 +41,7 @@ from swordnet.services.parties.regions import (
     import_regions,
     list_regions,
     nearest_agency,
+    regions_page,
     regions_query,
     subtree,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "list_regions",
     "nearest_agency",
     "platforms_query",
+    "regions_page",
     "regions_query",
     "register_agency",
     "register_holder",

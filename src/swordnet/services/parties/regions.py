@@ -81,6 +81,23 @@ def list_regions(session: Session, **filters: Any) -> list[models.Region]:
     return list(session.scalars(regions_query(**filters).order_by(models.Region.path)))
 
 
+def regions_page(
+    session: Session,
+    *,
+    parent_code: str | None = None,
+    under: str | None = None,
+    after_path: str | None = None,
+    limit: int = 100,
+) -> list[models.Region]:
+    """A page of regions in path order (parents before children), after ``after_path``;
+    ``under``: a region's code, that region and below."""
+    prefix = get_region(session, under).path if under else None
+    stmt = regions_query(parent_code=parent_code, under=prefix)
+    if after_path is not None:
+        stmt = stmt.where(models.Region.path > after_path)
+    return list(session.scalars(stmt.order_by(models.Region.path).limit(limit)))
+
+
 def get_region(session: Session, code: str) -> models.Region:
     region = session.get(models.Region, code)
     if region is None:
