@@ -116,6 +116,9 @@ def _fields(form: FormData, spec: Sequence[FormField], *, editing: bool) -> dict
         elif field.kind == "secret":
             if text.strip() or not editing:
                 values[field.name] = text
+        elif field.kind == "select":
+            if text:  # none chosen: the record's default, or unchanged
+                values[field.name] = text
         else:
             values[field.name] = text
     return values
