@@ -157,10 +157,13 @@ def test_regions_import_validates_computes_paths_and_is_idempotent(app: Containe
         "header": ("id,parent,name\nX,CN,X\n", "first line"),
         "slash": ("code,parent_code,name\na/b,CN,X\n", "'/'"),
     }
-    for label, (text, expected) in bad_files.items():
-        with app.sessions() as session, session.begin():
-            with pytest.raises(parties.RegionImportError, match=expected):
-                parties.import_regions(session, text, actor=ACTOR)
+    for text, expected in bad_files.values():
+        with (
+            app.sessions() as session,
+            session.begin(),
+            pytest.raises(parties.RegionImportError, match=expected),
+        ):
+            parties.import_regions(session, text, actor=ACTOR)
     # moving a region under another carries its descendants' paths along
     with app.sessions() as session, session.begin():
         parties.import_regions(
@@ -169,11 +172,12 @@ def test_regions_import_validates_computes_paths_and_is_idempotent(app: Containe
     with app.sessions() as session:
         assert session.get_one(models.Region, "440106").path == "CN/440000/440300/440100/440106/"
         # an existing region may not be put under its own descendant
-    with app.sessions() as session, session.begin():
-        with pytest.raises(parties.RegionImportError, match="cycle"):
-            parties.import_regions(
-                session, "code,parent_code,name\n440000,440106,广东\n", actor=ACTOR
-            )
+    with (
+        app.sessions() as session,
+        session.begin(),
+        pytest.raises(parties.RegionImportError, match="cycle"),
+    ):
+        parties.import_regions(session, "code,parent_code,name\n440000,440106,广东\n", actor=ACTOR)
 
 
 def test_notices_read_the_parties(app: Container, tmp_path: Path) -> None:

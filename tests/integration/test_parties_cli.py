@@ -104,3 +104,42 @@ def test_parties_from_the_command_line(
             assert actors == {"unauthenticated CLI user wang"}
     finally:
         reopened.close()
+
+
+def test_crawled_detections_and_targets_take_their_platform_region(
+    container: Container, tmp_path: Path
+) -> None:
+    from swordnet.demo.campaign import write_catalogue
+    from swordnet.services import parties
+    from swordnet.services.catalogue import register_files
+    from swordnet.services.crawling import CrawlPolicy, crawl
+    from swordnet.services.monitoring import TargetSpec, add_target
+    from swordnet.services.platforms import site_key
+    from swordnet.simweb.server import SimWeb
+    from swordnet.simweb.world import build_world
+
+    world = build_world()
+    world.sites = [site for site in world.sites if site.key == "reprints"]
+    register_files(container, write_catalogue(world, tmp_path / "catalogue"))
+    with SimWeb(world.sites) as web:
+        base = web.base_urls["reprints"]
+        with container.sessions() as session, session.begin():
+            platform = parties.register_platform(
+                session,
+                {"name": "Reprints", "domain": site_key(base), "region_code": "440000"},
+                actor="t",
+            )
+            platform_id = platform.id
+        target_id = add_target(container.sessions, TargetSpec(name="reprints", seeds=[base + "/"]))
+        crawl(container, [base + "/"], CrawlPolicy(max_pages=20))
+    with container.sessions() as session:
+        target = session.get_one(models.MonitoringTarget, target_id)
+        assert target.region_code == "440000"  # a target takes its platform's region
+        regions = set(
+            session.scalars(
+                select(models.Detection.region_code).where(
+                    models.Detection.platform_id == platform_id
+                )
+            )
+        )
+        assert regions == {"440000"}

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
+from tests.web.conftest import SHENZHEN, ZHEJIANG, Campaign, WebClient
 
 from swordnet.bootstrap import Container
 from swordnet.storage import models
-from tests.web.conftest import SHENZHEN, ZHEJIANG, Campaign, WebClient
 
 Clients = Callable[[str], WebClient]
 
