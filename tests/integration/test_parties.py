@@ -122,6 +122,9 @@ def test_a_platform_is_validated_and_every_change_audited(app: Container) -> Non
                 session, {"name": "Again", "domain": "shop.example"}, actor=ACTOR
             )
         parties.add_site(session, platform.id, "m.shop.example", actor=ACTOR)
+        in_cn = parties.list_platforms(session, region_code="CN", category="ecommerce")
+        assert [p.domain for p in in_cn] == ["shop.example"]
+        assert parties.list_platforms(session, region_code="330000") == []
         with pytest.raises(parties.DuplicatePartyError):
             parties.add_site(session, platform.id, "shop.example", actor=ACTOR)
     with app.sessions() as session:

@@ -14,7 +14,7 @@ from swordnet.domain.kinds import AgencyKind
 from swordnet.services import audit
 from swordnet.services.access import Principal
 from swordnet.services.parties import validation as check
-from swordnet.services.parties.platforms import _choice, region_exists
+from swordnet.services.parties.platforms import parse_choice, region_exists
 from swordnet.services.parties.scope import open_row, scoped
 from swordnet.services.parties.validation import DuplicatePartyError, PartyError
 from swordnet.storage import models
@@ -31,7 +31,7 @@ def clean_agency_fields(session: Session, given: Mapping[str, Any]) -> dict[str,
         if name == "name":
             cleaned[name] = check.required_text("name", value)
         elif name == "kind":
-            cleaned[name] = _choice(AgencyKind, name, value)
+            cleaned[name] = parse_choice(AgencyKind, name, value)
         elif name == "region_code":
             code = region_exists(session, value)
             if code is None:
@@ -103,7 +103,7 @@ def agencies_query(
 ) -> Select[Any]:
     stmt = select(models.Agency)
     if kind:
-        stmt = stmt.where(models.Agency.kind == _choice(AgencyKind, "kind", kind))
+        stmt = stmt.where(models.Agency.kind == parse_choice(AgencyKind, "kind", kind))
     if region_code:
         stmt = stmt.where(models.Agency.region_code == region_code)
     return scoped(stmt, principal, "agencies.read", "agency")

@@ -13,7 +13,7 @@ from swordnet.domain.kinds import HolderKind
 from swordnet.services import audit
 from swordnet.services.access import Principal
 from swordnet.services.parties import validation as check
-from swordnet.services.parties.platforms import _choice, region_exists
+from swordnet.services.parties.platforms import parse_choice, region_exists
 from swordnet.services.parties.scope import open_row, require_all_scope, scoped
 from swordnet.services.parties.validation import DuplicatePartyError, PartyError
 from swordnet.storage import models
@@ -56,7 +56,7 @@ def clean_holder_fields(session: Session, given: Mapping[str, Any]) -> dict[str,
         if name == "name":
             cleaned[name] = check.required_text("name", value)
         elif name == "kind":
-            cleaned[name] = _choice(HolderKind, name, value)
+            cleaned[name] = parse_choice(HolderKind, name, value)
         elif name == "email":
             cleaned[name] = check.email(name, value)
         elif name == "country":
@@ -164,7 +164,7 @@ def holders_query(
 ) -> Select[Any]:
     stmt = select(models.RightsHolder)
     if kind:
-        stmt = stmt.where(models.RightsHolder.kind == _choice(HolderKind, "kind", kind))
+        stmt = stmt.where(models.RightsHolder.kind == parse_choice(HolderKind, "kind", kind))
     if region_code:
         stmt = stmt.where(models.RightsHolder.region_code == region_code)
     if search:

@@ -43,7 +43,7 @@ MIN_WEBHOOK_SECRET = 16
 _SECRET_FIELDS = frozenset({"webhook_secret"})
 
 
-def _choice(enum: Any, field: str, value: Any) -> Any:
+def parse_choice(enum: Any, field: str, value: Any) -> Any:
     try:
         return enum(value)
     except ValueError:
@@ -72,9 +72,9 @@ def clean_platform_fields(session: Session, given: Mapping[str, Any]) -> dict[st
         elif name == "domain":
             cleaned[name] = check.domain(value)
         elif name == "category":
-            cleaned[name] = _choice(PlatformCategory, name, value)
+            cleaned[name] = parse_choice(PlatformCategory, name, value)
         elif name == "status":
-            cleaned[name] = _choice(PlatformStatus, name, value)
+            cleaned[name] = parse_choice(PlatformStatus, name, value)
         elif name == "region_code":
             cleaned[name] = region_exists(session, value)
         elif name == "notice_email":
@@ -253,10 +253,10 @@ def platforms_query(
     stmt = select(models.Platform)
     if category:
         stmt = stmt.where(
-            models.Platform.category == _choice(PlatformCategory, "category", category)
+            models.Platform.category == parse_choice(PlatformCategory, "category", category)
         )
     if status:
-        stmt = stmt.where(models.Platform.status == _choice(PlatformStatus, "status", status))
+        stmt = stmt.where(models.Platform.status == parse_choice(PlatformStatus, "status", status))
     if key_supervision is not None:
         stmt = stmt.where(models.Platform.key_supervision.is_(key_supervision))
     if region_code:
