@@ -357,3 +357,36 @@ def test_a_region_change_carries_detections_whose_region_came_from_the_platform(
             select(models.AuditEvent).where(models.AuditEvent.action == "platform.changed")
         ).one()
         assert event.data["region_followed"] == {"detections": 1, "notices": 0}
+
+
+def test_a_platform_losing_its_region_gives_detections_their_target_region(
+    app: Container,
+) -> None:
+    from swordnet.domain.kinds import CaptureOutcome
+
+    with app.sessions() as session, session.begin():
+        platform = parties.register_platform(
+            session, {"name": "P", "domain": "p.example", "region_code": "440000"}, actor=ACTOR
+        )
+        holder = parties.register_holder(session, {"name": "Holder"}, actor=ACTOR)
+        target = models.MonitoringTarget(name="t", platform_id=platform.id, region_code="110000")
+        session.add(target)
+        session.flush()
+        run = models.CrawlRun(target_id=target.id)
+        session.add(run)
+        session.flush()
+        capture = models.Capture(
+            run_id=run.id, url="http://p.example/1", host="p.example", outcome=CaptureOutcome.OK
+        )
+        session.add(capture)
+        session.flush()
+        crawled = _confirmed_detection(session, platform.id, holder.id, 6)
+        scanned = _confirmed_detection(session, platform.id, holder.id, 7)
+        session.get_one(models.Detection, crawled).capture_id = capture.id
+        for detection_id in (crawled, scanned):
+            session.get_one(models.Detection, detection_id).region_code = "440000"
+    with app.sessions() as session, session.begin():
+        parties.update_platform(session, platform.id, {"region_code": None}, actor=ACTOR)
+    with app.sessions() as session:
+        assert session.get_one(models.Detection, crawled).region_code == "110000"
+        assert session.get_one(models.Detection, scanned).region_code is None
