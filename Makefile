@@ -2,7 +2,7 @@
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 
-.PHONY: setup setup-bench demo test lint format bench clean
+.PHONY: setup setup-bench demo test lint format bench bench-web clean
 
 setup:
 	@bash scripts/setup.sh
@@ -28,6 +28,11 @@ format: setup
 
 bench: setup-bench
 	OMP_NUM_THREADS=1 $(PYTHON) bench/text.py --small
+
+# PostgreSQL at SWORDNET_BENCH_PG_URL (default 127.0.0.1:5432, database swordnet_bench);
+# generates 1,000,000 detections the first time (about 2 minutes), then reuses them
+bench-web: setup
+	$(PYTHON) bench/web.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,13 @@ from pydantic import BaseModel
 
 from swordnet import plugins
 from swordnet.plugins.registry import Registry
-from swordnet.settings import BudgetSettings, CrawlerSettings, EnforcementSettings, Settings
+from swordnet.settings import (
+    BudgetSettings,
+    CrawlerSettings,
+    EnforcementSettings,
+    Settings,
+    WebSettings,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -31,12 +37,13 @@ def _documented(model: type[BaseModel], section: str) -> list[str]:
 
 def test_every_setting_is_documented() -> None:
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-    nested = {"crawler", "enforcement", "budgets"}
+    nested = {"crawler", "enforcement", "budgets", "web"}
     top_level = [n for n in Settings.model_fields if n not in nested]
     assert [n for n in top_level if f"`{n}`" not in text] == []
     assert _documented(CrawlerSettings, text) == []
     assert _documented(EnforcementSettings, text) == []
     assert _documented(BudgetSettings, text) == []
+    assert _documented(WebSettings, text) == []
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
-from swordnet.domain.kinds import Role
+from swordnet.domain.kinds import AgencyKind, Role
 
 
 class Scope(StrEnum):
@@ -231,6 +231,18 @@ MEMBERSHIP: Mapping[Role, str | None] = MappingProxyType(
         Role.RIGHTS_HOLDER: "holder",
         Role.PLATFORM: "platform",
         Role.VIEWER: "agency",
+    }
+)
+
+
+# The kinds of agency a role's members work for: officers, reviewers and viewers for a
+# copyright administration; partners for another body (regulators, the police).
+AGENCY_KINDS: Mapping[Role, frozenset[AgencyKind]] = MappingProxyType(
+    {
+        Role.OFFICER: frozenset({AgencyKind.COPYRIGHT}),
+        Role.REVIEWER: frozenset({AgencyKind.COPYRIGHT}),
+        Role.VIEWER: frozenset({AgencyKind.COPYRIGHT}),
+        Role.PARTNER: frozenset(AgencyKind) - {AgencyKind.COPYRIGHT},
     }
 )
 

@@ -313,6 +313,10 @@ ROW_RULES: Mapping[tuple[str, Scope], RowRule] = MappingProxyType(
         ("target", Scope.REGION): _targets_in_region,
         ("run", Scope.REGION): _runs_in_region,
         **{("detection", s): _via_detections(models.Detection.id, s) for s in _DETECTIONS_BY_SCOPE},
+        # on the detection's own columns, not ``id IN (SELECT id FROM detection ...)``: the
+        # planner can then walk an index in the page's order (see docs/benchmarks.md)
+        ("detection", Scope.REGION): _in_region(models.Detection.region_code),
+        ("detection", Scope.HOLDER): lambda p: models.Detection.work_id.in_(_works_of(p)),
         **{("capture", s): _captures(s) for s in _DETECTIONS_BY_SCOPE},
         **{("notice", s): _notices(s) for s in _DETECTIONS_BY_SCOPE},
         **{("notice_item", s): _items_of_notices(s) for s in _DETECTIONS_BY_SCOPE},

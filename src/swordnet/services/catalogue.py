@@ -271,3 +271,25 @@ def list_works(sessions: sessionmaker[Session]) -> list[WorkSummary]:
             )
             for work, references in session.execute(query)
         ]
+
+
+def add_reference(
+    container: AppContext, work_id: int, path: Path, *, actor: str
+) -> RegisterOutcome:
+    """Fingerprint one file and add it to the work ``work_id`` as a reference file.
+
+    A bad file is reported in the outcome's ``error`` and nothing is stored; a file whose
+    content is catalogued already is not stored twice (``already_known``)."""
+    job = FingerprintJob(str(path), "reference", container.settings.for_workers())
+    result = fingerprint_file(job)
+    if result.error is not None:
+        return RegisterOutcome(str(path), work_id, error=result.error)
+    with container.sessions() as session:
+        with session.begin():
+            work = session.get(models.Work, work_id)
+            if work is None:
+                raise SwordNetError(f"no work with id {work_id}")
+            outcome, _ = _store(container, session, path, result, WorkSpec(), work, actor)
+        if not outcome.already_known:
+            container.indexes.save()
+    return outcome

@@ -13,13 +13,17 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from swordnet.domain.errors import SwordNetError
-from swordnet.domain.policy import ACTIONS, scope_of
+from swordnet.domain.kinds import Role
+from swordnet.domain.policy import ACTIONS, POLICY, scope_of
 from swordnet.services import audit
+from swordnet.services.access import Principal, one_visible, scope_for, visible
+from swordnet.services.paging import keyset_page
 from swordnet.storage import models
 
 TOKEN_PREFIX = "swn_"
@@ -111,12 +115,51 @@ def mark_second_factor(sessions: sessionmaker[Session], session_id: int, *, now:
         )
 
 
-def end_sessions_of(session: Session, user_id: int, *, now: datetime) -> None:
-    """End every session of a user (deactivated, password changed)."""
-    session.execute(
-        update(models.WebSession)
-        .where(models.WebSession.user_id == user_id, models.WebSession.ended_at.is_(None))
-        .values(ended_at=now)
+def end_sessions_of(
+    session: Session, user_id: int, *, now: datetime, keep: int | None = None
+) -> int:
+    """End every live session of a user but ``keep`` (deactivated, password changed);
+    returns how many ended."""
+    stmt = update(models.WebSession).where(
+        models.WebSession.user_id == user_id,
+        models.WebSession.ended_at.is_(None),
+        models.WebSession.expires_at > now,
+    )
+    if keep is not None:
+        stmt = stmt.where(models.WebSession.id != keep)
+    result = session.execute(stmt.values(ended_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def end_other_sessions(
+    sessions: sessionmaker[Session], principal: Principal, *, keep: int | None, now: datetime
+) -> int:
+    """ "Sign out everywhere else": every session of the caller but this one ends."""
+    with sessions() as session, session.begin():
+        ended = end_sessions_of(session, principal.user_id, now=now, keep=keep)
+        audit.record(
+            session,
+            principal.username,
+            "sessions.ended",
+            "user",
+            principal.user_id,
+            sessions_ended=ended,
+        )
+        return ended
+
+
+def live_sessions(session: Session, user_id: int, *, now: datetime) -> list[models.WebSession]:
+    """The user's sessions that have not ended or expired, newest first."""
+    return list(
+        session.scalars(
+            select(models.WebSession)
+            .where(
+                models.WebSession.user_id == user_id,
+                models.WebSession.ended_at.is_(None),
+                models.WebSession.expires_at > now,
+            )
+            .order_by(models.WebSession.id.desc())
+        )
     )
 
 
@@ -205,6 +248,94 @@ def resolve_token(session: Session, token: str, *, now: datetime) -> TokenGrant 
         )
         session.commit()
     return TokenGrant(row.id, row.user_id, frozenset(row.scopes))
+
+
+def grantable_scopes(principal: Principal) -> list[str]:
+    """The scopes ``principal`` may give a new token: the actions its role is granted,
+    and no more than the token it is using holds (a token cannot mint a wider one)."""
+    granted = sorted(POLICY[principal.role])
+    if principal.token_scopes is not None:
+        granted = [action for action in granted if action in principal.token_scopes]
+    return granted
+
+
+def create_own_token(
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    *,
+    name: str,
+    scopes: list[str],
+    now: datetime,
+    days: int | None = 365,
+) -> tuple[int, str]:
+    """A token for the caller itself (``tokens.write``), within ``grantable_scopes``."""
+    scope_for(principal, "tokens.write")
+    if principal.token_scopes is not None:
+        wider = sorted(set(scopes) - principal.token_scopes)
+        if wider:
+            raise CredentialError(
+                f"a token cannot create one with scopes it does not hold: {', '.join(wider)}"
+            )
+    return create_token(
+        sessions,
+        principal.user_id,
+        name=name,
+        scopes=scopes,
+        actor=principal.username,
+        now=now,
+        days=days,
+    )
+
+
+def tokens_query(principal: Principal, *, user_id: int | None = None) -> Select[Any]:
+    """The API tokens ``principal`` may see (its own; an administrator every one)."""
+    stmt = visible(select(models.ApiToken), principal, "tokens.read", "token")
+    if user_id is not None:
+        stmt = stmt.where(models.ApiToken.user_id == user_id)
+    return stmt
+
+
+def tokens_page(
+    session: Session, principal: Principal, *, after: int | None, limit: int
+) -> tuple[list[models.ApiToken], int | None]:
+    return keyset_page(
+        session, tokens_query(principal), models.ApiToken.id, after=after, limit=limit
+    )
+
+
+def revoke_visible_token(
+    sessions: sessionmaker[Session], principal: Principal, token_id: int, *, now: datetime
+) -> bool:
+    """Revoke a token ``tokens.write`` reaches (``NotVisible`` otherwise); False when it
+    was revoked already."""
+    with sessions() as session, session.begin():
+        one_visible(session, principal, "tokens.write", "token", token_id)
+        return revoke_token(session, token_id, actor=principal.username, now=now)
+
+
+def revoke_tokens_of(
+    session: Session,
+    user_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    keep_granted_to: Role | None = None,
+) -> int:
+    """Revoke a user's live tokens (all of them, or those holding a scope that
+    ``keep_granted_to`` is not granted); returns how many."""
+    revoked = 0
+    live = session.scalars(
+        select(models.ApiToken).where(
+            models.ApiToken.user_id == user_id, models.ApiToken.revoked_at.is_(None)
+        )
+    )
+    for row in list(live):
+        if keep_granted_to is not None and all(
+            scope_of(keep_granted_to, scope) is not None for scope in row.scopes
+        ):
+            continue
+        revoked += revoke_token(session, row.id, actor=actor, now=now)
+    return revoked
 
 
 def revoke_token(session: Session, token_id: int, *, actor: str, now: datetime) -> bool:

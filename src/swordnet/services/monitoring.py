@@ -45,7 +45,8 @@ class TargetSpec:
     obey_robots: bool = True
     platform: str | None = None  # domain of the platform this target watches
     campaign_id: int | None = None
-    # whose target it is (who may see it); None: its platform's region
+    # whose target it is (who may see it; an officer adds their region's); None: its
+    # platform's region
     region_code: str | None = None
 
 
@@ -94,6 +95,7 @@ def add_target(sessions: sessionmaker[Session], spec: TargetSpec, *, actor: str 
                 max_seconds=spec.max_seconds,
                 obey_robots=spec.obey_robots,
                 next_run_at=models.utcnow(),
+                created_by=actor,
             )
             session.add(target)
             session.flush()

@@ -319,6 +319,33 @@ class _TooLarge(HTTPException):
         super().__init__(413, "the request body is larger than allowed; send a smaller one")
 
 
+def _mount_replay(app: FastAPI, container: AppContext) -> None:
+    """Captured pages replayed from the WARC files at ``/replay``, each record only to a
+    caller who may see a capture at that WARC file and offset (``services.evidence``)."""
+    from swordnet.services.evidence import capture_visible_at
+    from swordnet.web.deps import principal_of
+    from swordnet.web.replay import ReplayRecord, replay_app
+
+    def allow(record: ReplayRecord, scope: Any) -> bool:
+        principal = scope.get("state", {}).get("principal")
+        if principal is None:
+            return False
+        with container.sessions() as session:
+            return capture_visible_at(session, principal, record.warc_file, record.warc_offset)
+
+    settings = container.settings
+    replay = replay_app(settings.warc_dir, settings.home / "replay-index", allow)
+
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            with container.sessions() as session:
+                principal = principal_of(Request(scope), session)
+            scope = {**scope, "state": {**scope.get("state", {}), "principal": principal}}
+        await replay(scope, receive, send)
+
+    app.mount("/replay", guarded, name="replay")
+
+
 def create_app(container: AppContext) -> FastAPI:
     """The web app and the API on ``container``'s settings, database and services."""
     settings = container.settings
@@ -360,6 +387,7 @@ def create_app(container: AppContext) -> FastAPI:
         return response
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _mount_replay(app, container)
     for module in _router_modules(pages_package):
         app.include_router(module.router, include_in_schema=False)
     for module in _router_modules(api_package):

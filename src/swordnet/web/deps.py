@@ -136,6 +136,14 @@ def _caller(request: Request, session: Session) -> Caller:
     return caller
 
 
+def principal_of(request: Request, session: Session) -> Principal | None:
+    """The signed-in principal of a request outside any route (the replay's guard), or None."""
+    try:
+        return _caller(request, session).principal
+    except NotSignedIn:
+        return None
+
+
 async def _csrf_field(request: Request) -> str | None:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):

@@ -110,6 +110,9 @@ def render(
             csrf or ""
         ),
     }
+    clash = sorted(set(values) & set(context or {}))
+    if clash:  # a page's own value would silently replace the frame's (its language links...)
+        raise ValueError(f"{template}: context names reserved by the page frame: {clash}")
     values.update(context or {})
     body = ENV.get_template(template).render(values)
     response = HTMLResponse(body, status_code=status_code, headers=headers)

@@ -4,7 +4,7 @@ complied. Counter-notices put an item aside and restore it after their own deadl
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -95,17 +95,21 @@ def restore_due_counter_notices(session: Session, *, actor: str, now: datetime) 
     return len(due)
 
 
-def _due_notices(session: Session, now: datetime) -> list[models.Notice]:
+def _due_notices(
+    session: Session, now: datetime, notice_ids: Collection[int] | None = None
+) -> list[models.Notice]:
+    query = select(models.Notice).where(
+        models.Notice.status == NoticeStatus.SENT, models.Notice.deadline_at <= now
+    )
+    if notice_ids is not None:
+        query = query.where(models.Notice.id.in_(notice_ids))
     return list(
         session.scalars(
-            select(models.Notice)
-            .where(models.Notice.status == NoticeStatus.SENT, models.Notice.deadline_at <= now)
-            .options(
+            query.options(
                 selectinload(models.Notice.items)
                 .selectinload(models.NoticeItem.detection)
                 .selectinload(models.Detection.capture)
-            )
-            .order_by(models.Notice.id)
+            ).order_by(models.Notice.id)
         )
     )
 
@@ -116,18 +120,24 @@ def recheck_due(
     now: datetime,
     actor: str = "system",
     url_filter: Callable[[str], bool] | None = None,
+    notice_ids: Collection[int] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> ComplianceSummary:
     """Re-check the items of every sent notice whose deadline has passed, and judge it.
 
     An item the site could not be reached for stays pending and its notice stays sent, to be
     checked again on the next run: only verified removals count as removed. Fetching happens
     outside any transaction, so the crawler is not blocked meanwhile. ``url_filter`` limits
-    which URLs are fetched (the demo keeps to loopback); the others stay pending."""
+    which URLs are fetched (the demo keeps to loopback); the others stay pending.
+    ``notice_ids`` limits the re-check to those notices (an officer's "re-check now"); the
+    deadline still applies. ``progress(stage, count)`` hears "fetching" with the number of
+    URLs, then "judging" and "done" with the number of notices."""
     summary = ComplianceSummary()
+    report = progress or (lambda _stage, _count: None)
     with container.sessions() as session, session.begin():
         summary.items_restored = restore_due_counter_notices(session, actor=actor, now=now)
     with container.sessions() as session:
-        notices = _due_notices(session, now)
+        notices = _due_notices(session, now, notice_ids)
         urls = sorted(
             {
                 i.url
@@ -136,6 +146,7 @@ def recheck_due(
                 if i.status in _JUDGED and (url_filter is None or url_filter(i.url))
             }
         )
+    report("fetching", len(urls))
     # the same pipeline as the crawl and ``scan``: a link counts as deleted only when what
     # is there now no longer matches by the rules that found it
     examined = {
@@ -145,9 +156,10 @@ def recheck_due(
         ).items()
     }
     results = {url: e.response for url, e in examined.items() if e.response is not None}
+    report("judging", len(notices))
     with container.sessions() as session, session.begin():
         still_copied: dict[str, set[int]] = {}
-        for notice in _due_notices(session, now):
+        for notice in _due_notices(session, now, notice_ids):
             summary.notices_checked += 1
             for item in notice.items:
                 if item.status not in _JUDGED:
@@ -174,6 +186,7 @@ def recheck_due(
                 key=notice.key,
                 items={i.url: i.status.value for i in notice.items},
             )
+    report("done", summary.notices_checked)
     return summary
 
 

@@ -282,8 +282,10 @@ def draft_notices(
             platform_id=platform_id,
             campaign_id=detections[0].campaign_id,
             holder_id=holder_id,
-            # who may see it: the region of the platform it is addressed to
-            region_code=platform.region_code if platform is not None else None,
+            # who may see it: the region of the platform it is addressed to, else (a
+            # platform of no region) its detections', which came from their target
+            region_code=(platform.region_code if platform is not None else None)
+            or detections[0].region_code,
             recipient=recipient,
             channel=channel,
             jurisdiction=jurisdiction,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from swordnet.domain.kinds import Role
@@ -55,6 +55,10 @@ class AuditEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# a record's history (the detection page's decisions): migration 0009
+Index("ix_audit_event_entity_id_seq", AuditEvent.entity, AuditEvent.entity_id, AuditEvent.seq)
 
 
 class AuditHead(Base):

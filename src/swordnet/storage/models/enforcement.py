@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -147,6 +148,36 @@ class Notice(Base):
     items: Mapped[list[NoticeItem]] = relationship(
         back_populates="notice", cascade="all, delete-orphan", order_by="NoticeItem.id"
     )
+
+
+# The pages' lists (migration 0009): the review queue (new, best score first, keyset on
+# score, sightings and id) nationwide and per region, or by date; notices newest first per
+# platform, holder, region; captures by their WARC address (the replay's access check).
+Index(
+    "ix_detection_status_score_id",
+    Detection.status,
+    Detection.score.desc(),
+    Detection.sightings.desc(),
+    Detection.id.desc(),
+)
+Index(
+    "ix_detection_status_region_code_score_id",
+    Detection.status,
+    Detection.region_code,
+    Detection.score.desc(),
+    Detection.sightings.desc(),
+    Detection.id.desc(),
+)
+Index(
+    "ix_detection_status_detected_at_id",
+    Detection.status,
+    Detection.detected_at.desc(),
+    Detection.id.desc(),
+)
+Index("ix_capture_warc_file_offset", Capture.warc_file, Capture.warc_offset)
+Index("ix_notice_platform_id_id", Notice.platform_id, Notice.id.desc())
+Index("ix_notice_holder_id_id", Notice.holder_id, Notice.id.desc())
+Index("ix_notice_region_code_id", Notice.region_code, Notice.id.desc())
 
 
 class NoticeItem(Base):
