@@ -278,10 +278,15 @@ def platforms_query(
 
 
 def list_platforms(
-    session: Session, principal: Principal | None = None, **filters: Any
+    session: Session,
+    principal: Principal | None = None,
+    *,
+    limit: int | None = None,
+    **filters: Any,
 ) -> list[models.Platform]:
-    """``platforms_query`` run, oldest first (the command line, pages)."""
-    return list(session.scalars(platforms_query(principal, **filters).order_by(models.Platform.id)))
+    """``platforms_query`` run, oldest first (the command line, pages), at most ``limit``."""
+    stmt = platforms_query(principal, **filters).order_by(models.Platform.id)
+    return list(session.scalars(stmt if limit is None else stmt.limit(limit)))
 
 
 def add_site(

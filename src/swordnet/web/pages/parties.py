@@ -30,6 +30,7 @@ add_nav(N_("Agencies"), "/agencies", "agencies.read")
 add_nav(N_("Regions"), "/regions", "regions.read")
 
 MAX_CSV_BYTES = 8 * 1024 * 1024
+PAGE_ROWS = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +168,11 @@ def _see(path: str) -> Response:
 def _platforms_context(
     session: Any, principal: Principal, q: str | None, values: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    rows = parties.list_platforms(session, principal, search=q)
+    # crawling records every site it meets: the page shows the first ones, search narrows
+    rows = parties.list_platforms(session, principal, search=q, limit=PAGE_ROWS + 1)
     return {
-        "rows": rows,
+        "rows": rows[:PAGE_ROWS],
+        "more": len(rows) > PAGE_ROWS,
         "q": q or "",
         "form": PLATFORM_FORM,
         "values": values or {"category": "other", "status": "active"},
