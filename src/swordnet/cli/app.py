@@ -14,6 +14,7 @@ from swordnet.cli import demo as demo_commands
 from swordnet.cli import enforce as enforce_commands
 from swordnet.cli import enforce_notices as notice_commands
 from swordnet.cli import monitor as monitor_commands
+from swordnet.cli import parties as parties_commands
 from swordnet.cli import scan as scan_commands
 from swordnet.cli import serve as serve_commands
 from swordnet.cli import simweb as simweb_commands
@@ -46,6 +47,10 @@ app.add_typer(notice_commands.notices_app, name="notices")
 app.add_typer(notice_commands.compliance_app, name="compliance")
 app.add_typer(notice_commands.counter_app, name="counter-notice")
 app.add_typer(notice_commands.prewarning_app, name="prewarning")
+app.add_typer(parties_commands.platforms_app, name="platforms")
+app.add_typer(parties_commands.holders_app, name="holders")
+app.add_typer(parties_commands.agencies_app, name="agencies")
+app.add_typer(parties_commands.regions_app, name="regions")
 
 
 def _version(value: bool) -> None:

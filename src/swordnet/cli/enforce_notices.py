@@ -242,9 +242,15 @@ def prewarning_publish(
     ctx: typer.Context,
     title: Annotated[str, typer.Option(help="Name of the list.")],
     work: Annotated[list[int], typer.Option("--work", help="Work id (repeatable).")],
-    platform: Annotated[list[int], typer.Option("--platform", help="Platform id (repeatable).")],
     starts: Annotated[str, typer.Option(help="Window start (ISO 8601).")],
     ends: Annotated[str, typer.Option(help="Window end (ISO 8601).")],
+    platform: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--platform",
+            help="Platform id (repeatable); key-supervision platforms always receive the list.",
+        ),
+    ] = None,
     send: Annotated[bool, typer.Option(help="Send it now through the notices channel.")] = True,
     as_: Actor = None,
 ) -> None:
@@ -260,7 +266,7 @@ def prewarning_publish(
             container.notifier() if send else None,
             title=title,
             work_ids=work,
-            platform_ids=platform,
+            platform_ids=platform or [],
             starts_at=starts_at,
             ends_at=ends_at,
             feed_dir=settings.home / "prewarning",

@@ -24,6 +24,11 @@ class OutgoingNotice:
     # globally unique and stored with the notice (e-mail Message-ID, webhook
     # Idempotency-Key); None: ``key`` stands in (pre-warning lists)
     message_id: str | None = None
+    # further recipients of the same message (a platform's other notice addresses)
+    copies: tuple[str, ...] = ()
+    # the recipient's own key for signing the body (a platform's webhook secret); None:
+    # the installation's. Never printed.
+    signing_secret: str | None = field(default=None, repr=False)
 
     @property
     def identity(self) -> str:

@@ -68,7 +68,15 @@ class CrawlRecorder:
         self.warc: WarcFile | None = None
         self._titles: CatalogueTitles | None = None  # loaded once per run, on first need
         self._platforms: dict[str, int] = {}
+        # each platform's region, read once per run: a detection takes its platform's
+        # region, else its target's (docs/parties.md)
+        self._platform_regions: dict[int, str | None] = {}
         with container.sessions() as session:
+            self._target_region: str | None = session.scalar(
+                select(models.MonitoringTarget.region_code)
+                .join(models.CrawlRun, models.CrawlRun.target_id == models.MonitoringTarget.id)
+                .where(models.CrawlRun.id == run_id)
+            )
             self._seen_bodies = set(
                 session.scalars(
                     select(models.Capture.sha256).where(
@@ -230,9 +238,22 @@ class CrawlRecorder:
     def _platform(self, session: Session, key: str, counters: _Counters) -> int:
         known = self._platforms.get(key) or counters.platforms.get(key)
         if known is None:
-            known = get_or_create_platform(session, key).id
+            platform = get_or_create_platform(session, key)
+            known = platform.id
             counters.platforms[key] = known  # kept only once the batch commits
+            self._platform_regions[known] = platform.region_code
         return known
+
+    def _region(self, session: Session, platform_id: int | None) -> str | None:
+        """The region a detection on ``platform_id`` belongs to: the platform's, else the
+        target's; one query per platform and run at most."""
+        if platform_id is None:
+            return self._target_region
+        if platform_id not in self._platform_regions:
+            self._platform_regions[platform_id] = session.scalar(
+                select(models.Platform.region_code).where(models.Platform.id == platform_id)
+            )
+        return self._platform_regions[platform_id] or self._target_region
 
     def _store_items(
         self,
@@ -284,6 +305,8 @@ class CrawlRecorder:
         # earlier detection does not flush it on its own first
         item = models.ExtractedItem(**row)
         created = 0
+        platform_id = self.platform_id or capture.platform_id
+        region_code = self._region(session, platform_id)
         for match in matches:
             _, new = record_detection(
                 session,
@@ -291,8 +314,9 @@ class CrawlRecorder:
                 url=url,
                 capture=capture,
                 item=item,
-                platform_id=self.platform_id or capture.platform_id,
+                platform_id=platform_id,
                 campaign_id=self.campaign_id,
+                region_code=region_code,
             )
             created += int(new)
         return created

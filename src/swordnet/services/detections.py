@@ -24,11 +24,13 @@ def record_detection(
     item: models.ExtractedItem | None = None,
     platform_id: int | None = None,
     campaign_id: int | None = None,
+    region_code: str | None = None,
 ) -> tuple[models.Detection, bool]:
     """Store a detection unless this URL already has one for this reference.
 
     Returns the detection and whether it is new. Seeing a known copy again counts a
-    sighting and keeps the better score; re-running detection never duplicates. A new
+    sighting and keeps the better score; re-running detection never duplicates.
+    ``region_code``: the region it belongs to (its platform's, else its target's). A new
     detection is decided at once: a use a license or the white list covers is stored
     ``authorised`` with the reason, so no later step can confirm or notice it.
     """
@@ -43,6 +45,7 @@ def record_detection(
         extracted_item=item,
         platform_id=platform_id,
         campaign_id=campaign_id,
+        region_code=region_code,
         url=url,
         url_sha256=url_hash,
         modality=match.modality,

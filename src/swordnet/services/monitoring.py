@@ -45,7 +45,9 @@ class TargetSpec:
     obey_robots: bool = True
     platform: str | None = None  # domain of the platform this target watches
     campaign_id: int | None = None
-    region_code: str | None = None  # whose targets it is (an officer adds their region's)
+    # whose target it is (who may see it; an officer adds their region's); None: its
+    # platform's region
+    region_code: str | None = None
 
 
 def add_target(sessions: sessionmaker[Session], spec: TargetSpec, *, actor: str = "cli") -> int:
@@ -68,14 +70,21 @@ def add_target(sessions: sessionmaker[Session], spec: TargetSpec, *, actor: str 
                 select(models.MonitoringTarget.id).where(models.MonitoringTarget.name == spec.name)
             ):
                 raise SwordNetError(f"a target named {spec.name!r} exists already")
-            platform_id = None
+            platform_id, region_code = None, spec.region_code
             if spec.platform or spec.seeds:
                 domain = spec.platform or site_key(spec.seeds[0])
-                platform_id = get_or_create_platform(session, domain).id
+                platform = get_or_create_platform(session, domain)
+                platform_id = platform.id
+                region_code = region_code or platform.region_code
+            if region_code is not None and session.get(models.Region, region_code) is None:
+                raise SwordNetError(
+                    f"no region {region_code!r}: see `swordnet regions list`, or import it first"
+                )
             target = models.MonitoringTarget(
                 name=spec.name,
                 platform_id=platform_id,
                 campaign_id=spec.campaign_id,
+                region_code=region_code,
                 seeds=[canonical_url(seed) for seed in spec.seeds],
                 sitemap_url=spec.sitemap_url,
                 query_template=spec.query_template,
@@ -86,7 +95,6 @@ def add_target(sessions: sessionmaker[Session], spec: TargetSpec, *, actor: str 
                 max_seconds=spec.max_seconds,
                 obey_robots=spec.obey_robots,
                 next_run_at=models.utcnow(),
-                region_code=spec.region_code,
                 created_by=actor,
             )
             session.add(target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from swordnet.domain.kinds import PlatformCategory
@@ -20,7 +21,15 @@ def get_or_create_platform(
     category: PlatformCategory = PlatformCategory.OTHER,
     **fields: object,
 ) -> models.Platform:
-    """The platform of ``domain``, created by whichever concurrent writer comes first."""
+    """The platform of ``domain`` (its main domain or one of its further sites), created
+    by whichever concurrent writer comes first."""
+    owner = session.scalar(
+        select(models.Platform)
+        .join(models.PlatformSite, models.PlatformSite.platform_id == models.Platform.id)
+        .where(models.PlatformSite.domain == domain)
+    )
+    if owner is not None:
+        return owner
     return get_or_insert(
         session,
         models.Platform,

@@ -149,6 +149,7 @@ def _context() -> dict[str, Any]:
             "email": "legal@qingyun.example",
             "phone": "+86 10 1234",
             "address": "1 Road, Beijing",
+            "agents": ["Wang Fang, takedown notices, wang@agency.example"],
         },
         "platform": {"name": "Pirate", "domain": "pirate.example", "operator": None},
         "items": [item],
@@ -163,6 +164,7 @@ def test_rpnd_notice_has_the_three_elements_of_article_14(language: str) -> None
     # 1. name, contact, address of the rights holder
     for field in ("Qingyun Press", "legal@qingyun.example", "+86 10 1234", "1 Road, Beijing"):
         assert field in text
+    assert "Wang Fang, takedown notices, wang@agency.example" in text  # who may act for it
     # 2. name and network address of the infringing work
     assert "剑影江湖 第1章" in text and "http://pirate.example/book/1.html" in text
     # 3. preliminary proof: capture hash and matching passages

@@ -28,6 +28,7 @@ class JsonExportNotifier(Notifier):
         document = {
             "key": notice.key,
             "recipient": notice.recipient,
+            "copies": list(notice.copies),
             "subject": notice.subject,
             "text": notice.text,
             "data": notice.data,

@@ -63,7 +63,8 @@ class SmtpNotifier(Notifier):
     def build_message(self, notice: OutgoingNotice) -> EmailMessage:
         message = EmailMessage()
         message["From"] = self.sender
-        message["To"] = notice.recipient
+        # the platform's every notice address: its notice_email first, then the others
+        message["To"] = ", ".join([notice.recipient, *notice.copies])
         message["Subject"] = notice.subject
         message["Date"] = formatdate(usegmt=True)
         message["Message-ID"] = message_id(notice.identity, self.sender)

@@ -2,8 +2,13 @@
 
 Headers: ``X-SwordNet-Signature: t=<unix time>,v1=<hex hmac of "<t>." + body>`` and
 ``Idempotency-Key: <notice message id>`` (a receiver that keeps the keys it has seen never acts on
-one notice twice, so a retry after a crash is safe). Without a strong ``secret_key`` the
-notifier refuses to run."""
+one notice twice, so a retry after a crash is safe).
+
+The key is the platform's own ``webhook_secret`` when it declared one, so the platform can
+check every notice (``verify`` below is what it runs); ``X-SwordNet-Key: platform`` says so.
+A platform without one gets bodies signed with the installation's ``secret_key``
+(``X-SwordNet-Key: installation``), which it cannot check. Without a strong ``secret_key``
+the notifier refuses to run."""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ if TYPE_CHECKING:
     from swordnet.settings import Settings
 
 SIGNATURE_HEADER = "X-SwordNet-Signature"
+KEY_HEADER = "X-SwordNet-Key"  # "platform": its webhook_secret signed; "installation"
 MIN_SECRET_BYTES = 32
 
 
@@ -96,12 +102,15 @@ class WebhookNotifier(Notifier):
             default=str,
         ).encode("utf-8")
         timestamp = int(time.time())
+        own = notice.signing_secret
+        secret = own.encode("utf-8") if own else self._secret
         response = self._client.post(
             notice.recipient,
             content=body,
             headers={
                 "Content-Type": "application/json; charset=utf-8",
-                SIGNATURE_HEADER: f"t={timestamp},v1={sign(self._secret, timestamp, body)}",
+                SIGNATURE_HEADER: f"t={timestamp},v1={sign(secret, timestamp, body)}",
+                KEY_HEADER: "platform" if own else "installation",
                 "Idempotency-Key": notice.identity,
             },
         )

@@ -31,7 +31,7 @@ from swordnet.services.enforcement.notices import (
     notice_html,
     platform_context,
 )
-from swordnet.services.enforcement.rendering import render_pdf
+from swordnet.services.enforcement.rendering import notice_recipients, render_pdf
 from swordnet.storage import models
 
 CRASH_ENV = "SWORDNET_CRASH_AT"  # test hook: the crash tests kill the process at a point
@@ -72,10 +72,22 @@ def outgoing_notice(notice: models.Notice, *, with_pdf: bool = True) -> Outgoing
         "date_sent": notice.created_at.date().isoformat(),
         "deadline_at": notice.deadline_at.isoformat() if notice.deadline_at else None,
         "body_sha256": notice.body_sha256,
-        "holder": holder_context(detections[0].work.holder if detections else None, language),
+        "holder": holder_context(
+            detections[0].work.holder if detections else None,
+            language,
+            on=notice.created_at.date(),
+        ),
         "platform": platform_context(notice.platform, notice.recipient),
         "items": [item_context(d, n, language) for n, d in enumerate(detections, start=1)],
     }
+    platform = notice.platform
+    by_mail = "@" in notice.recipient and "://" not in notice.recipient
+    # the platform's other notice addresses, as declared when the notice goes out
+    copies = (
+        tuple(a for a in notice_recipients(platform) if a != notice.recipient)
+        if by_mail and platform is not None
+        else ()
+    )
     return OutgoingNotice(
         key=notice.key,
         message_id=notice.message_id,
@@ -85,6 +97,8 @@ def outgoing_notice(notice: models.Notice, *, with_pdf: bool = True) -> Outgoing
         html=notice_html(notice),
         attachments=attachments,
         data=data,
+        copies=copies,
+        signing_secret=platform.webhook_secret if platform is not None and not by_mail else None,
     )
 
 

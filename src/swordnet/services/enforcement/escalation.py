@@ -16,10 +16,17 @@ from swordnet.domain.enforcement import (
     escalation_grounds,
     escalation_reason,
 )
-from swordnet.domain.kinds import CaseStatus, DetectionStatus, NoticeItemStatus, NoticeStatus
+from swordnet.domain.kinds import (
+    AgencyKind,
+    CaseStatus,
+    DetectionStatus,
+    NoticeItemStatus,
+    NoticeStatus,
+)
 from swordnet.services import audit
 from swordnet.services.enforcement.rendering import render, sha256_text
 from swordnet.services.enforcement.vocabulary import NOTICE_STATUSES, grounds_text, term
+from swordnet.services.parties.regions import nearest_agency
 from swordnet.settings import EnforcementSettings
 from swordnet.storage import models
 
@@ -161,9 +168,16 @@ def escalate(
                     models.Detection.status == DetectionStatus.CONFIRMED,
                 )
             ).all()
+            # the telecom regulator of the platform's region, or of its nearest ancestor
+            telecom = nearest_agency(session, platform.region_code, AgencyKind.TELECOM)
+            regulator_name = telecom.name if telecom is not None else settings.regulator_name
+            regulator_email = (
+                telecom.email if telecom is not None and telecom.email else settings.regulator_email
+            )
             case = models.Case(
                 title=f"Repeat infringer: {platform.name} ({platform.domain})",
                 platform_id=platform.id,
+                region_code=platform.region_code,
                 operator=platform.operator,
                 status=CaseStatus.OPEN,
                 shutdown_requested=True,
@@ -175,7 +189,7 @@ def escalate(
             session.flush()
             history = notice_history(session, platform.id)
             context = {
-                "regulator": settings.regulator_name,
+                "regulator": regulator_name,
                 "platform": platform,
                 "case": case,
                 "date": now.strftime("%Y-%m-%d"),
@@ -188,7 +202,7 @@ def escalate(
             request = models.ShutdownRequest(
                 case_id=case.id,
                 platform_id=platform.id,
-                recipient=settings.regulator_email,
+                recipient=regulator_email,
                 reason=reason,
                 subject=_SUBJECTS[settings.language].format(domain=platform.domain),
                 body_text=text,
@@ -217,6 +231,7 @@ def escalate(
                 request.id,
                 case_id=case.id,
                 recipient=request.recipient,
+                agency_id=telecom.id if telecom is not None else None,
                 body_sha256=request.body_sha256,
                 notices=[n["key"] for n in history],
             )

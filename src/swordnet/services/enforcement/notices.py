@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from swordnet.domain.kinds import DetectionStatus, NoticeStatus
 from swordnet.plugins import modality_label, unit_labels
 from swordnet.services import audit
 from swordnet.services.enforcement.prewarning import ProtectionWindows
-from swordnet.services.enforcement.rendering import recipient_address, render, sha256_text
+from swordnet.services.enforcement.rendering import notice_recipients, render, sha256_text
 from swordnet.services.enforcement.vocabulary import (
     METHODS,
     TITLED_ITEMS,
@@ -100,7 +100,29 @@ def item_context(detection: models.Detection, number: int, language: str) -> dic
     }
 
 
-def holder_context(holder: models.RightsHolder | None, language: str) -> dict[str, Any]:
+def _agent_lines(holder: models.RightsHolder, language: str, on: date | None) -> list[str]:
+    """The authorised agents whose mandate holds on the notice's date, one line each."""
+    today = (on or datetime.now(UTC).date()).isoformat()
+    lines = []
+    for agent in holder.agents or []:
+        if agent.get("valid_until") and str(agent["valid_until"]) < today:
+            continue
+        parts = [str(agent.get("name") or "")]
+        if agent.get("mandate"):
+            parts.append(str(agent["mandate"]))
+        parts += [str(agent[k]) for k in ("email", "phone") if agent.get(k)]
+        if agent.get("valid_until"):
+            until = "有效期至" if language == "zh" else "valid until"
+            parts.append(f"{until} {agent['valid_until']}")
+        lines.append(("，" if language == "zh" else ", ").join(p for p in parts if p))
+    return lines
+
+
+def holder_context(
+    holder: models.RightsHolder | None, language: str, *, on: date | None = None
+) -> dict[str, Any]:
+    """The notice's contact block: the rights holder's name, contact person, e-mail,
+    phone and address, and the agents authorised to act for it."""
     if holder is None:
         return {
             "name": _UNKNOWN_HOLDER[language],
@@ -108,6 +130,7 @@ def holder_context(holder: models.RightsHolder | None, language: str) -> dict[st
             "email": None,
             "phone": None,
             "address": None,
+            "agents": [],
         }
     return {
         "name": holder.name,
@@ -115,6 +138,7 @@ def holder_context(holder: models.RightsHolder | None, language: str) -> dict[st
         "email": holder.email,
         "phone": holder.phone,
         "address": holder.address,
+        "agents": _agent_lines(holder, language, on),
     }
 
 
@@ -137,7 +161,7 @@ def render_notice_text(
     sender: str,
 ) -> tuple[str, str]:
     """(subject, text) of a notice."""
-    holder_ctx = holder_context(holder, language)
+    holder_ctx = holder_context(holder, language, on=now.date())
     platform_ctx = platform_context(platform, detections[0].url)
     items = [item_context(d, n, language) for n, d in enumerate(detections, start=1)]
     signer = (holder.contact_name or holder.name) if holder else sender
@@ -231,11 +255,8 @@ def draft_notices(
         platform = detections[0].platform
         holder = detections[0].work.holder
         webhook_url = _webhook_url(detections[0])
-        recipient = (
-            webhook_url
-            if channel == "webhook" and webhook_url
-            else recipient_address(platform, detections[0].url)
-        )
+        addresses = notice_recipients(platform, detections[0].url)
+        recipient = webhook_url if channel == "webhook" and webhook_url else addresses[0]
         key = notice_key(recipient, jurisdiction, (d.id for d in detections))
         urgent = any(
             d.work.key_work or windows.covers(d.work_id, d.detected_at) for d in detections
@@ -261,8 +282,10 @@ def draft_notices(
             platform_id=platform_id,
             campaign_id=detections[0].campaign_id,
             holder_id=holder_id,
-            # the region whose officers answer for it: the detections', else the platform's
-            region_code=detections[0].region_code or (platform.region_code if platform else None),
+            # who may see it: the region of the platform it is addressed to, else (a
+            # platform of no region) its detections', which came from their target
+            region_code=(platform.region_code if platform is not None else None)
+            or detections[0].region_code,
             recipient=recipient,
             channel=channel,
             jurisdiction=jurisdiction,
@@ -285,6 +308,7 @@ def draft_notices(
             notice.id,
             key=key,
             recipient=recipient,
+            **({"copies": addresses[1:]} if recipient == addresses[0] and addresses[1:] else {}),
             notice_type=kind,
             deadline_at=deadline_at.isoformat(),
             body_sha256=notice.body_sha256,

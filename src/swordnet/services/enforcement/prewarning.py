@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from swordnet.domain.enforcement import in_window
 from swordnet.domain.errors import NotFoundError, SwordNetError
+from swordnet.domain.kinds import PlatformStatus
 from swordnet.plugins.notifiers import Notifier, OutgoingNotice
 from swordnet.services import audit
-from swordnet.services.enforcement.rendering import recipient_address, render, sha256_text
+from swordnet.services.enforcement.rendering import notice_recipients, render, sha256_text
 from swordnet.services.enforcement.vocabulary import WORK_KINDS, term
 from swordnet.storage import models
 
@@ -98,11 +99,19 @@ def publish_list(
     missing = set(work_ids) - {w.id for w in works}
     if missing:
         raise NotFoundError(f"no work with id {', '.join(map(str, sorted(missing)))}")
-    platforms = session.scalars(
+    named = session.scalars(
         select(models.Platform).where(models.Platform.id.in_(platform_ids))
     ).all()
-    if len(platforms) != len(set(platform_ids)):
+    if len(named) != len(set(platform_ids)):
         raise NotFoundError("some platform ids do not exist")
+    # every platform under key supervision receives every list, named or not
+    supervised = session.scalars(
+        select(models.Platform).where(
+            models.Platform.key_supervision.is_(True),
+            models.Platform.status != PlatformStatus.SHUT_DOWN,
+        )
+    ).all()
+    platforms = list({p.id: p for p in [*named, *supervised]}.values())
     prewarning = models.PrewarningList(
         title=title, starts_at=starts_at, ends_at=ends_at, published_by=actor, published_at=now
     )
@@ -167,10 +176,12 @@ def deliver_list(
             ],
             sender=sender,
         )
+        addresses = notice_recipients(platform)
         receipt = notifier.send(
             OutgoingNotice(
                 key=f"prewarning-{prewarning.id}-{platform.id}",
-                recipient=recipient_address(platform),
+                recipient=addresses[0],
+                copies=tuple(addresses[1:]),
                 subject=_SUBJECTS[language].format(title=prewarning.title),
                 text=text,
                 attachments={feed.name: feed_bytes} if feed_bytes else {},

@@ -64,12 +64,23 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def recipient_address(platform: models.Platform | None, fallback_url: str = "") -> str:
-    """Where notices for a platform go: its declared address, else abuse@ its host."""
-    if platform is not None and platform.notice_email:
-        return platform.notice_email
+def notice_recipients(platform: models.Platform | None, fallback_url: str = "") -> list[str]:
+    """Every address notices for a platform go to: its ``notice_email`` and then its
+    further ``notice_emails``; only when it declared none, abuse@ its host."""
+    declared: list[str] = []
+    if platform is not None:
+        for address in [platform.notice_email, *(platform.notice_emails or [])]:
+            if address and address not in declared:
+                declared.append(str(address))
+    if declared:
+        return declared
     host = platform.domain if platform is not None else (urlsplit(fallback_url).hostname or "")
-    return f"abuse@{host.split(':', 1)[0] or 'unknown.invalid'}"
+    return [f"abuse@{host.split(':', 1)[0] or 'unknown.invalid'}"]
+
+
+def recipient_address(platform: models.Platform | None, fallback_url: str = "") -> str:
+    """The first address of ``notice_recipients``: the one a notice is filed under."""
+    return notice_recipients(platform, fallback_url)[0]
 
 
 def cjk_font() -> Path | None:
