@@ -34,9 +34,43 @@ NAVIGATION: list[NavItem] = [
 ]
 
 
+# The order of the main navigation (the day's work first); paths not listed come after.
+NAV_ORDER = (
+    "/",
+    "/portal/platform",
+    "/portal/holder",
+    "/review",
+    "/works",
+    "/targets",
+    "/notices",
+    "/counter-notices",
+    "/prewarning",
+    "/cases",
+)
+# Records and settings, in a menu of their own.
+ADMIN_ORDER = (
+    "/platforms",
+    "/holders",
+    "/agencies",
+    "/regions",
+    "/users",
+    "/audit",
+    "/account/tokens",
+)
+
+
 def add_nav(label: str, path: str, action: str) -> None:
     if all(item.path != path for item in NAVIGATION):
         NAVIGATION.append(NavItem(label, path, action))
+        NAVIGATION.sort(key=_nav_rank)
+
+
+def _nav_rank(item: NavItem) -> tuple[int, int]:
+    if item.path in NAV_ORDER:
+        return (0, NAV_ORDER.index(item.path))
+    if item.path in ADMIN_ORDER:
+        return (2, ADMIN_ORDER.index(item.path))
+    return (1, 0)
 
 
 def _newstyle_gettext(translate: Translator) -> Any:
@@ -95,6 +129,8 @@ def render(
         if principal is not None
         else []
     )
+    admin_nav = [item for item in nav if item.path in ADMIN_ORDER]
+    nav = [item for item in nav if item.path not in ADMIN_ORDER]
     values: dict[str, Any] = {
         "request": request,
         "principal": principal,
@@ -102,6 +138,7 @@ def render(
         "language": lang,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         "nav": nav,
+        "admin_nav": admin_nav,
         "can": (lambda action: principal is not None and allowed(principal, action)),
         "gettext": _newstyle_gettext(translate),
         "ngettext": _newstyle_ngettext(translate),
