@@ -254,6 +254,14 @@ def test_bodies_over_the_limit_are_refused_before_they_are_read(stage: Stage) ->
             files={"file": ("small.bin", b"\0" * (JSON_LIMIT * 2), "application/octet-stream")},
         )
         assert small.status_code == 200 and small.json() == {"size": JSON_LIMIT * 2}
+        # a browser's upload to a page gets a page, in both languages, not a JSON document
+        page = client.post(
+            "/works/1/references",
+            files={"file": ("big.bin", b"\0" * (UPLOAD_LIMIT * 2), "application/octet-stream")},
+        )
+        assert page.status_code == 413
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Too large" in page.text and "内容过大" in page.text
     assert snapshot(stage.container.sessions) == before
 
 

@@ -305,29 +305,40 @@ class BodyLimit:
             await self._refuse(scope, send, limit)
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
-        body = (
-            problem(
-                "too-large",
-                "Too large",
-                413,
-                f"the request body is larger than {limit} bytes; send a smaller one",
-                instance=scope.get("path"),
+        detail = f"the request body is larger than {limit} bytes; send a smaller one"
+        path = str(scope.get("path", ""))
+        if path.startswith("/api/"):
+            body = (
+                problem("too-large", "Too large", 413, detail, instance=path)
+                .model_dump_json(exclude_none=True)
+                .encode()
             )
-            .model_dump_json(exclude_none=True)
-            .encode()
-        )
+            media_type = PROBLEM_MEDIA_TYPE
+        else:  # a browser's form: a page in both languages, not a JSON document
+            body = _TOO_LARGE_PAGE.format(limit_mib=max(1, limit // 1024**2)).encode()
+            media_type = "text/html; charset=utf-8"
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
-                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                    (b"content-type", media_type.encode()),
                     (b"content-length", str(len(body)).encode()),
                     (b"connection", b"close"),
                 ],
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+# Answered before the app runs (the body was never read), so without the page frame.
+_TOO_LARGE_PAGE = """<!doctype html><html><head><meta charset="utf-8">
+<title>413 · SwordNet</title><link rel="stylesheet" href="/static/app.css"></head>
+<body><main><section class="error"><h1>413 · 内容过大 · Too large</h1>
+<p>上传的内容超过 {limit_mib} MiB 的上限，未保存任何内容。请返回并上传较小的文件。</p>
+<p>What you sent is larger than the {limit_mib} MiB limit; nothing was saved. Go back and
+send a smaller file.</p><p><a href="/">返回仪表盘 · Back to the dashboard</a></p>
+</section></main></body></html>"""
 
 
 class SecurityHeaders:
