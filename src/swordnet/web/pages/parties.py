@@ -37,7 +37,7 @@ PAGE_ROWS = 500
 class FormField:
     name: str
     label: str  # English, marked for translation
-    kind: str = "text"  # text, email, url, select, checkbox, lines, secret, date
+    kind: str = "text"  # text, email, url, select, checkbox, lines, secret, date, region
     choices: tuple[str, ...] = ()
     required: bool = False
 
@@ -46,7 +46,7 @@ PLATFORM_FORM = (
     FormField("name", N_("Name"), required=True),
     FormField("domain", N_("Domain"), required=True),
     FormField("category", N_("Category"), "select", tuple(c.value for c in PlatformCategory)),
-    FormField("region_code", N_("Region code")),
+    FormField("region_code", N_("Region"), "region"),
     FormField("operator", N_("Operator")),
     FormField("icp_filing", N_("ICP filing number")),
     FormField("hosting_provider", N_("Hosting provider")),
@@ -67,7 +67,7 @@ HOLDER_FORM = (
     FormField("phone", N_("Telephone")),
     FormField("address", N_("Address")),
     FormField("country", N_("Country (two letters)")),
-    FormField("region_code", N_("Region code")),
+    FormField("region_code", N_("Region"), "region"),
     FormField("website", N_("Website"), "url"),
 )
 AGENT_FORM = (
@@ -81,7 +81,7 @@ AGENCY_FORM = (
     FormField("name", N_("Name"), required=True),
     FormField("name_en", N_("English name")),
     FormField("kind", N_("Kind"), "select", tuple(k.value for k in AgencyKind)),
-    FormField("region_code", N_("Region code"), required=True),
+    FormField("region_code", N_("Region"), "region", required=True),
     FormField("email", N_("E-mail"), "email"),
     FormField("phone", N_("Telephone")),
     FormField("address", N_("Address")),
@@ -147,7 +147,25 @@ def _page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    return render(request, template, {**context, "error": error}, status_code=status_code)
+    with request.app.state.container.sessions() as session:
+        choices = _region_choices(session)
+    return render(
+        request,
+        template,
+        {**context, "error": error, "region_choices": choices},
+        status_code=status_code,
+    )
+
+
+def _region_choices(session: Session) -> list[tuple[str, str]]:
+    """(code, "Province / City") for the region fields' suggestions."""
+    rows = parties.list_regions(session)
+    names = {row.code: row.name for row in rows}
+    labels = []
+    for row in rows:
+        parts = [names.get(code, code) for code in row.path.strip("/").split("/")[1:]]
+        labels.append((row.code, " / ".join(parts) or row.name))
+    return sorted(labels, key=lambda pair: pair[0])
 
 
 @contextmanager
