@@ -117,7 +117,8 @@ def _partial_line(level: LevelResult, language: str) -> str | None:
     if partial is None:
         return None
     zh = language == "zh"
-    items = "、".join(level.partial_items) if level.partial_items else ("无" if zh else "none")
+    joiner = "、" if zh else ", "
+    items = joiner.join(level.partial_items) if level.partial_items else ("无" if zh else "none")
     if zh:
         line = (
             f"{partial.min_items} 项以上各达到标准 {partial.fraction} 倍以上"
