@@ -15,10 +15,16 @@ def test_evaluate_list_show_add(run_cli: Run, tmp_path: Path) -> None:
     assert run_cli("db", "upgrade").returncode == 0
 
     met = run_cli(
-        "thresholds", "evaluate", "--rules", "cn-2011-opinions-art13",
-        "--figure", "illegal_business_volume=62,000:CNY",
-        "--source", "illegal_business_volume=platform's payment records",
-        "--date", "2020-03-01",
+        "thresholds",
+        "evaluate",
+        "--rules",
+        "cn-2011-opinions-art13",
+        "--figure",
+        "illegal_business_volume=62,000:CNY",
+        "--source",
+        "illegal_business_volume=platform's payment records",
+        "--date",
+        "2020-03-01",
     )
     assert met.returncode == 0, met.stderr
     assert "非法经营数额 ¥62,000 ≥ ¥50,000（第十三条第（一）项）：达到" in met.stdout
@@ -26,19 +32,41 @@ def test_evaluate_list_show_add(run_cli: Run, tmp_path: Path) -> None:
     assert "source: platform's payment records" in met.stdout
 
     not_met = run_cli(
-        "thresholds", "evaluate", "--date", "2025-06-01", "--json",
-        "-f", "actual_clicks=60000", "-f", "works_disseminated=100",
-        "-f", "illegal_gains=0", "-f", "illegal_business_volume=0", "-f", "copies=0",
-        "-f", "downloads=0", "-f", "registered_members=0",
-        "-f", "prior_penalty_within_two_years=no",
+        "thresholds",
+        "evaluate",
+        "--date",
+        "2025-06-01",
+        "--json",
+        "-f",
+        "actual_clicks=60000",
+        "-f",
+        "works_disseminated=100",
+        "-f",
+        "illegal_gains=0",
+        "-f",
+        "illegal_business_volume=0",
+        "-f",
+        "copies=0",
+        "-f",
+        "downloads=0",
+        "-f",
+        "registered_members=0",
+        "-f",
+        "prior_penalty_within_two_years=no",
     )
     assert not_met.returncode == 1, not_met.stderr
     report = json.loads(not_met.stdout)
     assert report["rule_set"] == "cn-2025-interpretation-art13" and report["reached"] is None
     assert report["levels"][0]["items_at_fraction"] == ["(4)"]
 
-    bad = run_cli("thresholds", "evaluate", "--rules", "cn-2011-opinions-art13",
-                  "-f", "illegal_business_volume=1000:USD")
+    bad = run_cli(
+        "thresholds",
+        "evaluate",
+        "--rules",
+        "cn-2011-opinions-art13",
+        "-f",
+        "illegal_business_volume=1000:USD",
+    )
     assert bad.returncode == 2
     assert "given in USD" in bad.stderr and "convert it first" in bad.stderr
     assert run_cli("thresholds", "evaluate", "-f", "copies=1").returncode == 2

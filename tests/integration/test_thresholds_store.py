@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from swordnet.bootstrap import Container, bootstrap
 from swordnet.domain.errors import NotFoundError
-from swordnet.domain.thresholds import Figure, RuleSetInvalid
+from swordnet.domain.thresholds import Figure, RuleSetInvalidError
 from swordnet.services import thresholds
 from swordnet.services.audit import verify_chain
 from swordnet.settings import Settings
@@ -44,7 +44,7 @@ def regional_rules(threshold: int = 80000) -> bytes:
 def test_add_versions_and_audit(app: Container) -> None:
     first = thresholds.add_rule_set(app.sessions, regional_rules(), "regional.toml", actor=ACTOR)
     assert first.ref == "xx-regional-2011@1" and first.origin == thresholds.STORED
-    with pytest.raises(thresholds.RuleSetRefused, match="stored already .* as version 1"):
+    with pytest.raises(thresholds.RuleSetRefusedError, match=r"stored already .* as version 1"):
         thresholds.add_rule_set(app.sessions, regional_rules(), "again.toml", actor=ACTOR)
     second = thresholds.add_rule_set(
         app.sessions, regional_rules(90000), "regional-v2.toml", actor=ACTOR
@@ -84,11 +84,11 @@ def test_add_versions_and_audit(app: Container) -> None:
 
 def test_refusals(app: Container) -> None:
     shipped = (SHIPPED / "cn-2011-opinions-art13.toml").read_bytes()
-    with pytest.raises(thresholds.RuleSetRefused, match="id of a rule set SwordNet ships"):
+    with pytest.raises(thresholds.RuleSetRefusedError, match="id of a rule set SwordNet ships"):
         thresholds.add_rule_set(app.sessions, shipped, "copy.toml", actor=ACTOR)
-    with pytest.raises(RuleSetInvalid, match="not valid JSON"):
+    with pytest.raises(RuleSetInvalidError, match="not valid JSON"):
         thresholds.add_rule_set(app.sessions, b"{", "rules.json", actor=ACTOR)
-    with pytest.raises(RuleSetInvalid, match="not UTF-8"):
+    with pytest.raises(RuleSetInvalidError, match="not UTF-8"):
         thresholds.add_rule_set(app.sessions, b"\xff\xfe", "rules.toml", actor=ACTOR)
     with app.sessions() as session:
         assert session.scalars(select(models.ThresholdRuleSet)).first() is None

@@ -12,10 +12,10 @@ import pytest
 from swordnet.domain.threshold_text import explain
 from swordnet.domain.thresholds import (
     Figure,
-    FigureInvalid,
-    NoRuleSetInForce,
+    FigureInvalidError,
+    NoRuleSetInForceError,
     RuleSet,
-    RuleSetInvalid,
+    RuleSetInvalidError,
     evaluate,
     later_rule_sets,
     parse_rule_set,
@@ -55,10 +55,21 @@ def document(**overrides: Any) -> dict[str, Any]:
         "effective_from": "2011-01-11",
         "sources": [{"title": "T", "where": "W", "official": True}],
         "figures": {
-            "volume": {"zh": "非法经营数额", "en": "illegal business volume", "kind": "amount",
-                       "unit": "CNY", "symbol": "¥"},
-            "works": {"zh": "作品数量", "en": "works", "kind": "count", "unit": "works",
-                      "unit_zh": "件", "unit_en": "works"},
+            "volume": {
+                "zh": "非法经营数额",
+                "en": "illegal business volume",
+                "kind": "amount",
+                "unit": "CNY",
+                "symbol": "¥",
+            },
+            "works": {
+                "zh": "作品数量",
+                "en": "works",
+                "kind": "count",
+                "unit": "works",
+                "unit_zh": "件",
+                "unit_en": "works",
+            },
             "clicks": {"zh": "点击数", "en": "clicks", "kind": "count", "unit": "clicks"},
             "members": {"zh": "会员数", "en": "members", "kind": "count", "unit": "members"},
             "prior": {"zh": "曾受处罚", "en": "prior penalty", "kind": "fact"},
@@ -125,27 +136,43 @@ def test_each_limb_alone_reaches_the_level(rules: RuleSet, name: str, value: int
 @pytest.mark.parametrize(("name", "threshold"), [("volume", 50000), ("clicks", 50000)])
 def test_boundaries_exactly_at_and_just_below(rules: RuleSet, name: str, threshold: int) -> None:
     assert reached(rules, fig(name, threshold)) == "serious"
-    below = evaluate(rules, [fig(name, Decimal(threshold) - Decimal("0.01") if name == "volume"
-                                 else threshold - 1)])
+    below = evaluate(
+        rules,
+        [fig(name, Decimal(threshold) - Decimal("0.01") if name == "volume" else threshold - 1)],
+    )
     assert below.reached is None
 
 
 def test_two_items_at_half_reach_the_level(rules: RuleSet) -> None:
     result = evaluate(
-        rules, [fig("volume", 25000), fig("works", 250), fig("clicks", 0), fig("members", 0),
-                fig("prior", False)]
+        rules,
+        [
+            fig("volume", 25000),
+            fig("works", 250),
+            fig("clicks", 0),
+            fig("members", 0),
+            fig("prior", False),
+        ],
     )
     assert result.reached is not None and result.reached.by_partial
     assert result.reached.partial_items == ("(1)", "(2)")
     zh, en = explain(result)
     assert "非法经营数额 ¥25,000 < ¥50,000，但 ≥ ¥25,000" in "\n".join(zh)
-    assert any(line.startswith("Conclusion: other serious circumstances (art. 13(5))") for line in en)
+    assert any(
+        line.startswith("Conclusion: other serious circumstances (art. 13(5))") for line in en
+    )
 
 
 def test_one_item_at_half_is_not_enough(rules: RuleSet) -> None:
     result = evaluate(
-        rules, [fig("volume", 49999), fig("works", 249), fig("clicks", 0), fig("members", 0),
-                fig("prior", False)]
+        rules,
+        [
+            fig("volume", 49999),
+            fig("works", 249),
+            fig("clicks", 0),
+            fig("members", 0),
+            fig("prior", False),
+        ],
     )
     assert result.reached is None
     assert result.levels[0].reached is False
@@ -175,8 +202,16 @@ def test_the_higher_level_and_unverified_thresholds(rules: RuleSet) -> None:
 
 def test_a_limb_requiring_a_fact(rules: RuleSet) -> None:
     assert reached(rules, fig("volume", 30000), fig("prior", True)) == "serious"
-    blocked = evaluate(rules, [fig("volume", 30000), fig("prior", False), fig("works", 0),
-                               fig("clicks", 0), fig("members", 0)])
+    blocked = evaluate(
+        rules,
+        [
+            fig("volume", 30000),
+            fig("prior", False),
+            fig("works", 0),
+            fig("clicks", 0),
+            fig("members", 0),
+        ],
+    )
     assert blocked.reached is None and blocked.levels[0].reached is False
     assert any("but the condition fails" in line for line in explain(blocked)[1])
 
@@ -193,7 +228,10 @@ def test_explanation_reads_like_the_issue_asks(rules: RuleSet) -> None:
     ("figure", "message"),
     [
         (Figure("turnover", Decimal(1)), "'turnover' is not a figure of rule set test-set"),
-        (Figure("volume", Decimal(1), "USD"), "given in USD, but rule set test-set counts it in CNY"),
+        (
+            Figure("volume", Decimal(1), "USD"),
+            "given in USD, but rule set test-set counts it in CNY",
+        ),
         (Figure("works", Decimal("1.5")), "give a whole number"),
         (Figure("works", Decimal(-1)), "0 or more"),
         (Figure("prior", Decimal(1)), "give true or false"),
@@ -201,26 +239,29 @@ def test_explanation_reads_like_the_issue_asks(rules: RuleSet) -> None:
     ],
 )
 def test_figures_that_cannot_be_read(rules: RuleSet, figure: Figure, message: str) -> None:
-    with pytest.raises(FigureInvalid, match=message):
+    with pytest.raises(FigureInvalidError, match=message):
         evaluate(rules, [figure])
 
 
 def test_selection_by_date_and_superseded_sets() -> None:
     old = parse_rule_set(document(id="old", effective_to="2025-04-25"))
     new = parse_rule_set(document(id="new", effective_from="2025-04-26"))
-    pick = lambda day: select_rule_set(  # noqa: E731
-        [old, new], jurisdiction="XX", offence="xx-offence", on=day
-    ).id
+
+    def pick(day: date) -> str:
+        return select_rule_set([old, new], jurisdiction="XX", offence="xx-offence", on=day).id
+
     assert pick(date(2025, 4, 25)) == "old"
     assert pick(date(2025, 4, 26)) == "new"
     assert pick(date(2030, 1, 1)) == "new"
-    with pytest.raises(NoRuleSetInForce, match="in force on 2010-12-31"):
+    with pytest.raises(NoRuleSetInForceError, match="in force on 2010-12-31"):
         pick(date(2010, 12, 31))
-    with pytest.raises(NoRuleSetInForce):
+    with pytest.raises(NoRuleSetInForceError):
         select_rule_set([old], jurisdiction="YY", offence="xx-offence", on=date(2020, 1, 1))
     assert [rs.id for rs in later_rule_sets([old, new], old)] == ["new"]
     result = evaluate(old, [fig("volume", 60000)], later=later_rule_sets([old, new], old))
-    assert any(line.startswith("Note: rule set new took effect later") for line in explain(result)[1])
+    assert any(
+        line.startswith("Note: rule set new took effect later") for line in explain(result)[1]
+    )
 
 
 @pytest.mark.parametrize(
@@ -236,7 +277,7 @@ def test_selection_by_date_and_superseded_sets() -> None:
     ],
 )
 def test_invalid_documents_name_the_problem(change: dict[str, Any], problem: str) -> None:
-    with pytest.raises(RuleSetInvalid) as caught:
+    with pytest.raises(RuleSetInvalidError) as caught:
         parse_rule_set(document(**change))
     assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
 
@@ -251,7 +292,7 @@ def test_invalid_limbs_and_partial_rules_are_all_reported() -> None:
     doc["levels"][0]["partial"]["fraction"] = "1.5"
     doc["levels"][0]["partial"]["items"] = ["(1)", "(9)"]
     doc["levels"][1]["rank"] = 1
-    with pytest.raises(RuleSetInvalid) as caught:
+    with pytest.raises(RuleSetInvalidError) as caught:
         parse_rule_set(doc)
     text = "\n".join(caught.value.problems)
     for expected in (
@@ -268,7 +309,7 @@ def test_invalid_limbs_and_partial_rules_are_all_reported() -> None:
 
 
 def test_toml_syntax_errors_are_reported() -> None:
-    with pytest.raises(RuleSetInvalid, match="not valid TOML"):
+    with pytest.raises(RuleSetInvalidError, match="not valid TOML"):
         parse_rule_set_toml("id = ")
 
 

@@ -31,7 +31,7 @@ def add(
     actor: Annotated[str | None, typer.Option("--as", help="Who is acting (audited).")] = None,
 ) -> None:
     """Validate a rule-set file and store it as the next version of its id."""
-    from swordnet.domain.thresholds import RuleSetInvalid
+    from swordnet.domain.thresholds import RuleSetInvalidError
     from swordnet.services.thresholds import add_rule_set
 
     who = cli_actor(actor)
@@ -41,7 +41,7 @@ def add(
         fail(f"{file}: {exc.strerror or exc}")
     try:
         stored = add_rule_set(container_or_fail(ctx).sessions, content, file.name, actor=who)
-    except RuleSetInvalid as exc:
+    except RuleSetInvalidError as exc:
         for problem in exc.problems:
             console.print(printable(f"  {problem}"))
         fail(f"{file}: {len(exc.problems)} problem(s); nothing stored")
@@ -149,7 +149,9 @@ def evaluate_command(
     ctx: typer.Context,
     figure: Annotated[
         list[str],
-        typer.Option("--figure", "-f", help="NAME=VALUE[:UNIT], e.g. illegal_business_volume=62000"),
+        typer.Option(
+            "--figure", "-f", help="NAME=VALUE[:UNIT], e.g. illegal_business_volume=62000"
+        ),
     ],
     rules: Annotated[str | None, typer.Option("--rules", help="ID or ID@VERSION.")] = None,
     conduct_date: Annotated[

@@ -84,17 +84,17 @@ def _limb_line(rule_set: RuleSet, level: LevelResult, result: LimbResult, langua
         shown = amount(spec, value, language) if value is not None else ("未提供" if zh else "—")
         partial = level.level.partial
         if result.status is LimbStatus.MET:
-            line = f"{name} {shown} ≥ {threshold}{conditions}{where}：达到" if zh else (
-                f"{name} {shown} ≥ {threshold}{conditions}{where}: met"
+            line = (
+                f"{name} {shown} ≥ {threshold}{conditions}{where}：达到"
+                if zh
+                else (f"{name} {shown} ≥ {threshold}{conditions}{where}: met")
             )
         elif result.status is LimbStatus.HALF and partial is not None:
             part = amount(spec, limb.threshold * partial.fraction, language)
             line = (
-                f"{name} {shown} < {threshold}，但 ≥ {part}（标准的 {partial.fraction} 倍）"
-                f"{where}"
+                f"{name} {shown} < {threshold}，但 ≥ {part}（标准的 {partial.fraction} 倍）{where}"
                 if zh
-                else f"{name} {shown} < {threshold}, but ≥ {part} ({partial.fraction} of it)"
-                f"{where}"
+                else f"{name} {shown} < {threshold}, but ≥ {part} ({partial.fraction} of it){where}"
             )
         elif value is not None and value >= limb.threshold:  # a required fact is false
             line = (
@@ -104,8 +104,10 @@ def _limb_line(rule_set: RuleSet, level: LevelResult, result: LimbResult, langua
                 f"{where}: not met"
             )
         else:
-            line = f"{name} {shown} < {threshold}{conditions}{where}：未达到" if zh else (
-                f"{name} {shown} < {threshold}{conditions}{where}: not met"
+            line = (
+                f"{name} {shown} < {threshold}{conditions}{where}：未达到"
+                if zh
+                else (f"{name} {shown} < {threshold}{conditions}{where}: not met")
             )
     if not limb.verified:
         line += _UNVERIFIED_ZH if zh else _UNVERIFIED_EN
@@ -148,11 +150,12 @@ def _level_lines(rule_set: RuleSet, level: LevelResult, language: str) -> list[s
         verdict = f"  → 达到「{name}」" if zh else f"  → {name}: reached"
     elif level.reached is None:
         deciding = ("、" if zh else ", ").join(
-            rule_set.figures[f].zh if zh else rule_set.figures[f].en
-            for f in level.deciding_figures
+            rule_set.figures[f].zh if zh else rule_set.figures[f].en for f in level.deciding_figures
         )
         verdict = (
-            f"  → 尚不能判断：需要{deciding}" if zh else f"  → undecided: {deciding} would decide it"
+            f"  → 尚不能判断：需要{deciding}"
+            if zh
+            else f"  → undecided: {deciding} would decide it"
         )
     else:
         verdict = f"  → 未达到「{name}」" if zh else f"  → {name}: not reached"
@@ -190,8 +193,11 @@ def _conclusion(evaluation: Evaluation, language: str) -> list[str]:
     if reached is not None:
         name = reached.level.zh if zh else reached.level.en
         how = (
-            (f"（{reached.level.partial.provision_zh}）" if zh else
-             f" ({reached.level.partial.provision_en})")
+            (
+                f"（{reached.level.partial.provision_zh}）"
+                if zh
+                else f" ({reached.level.partial.provision_en})"
+            )
             if reached.by_partial and reached.level.partial
             else ""
         )
@@ -224,17 +230,20 @@ def _conclusion(evaluation: Evaluation, language: str) -> list[str]:
             "the official text; check the text before any referral."
         )
     for later in evaluation.later:
+        since = later.effective_from.isoformat()
         lines.append(
-            f"注意：之后生效的规则集 {later.id}（{later.effective_from.isoformat()} 起）；"
+            f"注意：之后生效的规则集 {later.id}（{since} 起）；"
             "现在处理的案件请一并评估，确定适用哪一个。"
             if zh
-            else f"Note: rule set {later.id} took effect later ({later.effective_from.isoformat()}); "
+            else f"Note: rule set {later.id} took effect later ({since}); "
             "for a case decided now, evaluate it too and settle which applies."
         )
     if evaluation.unused_figures:
         names = ", ".join(evaluation.unused_figures)
         lines.append(
-            f"本规则集不读取的数据：{names}" if zh else f"Figures this rule set does not read: {names}"
+            f"本规则集不读取的数据：{names}"
+            if zh
+            else f"Figures this rule set does not read: {names}"
         )
     return lines
 
@@ -245,9 +254,7 @@ def explain(evaluation: Evaluation) -> tuple[tuple[str, ...], tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for language in ("zh", "en"):
         lines = _header(evaluation, language)
-        lines += [
-            _figure_line(rs.figures[f.name], f, language) for f in evaluation.figures
-        ]
+        lines += [_figure_line(rs.figures[f.name], f, language) for f in evaluation.figures]
         for level in evaluation.levels:
             lines += _level_lines(rs, level, language)
         lines += _conclusion(evaluation, language)

@@ -26,22 +26,23 @@ from swordnet.domain.errors import SwordNetError
 FORMAT_VERSION = 1
 
 
-class RuleSetInvalid(SwordNetError):
+class RuleSetInvalidError(SwordNetError):
     """A rule-set document breaks the format; ``problems`` says where, one per line."""
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
         super().__init__(
-            "the rule set is not valid: " + "; ".join(self.problems[:10])
+            "the rule set is not valid: "
+            + "; ".join(self.problems[:10])
             + (f"; and {len(self.problems) - 10} more" if len(self.problems) > 10 else "")
         )
 
 
-class FigureInvalid(SwordNetError):
+class FigureInvalidError(SwordNetError):
     """A case figure cannot be read against the rule set (unknown name, wrong unit...)."""
 
 
-class NoRuleSetInForce(SwordNetError):
+class NoRuleSetInForceError(SwordNetError):
     """No rule set of that jurisdiction and offence was in force on the date asked."""
 
 
@@ -142,7 +143,9 @@ class RuleSet:
     verification_note: str = ""
 
     def in_force_on(self, day: date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+        return self.effective_from <= day and (
+            self.effective_to is None or day <= self.effective_to
+        )
 
     @property
     def fully_verified(self) -> bool:
@@ -242,7 +245,7 @@ class _Reader:
 
 def parse_rule_set(data: Mapping[str, Any]) -> RuleSet:
     """Validate a rule-set document (as read from TOML or JSON) and build the rule set.
-    Raises ``RuleSetInvalid`` naming every problem found."""
+    Raises ``RuleSetInvalidError`` naming every problem found."""
     r = _Reader()
     if data.get("format") != FORMAT_VERSION:
         r.fail("format", f"must be {FORMAT_VERSION}, got {data.get('format')!r}")
@@ -264,7 +267,11 @@ def parse_rule_set(data: Mapping[str, Any]) -> RuleSet:
         if not isinstance(q, Mapping):
             r.fail(f"quotes[{i}]", "must be a table")
             continue
-        if not isinstance(source, int) or isinstance(source, bool) or not 0 <= source < len(sources):
+        if (
+            not isinstance(source, int)
+            or isinstance(source, bool)
+            or not 0 <= source < len(sources)
+        ):
             r.fail(f"{where}source", f"must be the index of one of the {len(sources)} sources")
             source = 0
         quotes.append(
@@ -304,7 +311,7 @@ def parse_rule_set(data: Mapping[str, Any]) -> RuleSet:
     if not rule_set.issued_by:
         r.fail("issued_by", "name at least one issuing body")
     if r.problems:
-        raise RuleSetInvalid(r.problems)
+        raise RuleSetInvalidError(r.problems)
     return rule_set
 
 
@@ -312,7 +319,7 @@ def parse_rule_set_toml(text: str) -> RuleSet:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RuleSetInvalid([f"not valid TOML: {exc}"]) from None
+        raise RuleSetInvalidError([f"not valid TOML: {exc}"]) from None
     return parse_rule_set(data)
 
 
@@ -330,7 +337,7 @@ def _parse_figures(r: _Reader, raw: Any) -> dict[str, FigureSpec]:
             r.fail(f"figures.{name}", "use lower-case letters, digits and '_' in figure names")
         kind_text = spec.get("kind")
         try:
-            kind = FigureKind(kind_text)
+            kind = FigureKind(str(kind_text))
         except ValueError:
             r.fail(f"{where}kind", f"must be one of amount, count, fact; got {kind_text!r}")
             kind = FigureKind.COUNT
@@ -451,7 +458,7 @@ def select_rule_set(
         if rs.jurisdiction == jurisdiction and rs.offence == offence and rs.in_force_on(on)
     ]
     if not candidates:
-        raise NoRuleSetInForce(
+        raise NoRuleSetInForceError(
             f"no rule set for {offence} in {jurisdiction} was in force on {on.isoformat()}"
         )
     return max(candidates, key=lambda rs: (rs.effective_from, rs.id))
@@ -553,29 +560,29 @@ class Evaluation:
 
 def read_figures(rule_set: RuleSet, figures: Iterable[Figure]) -> dict[str, Figure]:
     """Check each figure against the rule set's declaration: known name, same unit, a
-    whole number for counts, yes or no for facts. Raises ``FigureInvalid``."""
+    whole number for counts, yes or no for facts. Raises ``FigureInvalidError``."""
     known: dict[str, Figure] = {}
     for figure in figures:
         spec = rule_set.figures.get(figure.name)
         if spec is None:
             names = ", ".join(sorted(rule_set.figures))
-            raise FigureInvalid(
+            raise FigureInvalidError(
                 f"{figure.name!r} is not a figure of rule set {rule_set.id}; it reads: {names}"
             )
         if figure.name in known:
-            raise FigureInvalid(f"{figure.name} is given twice")
+            raise FigureInvalidError(f"{figure.name} is given twice")
         if spec.kind is FigureKind.FACT:
             if not isinstance(figure.value, bool):
-                raise FigureInvalid(f"{figure.name} is a fact: give true or false")
+                raise FigureInvalidError(f"{figure.name} is a fact: give true or false")
         else:
             if isinstance(figure.value, bool):
-                raise FigureInvalid(f"{figure.name} is a number, not true or false")
+                raise FigureInvalidError(f"{figure.name} is a number, not true or false")
             if not figure.value.is_finite() or figure.value < 0:
-                raise FigureInvalid(f"{figure.name} must be a number of 0 or more")
+                raise FigureInvalidError(f"{figure.name} must be a number of 0 or more")
             if spec.kind is FigureKind.COUNT and figure.value != figure.value.to_integral_value():
-                raise FigureInvalid(f"{figure.name} counts {spec.unit}: give a whole number")
+                raise FigureInvalidError(f"{figure.name} counts {spec.unit}: give a whole number")
             if figure.unit and figure.unit != spec.unit:
-                raise FigureInvalid(
+                raise FigureInvalidError(
                     f"{figure.name} is given in {figure.unit}, but rule set {rule_set.id} "
                     f"counts it in {spec.unit}: convert it first (and say how in its source)"
                 )
@@ -652,6 +659,10 @@ def _evaluate_level(level: Level, known: Mapping[str, Figure]) -> LevelResult:
         if len(items) >= partial.min_items:
             return LevelResult(level, True, limbs, by_partial=True, partial_items=items)
         return LevelResult(
-            level, None if deciding else False, limbs, partial_items=items, deciding_figures=deciding
+            level,
+            None if deciding else False,
+            limbs,
+            partial_items=items,
+            deciding_figures=deciding,
         )
     return LevelResult(level, None if deciding else False, limbs, deciding_figures=deciding)

@@ -27,7 +27,7 @@ from swordnet.domain.thresholds import (
     Evaluation,
     Figure,
     RuleSet,
-    RuleSetInvalid,
+    RuleSetInvalidError,
     evaluate,
     later_rule_sets,
     parse_rule_set,
@@ -41,7 +41,7 @@ STORED = "stored"
 MAX_FILE_BYTES = 1_000_000
 
 
-class RuleSetRefused(SwordNetError):
+class RuleSetRefusedError(SwordNetError):
     """A valid rule set that cannot be stored (its id is taken, or it is stored already)."""
 
 
@@ -115,18 +115,20 @@ def _digest(document: Mapping[str, Any]) -> str:
 def read_document(content: bytes, file_name: str) -> dict[str, Any]:
     """A rule-set file's document: JSON when the name ends in .json, TOML otherwise."""
     if len(content) > MAX_FILE_BYTES:
-        raise RuleSetInvalid([f"{file_name}: over {MAX_FILE_BYTES:,} bytes"])
+        raise RuleSetInvalidError([f"{file_name}: over {MAX_FILE_BYTES:,} bytes"])
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RuleSetInvalid([f"{file_name}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+        raise RuleSetInvalidError(
+            [f"{file_name}: not UTF-8 text ({exc.reason} at byte {exc.start})"]
+        ) from None
     try:
         data = json.loads(text) if file_name.lower().endswith(".json") else tomllib.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         kind = "JSON" if file_name.lower().endswith(".json") else "TOML"
-        raise RuleSetInvalid([f"{file_name}: not valid {kind}: {exc}"]) from None
+        raise RuleSetInvalidError([f"{file_name}: not valid {kind}: {exc}"]) from None
     if not isinstance(data, dict):
-        raise RuleSetInvalid([f"{file_name}: the document must be a table (an object)"])
+        raise RuleSetInvalidError([f"{file_name}: the document must be a table (an object)"])
     return _plain(data)  # type: ignore[no-any-return]
 
 
@@ -162,7 +164,7 @@ def add_rule_set(
     document = read_document(content, file_name)
     rule_set = parse_rule_set(document)
     if rule_set.id in {s.rule_set.id for s in shipped_rule_sets()}:
-        raise RuleSetRefused(
+        raise RuleSetRefusedError(
             f"{rule_set.id} is the id of a rule set SwordNet ships: give yours another id"
         )
     sha256 = _digest(document)
@@ -174,7 +176,7 @@ def add_rule_set(
             .limit(1)
         ).first()
         if latest is not None and latest.sha256 == sha256:
-            raise RuleSetRefused(
+            raise RuleSetRefusedError(
                 f"{rule_set.id} is stored already with this content, as version {latest.version}"
             )
         row = models.ThresholdRuleSet(
