@@ -18,6 +18,7 @@ from swordnet.cli import parties as parties_commands
 from swordnet.cli import scan as scan_commands
 from swordnet.cli import serve as serve_commands
 from swordnet.cli import simweb as simweb_commands
+from swordnet.cli import thresholds as thresholds_commands
 from swordnet.cli import users as users_commands
 from swordnet.cli import works as works_commands
 from swordnet.cli.display import printable
@@ -51,6 +52,7 @@ app.add_typer(parties_commands.platforms_app, name="platforms")
 app.add_typer(parties_commands.holders_app, name="holders")
 app.add_typer(parties_commands.agencies_app, name="agencies")
 app.add_typer(parties_commands.regions_app, name="regions")
+app.add_typer(thresholds_commands.app, name="thresholds")
 
 
 def _version(value: bool) -> None:

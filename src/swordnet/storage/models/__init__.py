@@ -40,6 +40,7 @@ from swordnet.storage.models.parties import (
     WebSession,
 )
 from swordnet.storage.models.prewarning import PrewarningEntry, PrewarningList, PrewarningRecipient
+from swordnet.storage.models.thresholds import ThresholdRuleSet
 
 __all__ = [
     "Agency",
@@ -74,6 +75,7 @@ __all__ = [
     "Region",
     "RightsHolder",
     "ShutdownRequest",
+    "ThresholdRuleSet",
     "Tip",
     "User",
     "WebSession",
