@@ -62,6 +62,11 @@ def settings(tmp_path: Path, sink: LoopbackSmtpSink) -> Settings:
     return enforcement_settings(tmp_path, sink.port)
 
 
+def post_form(page: Page, action: str) -> None:
+    """Submit the page's POST form to ``action`` and wait for where it leads."""
+    submit(page, f"main form[method=post][action='{action}'] button[type=submit]")
+
+
 def _fill(page: Page, values: dict[str, str]) -> None:
     for name, value in values.items():
         page.fill(f"main [name={name}]", value)
@@ -155,7 +160,7 @@ def test_a_campaign_in_the_browser(  # noqa: PLR0915 - one story, in order
         expect(holder_page.locator("#uploads")).to_contain_text("text", timeout=60_000)
         expect(holder_page.locator("#uploads .badge.authorised")).to_be_visible(timeout=60_000)
         _fill(holder_page, {"licensee": "Licensed Reader Ltd", "domains": "licensed.example"})
-        submit(holder_page, f"main form[method=post][action='/works/{work_id}/licenses'] button[type=submit]")
+        post_form(holder_page, f"/works/{work_id}/licenses")
         expect(holder_page.locator("main")).to_contain_text("Licensed Reader Ltd")
         shots.take(holder_page, "holder-registers-work")
 
@@ -215,7 +220,7 @@ def test_a_campaign_in_the_browser(  # noqa: PLR0915 - one story, in order
         mail_notice = _newest_notice(container)
         _go(guangdong, f"{live_server}/notices/{mail_notice}")
         shots.take(guangdong, "guangdong-notice-preview")
-        submit(guangdong, f"main form[method=post][action='/notices/{mail_notice}/send'] button[type=submit]")
+        post_form(guangdong, f"/notices/{mail_notice}/send")
         _wait_until(lambda: sink.messages, guangdong, 30)
         message = sink.messages[-1]
         assert "copyright@piratereads.example" in sink.envelopes[-1][1], sink.envelopes[-1]
@@ -232,7 +237,7 @@ def test_a_campaign_in_the_browser(  # noqa: PLR0915 - one story, in order
         hook_notice = _newest_notice(container)
         assert hook_notice != mail_notice
         _go(guangdong, f"{live_server}/notices/{hook_notice}")
-        submit(guangdong, f"main form[method=post][action='/notices/{hook_notice}/send'] button[type=submit]")
+        post_form(guangdong, f"/notices/{hook_notice}/send")
         _wait_until(lambda: site.received, guangdong, 30)
         assert site.received[-1].headers.get(SIGNATURE_HEADER)
         assert site.url("/book/3") in site.received[-1].body.decode()
@@ -262,7 +267,7 @@ def test_a_campaign_in_the_browser(  # noqa: PLR0915 - one story, in order
         # 7. The site takes chapter 1 down; the re-check records compliance.
         site.pages.pop("/book/1")
         _go(guangdong, f"{live_server}/notices/{mail_notice}")
-        submit(guangdong, f"main form[method=post][action='/notices/{mail_notice}/recheck'] button[type=submit]")
+        post_form(guangdong, f"/notices/{mail_notice}/recheck")
         _wait_for(container, lambda s: _checked(s, removed_item), guangdong, 60)
         _go(guangdong, f"{live_server}/notices/{mail_notice}")
         shots.take(guangdong, "guangdong-recheck-verdicts")
