@@ -2,6 +2,16 @@
 
 from swordnet.storage.models.accounts import AuditEvent, AuditHead, User
 from swordnet.storage.models.base import Base, utcnow
+from swordnet.storage.models.cases import (
+    CaseEvent,
+    CaseFigure,
+    CasePenalty,
+    Referral,
+    case_capture,
+    case_inspection,
+    case_notice,
+    case_tip,
+)
 from swordnet.storage.models.catalogue import (
     Fingerprint,
     License,
@@ -50,6 +60,9 @@ __all__ = [
     "Campaign",
     "Capture",
     "Case",
+    "CaseEvent",
+    "CaseFigure",
+    "CasePenalty",
     "CounterNotice",
     "CrawlRun",
     "Detection",
@@ -71,6 +84,7 @@ __all__ = [
     "PrewarningList",
     "PrewarningRecipient",
     "ReferenceFile",
+    "Referral",
     "Region",
     "RightsHolder",
     "ShutdownRequest",
@@ -79,6 +93,10 @@ __all__ = [
     "WebSession",
     "WhiteListEntry",
     "Work",
+    "case_capture",
     "case_detection",
+    "case_inspection",
+    "case_notice",
+    "case_tip",
     "utcnow",
 ]
