@@ -316,7 +316,8 @@ def check_agency(kind: ReferralKind, agency_kind: AgencyKind) -> None:
     wanted = REFERRAL_AGENCY[kind]
     if agency_kind is not wanted:
         raise SwordNetError(
-            f"a {kind.value} referral goes to a {wanted.value} agency, not a {agency_kind.value} one"
+            f"a {kind.value} referral goes to a {wanted.value} agency, "
+            f"not a {agency_kind.value} one"
         )
 
 

@@ -24,7 +24,7 @@ branch_labels = None
 depends_on = None
 
 UTC = swordnet.storage.models.base.UTCDateTime(timezone=True)
-JSON = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")  # type: ignore[attr-defined]
+JSON = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
 LINKS = (("capture", "capture"), ("notice", "notice"), ("tip", "tip"), ("inspection", "inspection"))
 
 
