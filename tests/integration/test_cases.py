@@ -86,9 +86,8 @@ def test_a_case_from_a_tip_to_its_referral(app: Container) -> None:
         assert session.get_one(models.Tip, tip_id).status is TipStatus.ACTIONED
         with pytest.raises(TransitionRefused):
             manage.transition(session, gd, case_id, "close", now=NOW)
-    with app.sessions() as session, session.begin():
-        with pytest.raises(NotVisible):
-            manage.transition(session, zj, case_id, "investigate", now=NOW)
+    with app.sessions() as session, session.begin(), pytest.raises(NotVisible):
+        manage.transition(session, zj, case_id, "investigate", now=NOW)
     with app.sessions() as session, session.begin():
         manage.transition(session, gd, case_id, "investigate", now=NOW)
         manage.record_figure(
@@ -156,9 +155,9 @@ def test_a_case_from_a_tip_to_its_referral(app: Container) -> None:
         case = session.get_one(models.Case, case_id)
         assert case.criminal_referral and case.illegal_turnover is not None
         events = session.scalar(
-            select(func.count()).select_from(models.CaseEvent).where(
-                models.CaseEvent.case_id == case_id
-            )
+            select(func.count())
+            .select_from(models.CaseEvent)
+            .where(models.CaseEvent.case_id == case_id)
         )
     # opened, tip added, investigate, figure, penalty, refer, accept, outcome
     assert events == 8

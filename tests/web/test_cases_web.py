@@ -182,11 +182,7 @@ def test_officer_opens_decides_and_refers_police_answer_zhejiang_sees_nothing(
         )
     )
     assert "请补充服务器日志" in _ok(gd.get(f"/cases/{case_id}")).text
-    _ok(
-        gd.form(
-            f"/cases/{case_id}/referrals/{referral_id}/resubmit", {"message": "已补充日志"}
-        )
-    )
+    _ok(gd.form(f"/cases/{case_id}/referrals/{referral_id}/resubmit", {"message": "已补充日志"}))
     _ok(police.form(f"/partner/referrals/{referral_id}/accept"))
     _ok(
         police.form(
