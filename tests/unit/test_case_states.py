@@ -101,19 +101,24 @@ def test_referrals_go_to_the_right_kind_of_agency() -> None:
         check_agency(ReferralKind.CRIMINAL, AgencyKind.TELECOM)
 
 
+WORKS = FigureName.WORKS_DISSEMINATED
+
+
 def test_figures_say_their_unit_currency_and_source() -> None:
     money = make_figure(
         FigureName.ILLEGAL_GAINS, Decimal("52000"), unit=None, currency="cny", source="ledger"
     )
     assert (money.unit, money.currency) == ("CNY", "CNY")
-    count = make_figure(FigureName.VIEWS, Decimal("60000"), unit=None, currency=None, source="logs")
-    assert (count.unit, count.currency) == ("views", None)
+    count = make_figure(
+        FigureName.ACTUAL_CLICKS, Decimal("60000"), unit=None, currency=None, source="logs"
+    )
+    assert (count.unit, count.currency) == ("clicks", None)
     with pytest.raises(SwordNetError, match="currency"):
         make_figure(FigureName.ILLEGAL_GAINS, Decimal(1), unit=None, currency=None, source="x")
     with pytest.raises(SwordNetError, match="whole number"):
-        make_figure(FigureName.WORKS, Decimal("1.5"), unit=None, currency=None, source="x")
+        make_figure(WORKS, Decimal("1.5"), unit=None, currency=None, source="x")
     with pytest.raises(SwordNetError, match="source"):
-        make_figure(FigureName.WORKS, Decimal(1), unit=None, currency=None, source=" ")
+        make_figure(WORKS, Decimal(1), unit=None, currency=None, source=" ")
 
 
 @pytest.mark.parametrize("text", ["-1", "abc", "1.234", "1e20", "NaN"])

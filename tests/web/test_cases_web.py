@@ -139,7 +139,7 @@ def test_officer_opens_decides_and_refers_police_answer_zhejiang_sees_nothing(
     _ok(
         gd.form(
             f"/cases/{case_id}/figures",
-            {"name": "views", "value": "600000", "source": "server logs"},
+            {"name": "actual_clicks", "value": "600000", "source": "server logs"},
         )
     )
     _ok(
@@ -198,7 +198,7 @@ def test_officer_opens_decides_and_refers_police_answer_zhejiang_sees_nothing(
     _ok(gd.form(f"/cases/{case_id}/transition", {"transition": "close", "note": "移送完毕"}))
     detail = gd.get(f"/api/v1/cases/{case_id}").json()
     assert detail["state"] == "closed"
-    assert [f["name"] for f in detail["figures"]] == ["illegal_gains", "views"]
+    assert [f["name"] for f in detail["figures"]] == ["illegal_gains", "actual_clicks"]
     assert detail["items"]["detection"] == detections
 
     # Zhejiang reaches none of it

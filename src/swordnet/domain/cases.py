@@ -144,24 +144,27 @@ MONETARY_PENALTIES = frozenset({PenaltyKind.FINE, PenaltyKind.CONFISCATE_GAINS})
 
 
 class FigureName(StrEnum):
-    """The figures a decision or a criminal threshold rests on."""
+    """The figures a decision or a criminal threshold rests on, named as the threshold rule
+    sets (``swordnet/thresholds/*.toml``) name them."""
 
     ILLEGAL_BUSINESS_VOLUME = "illegal_business_volume"  # 非法经营数额
     ILLEGAL_GAINS = "illegal_gains"  # 违法所得数额
-    WORKS = "works"  # number of works copied / disseminated
-    VIEWS = "views"  # clicks or views (实际被点击数)
-    PAYING_MEMBERS = "paying_members"  # 注册会员
+    WORKS_DISSEMINATED = "works_disseminated"  # number of works disseminated
+    ACTUAL_CLICKS = "actual_clicks"  # clicks or views (实际被点击数)
+    REGISTERED_MEMBERS = "registered_members"  # (paying) registered members (注册会员)
     COPIES = "copies"  # copies distributed
+    DOWNLOADS = "downloads"
 
 
 MONETARY_FIGURES = frozenset({FigureName.ILLEGAL_BUSINESS_VOLUME, FigureName.ILLEGAL_GAINS})
-# the unit a count is given in when the officer names none
+# the unit a count is given in when the officer names none (the rule sets' units)
 DEFAULT_UNITS: Mapping[FigureName, str] = MappingProxyType(
     {
-        FigureName.WORKS: "works",
-        FigureName.VIEWS: "views",
-        FigureName.PAYING_MEMBERS: "members",
+        FigureName.WORKS_DISSEMINATED: "works",
+        FigureName.ACTUAL_CLICKS: "clicks",
+        FigureName.REGISTERED_MEMBERS: "members",
         FigureName.COPIES: "copies",
+        FigureName.DOWNLOADS: "downloads",
     }
 )
 
