@@ -123,6 +123,14 @@ class EnforcementSettings(BaseModel):
     regulator_name: str = "Telecommunications Administration"
     regulator_email: str = "shutdown-requests@regulator.localhost"
     resend_in_doubt: bool = False
+    shutdown_confirm_days: float = Field(
+        default=7.0,
+        ge=0,
+        description="How long re-checks must keep finding a shut-down site gone.",
+    )
+    shutdown_confirm_checks: int = Field(
+        default=2, ge=1, description="How many re-checks in a row must find it gone."
+    )
 
     def auto_confirm_thresholds(self) -> dict[str, float]:
         """The thresholds in force: the configured ones, else each signal type's own."""

@@ -171,6 +171,16 @@ def seed_rows(
             )
             case.detections.append(detection)
             put(
+                "referral",
+                models.Referral(
+                    case_id=case.id,
+                    agency_id=referred[side],
+                    kind="criminal",
+                    status="sent",
+                    sent_by="seed",
+                ),
+            )
+            put(
                 "token",
                 models.ApiToken(
                     user_id=users[side],

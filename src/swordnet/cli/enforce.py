@@ -340,3 +340,24 @@ def cases_escalate(ctx: typer.Context, as_: Actor = None) -> None:
     )
     sites = printable(", ".join(summary.sites)) or "none"
     console.print(f"{len(summary.cases_opened)} case(s) opened: {sites}")
+
+
+@cases_app.command("recheck-shutdowns")
+def cases_recheck_shutdowns(ctx: typer.Context, as_: Actor = None) -> None:
+    """Re-check the sites whose shutdown a telecom agency reported: each counts as shut
+    down once re-checks have found it gone over ``enforcement.shutdown_confirm_days``."""
+    from swordnet.services.cases.shutdowns import recheck_shutdowns
+
+    container = container_or_fail(ctx)
+    summary = recheck_shutdowns(
+        container.sessions,
+        container.fetcher,
+        container.settings.enforcement,
+        now=datetime.now(UTC),
+        actor=actor_name(as_),
+    )
+    console.print(
+        f"{summary.checked} site(s) re-checked: {summary.gone} gone, "
+        f"{summary.answering} still answering, {summary.unverified} not checked; "
+        f"{len(summary.verified)} verified shut down"
+    )

@@ -159,7 +159,12 @@ def _detections_noticed_to(p: Principal) -> Select[Any]:
 
 
 def _cases_referred_to(p: Principal) -> Select[Any]:
-    return select(models.Case.id).where(models.Case.referred_agency_id == p.agency_id)
+    """The cases referred to the principal's agency: by a referral row, or (cases referred
+    before referrals were recorded) by the case's ``referred_agency_id``."""
+    by_referral = select(models.Referral.case_id).where(models.Referral.agency_id == p.agency_id)
+    return select(models.Case.id).where(
+        (models.Case.referred_agency_id == p.agency_id) | models.Case.id.in_(by_referral)
+    )
 
 
 def _detections_referred_to(p: Principal) -> Select[Any]:
@@ -245,7 +250,7 @@ def _cases(scope: Scope) -> RowRule:
         if scope is Scope.REGION:
             return _in_region(models.Case.region_code)(p)
         if scope is Scope.REFERRED:
-            return models.Case.referred_agency_id == p.agency_id
+            return models.Case.id.in_(_cases_referred_to(p))
         # a rights holder: the cases holding a copy of one of its works
         held = select(models.case_detection.c.case_id).where(
             models.case_detection.c.detection_id.in_(_detections_of_holder(p))
@@ -253,6 +258,13 @@ def _cases(scope: Scope) -> RowRule:
         return models.Case.id.in_(held)
 
     return rule
+
+
+def _referrals_in_region(p: Principal) -> ColumnElement[bool]:
+    if p.nationwide:
+        return true()
+    cases = select(models.Case.id).where(_in_region(models.Case.region_code)(p))
+    return models.Referral.case_id.in_(cases)
 
 
 def _prewarning_lists(scope: Scope) -> RowRule:
@@ -326,6 +338,8 @@ ROW_RULES: Mapping[tuple[str, Scope], RowRule] = MappingProxyType(
         ("case", Scope.REGION): _cases(Scope.REGION),
         ("case", Scope.REFERRED): _cases(Scope.REFERRED),
         ("case", Scope.HOLDER): _cases(Scope.HOLDER),
+        ("referral", Scope.REGION): _referrals_in_region,
+        ("referral", Scope.REFERRED): lambda p: models.Referral.agency_id == p.agency_id,
         ("platform", Scope.REGION): _in_region(models.Platform.region_code),
         ("platform", Scope.PLATFORM): lambda p: models.Platform.id == p.platform_id,
         ("holder", Scope.HOLDER): lambda p: models.RightsHolder.id == p.holder_id,
@@ -352,6 +366,7 @@ ROW_MODELS: Mapping[str, Any] = MappingProxyType(
         "counter_notice": models.CounterNotice,
         "prewarning_list": models.PrewarningList,
         "case": models.Case,
+        "referral": models.Referral,
         "platform": models.Platform,
         "holder": models.RightsHolder,
         "agency": models.Agency,

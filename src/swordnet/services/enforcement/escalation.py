@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from swordnet.domain.cases import CaseState, TargetKind
 from swordnet.domain.enforcement import (
     InfringerRecord,
     RepeatInfringerPolicy,
@@ -24,6 +25,7 @@ from swordnet.domain.kinds import (
     NoticeStatus,
 )
 from swordnet.services import audit
+from swordnet.services.cases.events import case_event
 from swordnet.services.enforcement.rendering import render, sha256_text
 from swordnet.services.enforcement.vocabulary import NOTICE_STATUSES, grounds_text, term
 from swordnet.services.parties.regions import nearest_agency
@@ -132,7 +134,7 @@ def _already_escalated(session: Session, platform_id: int) -> bool:
             .select_from(models.Case)
             .where(
                 models.Case.platform_id == platform_id,
-                models.Case.status == CaseStatus.OPEN,
+                models.Case.status != CaseStatus.CLOSED,  # open or referred
                 models.Case.shutdown_requested.is_(True),
             )
         )
@@ -180,6 +182,19 @@ def escalate(
                 region_code=platform.region_code,
                 operator=platform.operator,
                 status=CaseStatus.OPEN,
+                state=CaseState.INTAKE.value,
+                source="escalation",
+                target_kind=TargetKind.SITE.value,
+                target_identifiers={
+                    k: v
+                    for k, v in {
+                        "domain": platform.domain,
+                        "icp_filing": platform.icp_filing,
+                        "hosting_provider": platform.hosting_provider,
+                        "registrar": platform.registrar,
+                    }.items()
+                    if v
+                },
                 shutdown_requested=True,
                 notes=reason,
                 opened_at=now,
@@ -213,15 +228,19 @@ def escalate(
             )
             session.add(request)
             session.flush()
-            audit.record(
+            case_event(
                 session,
+                case,
+                "opened",
+                {
+                    "source": "escalation",
+                    "reason": reason,
+                    "platform": platform.domain,
+                    "detections": len(detections),
+                    "shutdown_request_id": request.id,
+                },
                 actor,
-                "case.opened",
-                "enforcement_case",
-                case.id,
-                reason=reason,
-                platform=platform.domain,
-                detections=len(detections),
+                at=now,
             )
             audit.record(
                 session,

@@ -2,6 +2,16 @@
 
 from swordnet.storage.models.accounts import AuditEvent, AuditHead, User
 from swordnet.storage.models.base import Base, utcnow
+from swordnet.storage.models.cases import (
+    CaseEvent,
+    CaseFigure,
+    CasePenalty,
+    Referral,
+    case_capture,
+    case_inspection,
+    case_notice,
+    case_tip,
+)
 from swordnet.storage.models.catalogue import (
     Fingerprint,
     License,
@@ -51,6 +61,9 @@ __all__ = [
     "Campaign",
     "Capture",
     "Case",
+    "CaseEvent",
+    "CaseFigure",
+    "CasePenalty",
     "CounterNotice",
     "CrawlRun",
     "Detection",
@@ -72,6 +85,7 @@ __all__ = [
     "PrewarningList",
     "PrewarningRecipient",
     "ReferenceFile",
+    "Referral",
     "Region",
     "RightsHolder",
     "ShutdownRequest",
@@ -81,6 +95,10 @@ __all__ = [
     "WebSession",
     "WhiteListEntry",
     "Work",
+    "case_capture",
     "case_detection",
+    "case_inspection",
+    "case_notice",
+    "case_tip",
     "utcnow",
 ]

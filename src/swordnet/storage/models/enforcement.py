@@ -223,6 +223,13 @@ class Case(Base):
     status: Mapped[CaseStatus] = mapped_column(
         enum_column(CaseStatus), default=CaseStatus.OPEN, index=True
     )
+    # where the case stands (``domain.cases.CaseState``); ``status`` is its coarse form
+    state: Mapped[str] = mapped_column(String(16), default="intake", index=True)
+    # the operator it is against (``domain.cases.TargetKind``) and its identifiers
+    target_kind: Mapped[str | None] = mapped_column(String(16))
+    target_identifiers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16), default="manual")  # tip, escalation
     illegal_turnover: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     fine: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
