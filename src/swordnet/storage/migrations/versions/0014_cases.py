@@ -6,8 +6,8 @@ table, and with foreign keys on, dropping it deletes the rows that cascade from 
 (``case_detection``, ``shutdown_request``). Existing cases take the state their status
 implies (open: intake, referred: referral, closed: closed).
 
-Revision ID: 0012
-Revises: 0009
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-20 12:00:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import swordnet.storage.models.base
 
-revision = "0012"
-down_revision = "0009"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
