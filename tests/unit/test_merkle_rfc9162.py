@@ -115,9 +115,7 @@ def test_inclusion_proofs_match_and_verify(size: int) -> None:
         other = LEAVES[(index + 1) % 64]
         assert not merkle.verify_inclusion(other, index, size, proof, root)
         if size > 1:
-            assert not merkle.verify_inclusion(
-                LEAVES[index], (index + 1) % size, size, proof, root
-            )
+            assert not merkle.verify_inclusion(LEAVES[index], (index + 1) % size, size, proof, root)
         wrong_root = LEAVES[index] if size > 1 else LEAVES[index + 1]
         assert not merkle.verify_inclusion(LEAVES[index], index, size, proof, wrong_root)
         assert not merkle.verify_inclusion(LEAVES[index], index, size, [*proof, root], root)
@@ -137,9 +135,7 @@ def test_consistency_proofs_match_and_verify(new: int) -> None:
             assert not merkle.verify_consistency(old, new, new_root, new_root, proof)
             assert not merkle.verify_consistency(old, new, old_root, old_root, proof)
             assert not merkle.verify_consistency(old, new, old_root, new_root, proof[:-1])
-            assert not merkle.verify_consistency(
-                old, new, old_root, new_root, [*proof, new_root]
-            )
+            assert not merkle.verify_consistency(old, new, old_root, new_root, [*proof, new_root])
 
 
 def _bit_flips(proof: list[bytes]) -> list[list[bytes]]:

@@ -124,7 +124,7 @@ def consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
     """The ranges whose MTH make PROOF(old_size, D[new_size]), in proof order."""
     if not 0 <= old_size <= new_size:
         raise ProofError(f"no consistency proof from size {old_size} to size {new_size}")
-    if old_size == 0 or old_size == new_size:
+    if old_size in (0, new_size):
         return []  # nothing to prove: every tree extends the empty one and itself
     ranges: list[tuple[int, int]] = []
     m, start, end, complete = old_size, 0, new_size, True
@@ -229,9 +229,7 @@ def verify_consistency(
 
 
 # -- appending: the hashes a new leaf completes -------------------------------------------
-def completed_nodes(
-    index: int, leaf: bytes, lookup: NodeLookup
-) -> list[tuple[int, int, bytes]]:
+def completed_nodes(index: int, leaf: bytes, lookup: NodeLookup) -> list[tuple[int, int, bytes]]:
     """The (level, index, hash) of every subtree that leaf ``index`` completes, level >= 1.
 
     ``lookup`` must know the subtrees completed by earlier leaves (their left siblings).
