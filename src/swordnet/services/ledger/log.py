@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, event, insert, select, tuple_, update
+from sqlalchemy import Table, and_, event, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from swordnet.domain import merkle
@@ -200,12 +200,7 @@ def _read_nodes(
         ):
             found[(0, int(idx))] = bytes(digest)
     if inner:
-        for level, idx, digest in session.execute(
-            select(_NODES.c.level, _NODES.c.idx, _NODES.c.hash).where(
-                tuple_(_NODES.c.level, _NODES.c.idx).in_(inner)
-            )
-        ):
-            found[(int(level), int(idx))] = bytes(digest)
+        found.update(_select_nodes(session, inner))
     missing = [node for node in wanted if node not in found]
     if missing:
         level, index = missing[0]
@@ -338,11 +333,22 @@ def _read_nodes_lenient(
 ) -> dict[tuple[int, int], bytes]:
     found: dict[tuple[int, int], bytes] = {}
     for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        for level, idx, digest in session.execute(
-            select(_NODES.c.level, _NODES.c.idx, _NODES.c.hash).where(
-                tuple_(_NODES.c.level, _NODES.c.idx).in_(chunk)
-            )
-        ):
-            found[(int(level), int(idx))] = bytes(digest)
+        found.update(_select_nodes(session, wanted[start : start + 500]))
     return found
+
+
+def _select_nodes(session: Session, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """One query by primary key. Grouped by level as (level = L AND idx IN (...)) OR ...:
+    SQLite scans the whole table for a row-value IN, but searches the key for this."""
+    by_level: dict[int, list[int]] = {}
+    for level, index in wanted:
+        by_level.setdefault(level, []).append(index)
+    condition = or_(
+        *(and_(_NODES.c.level == level, _NODES.c.idx.in_(ids)) for level, ids in by_level.items())
+    )
+    return {
+        (int(level), int(idx)): bytes(digest)
+        for level, idx, digest in session.execute(
+            select(_NODES.c.level, _NODES.c.idx, _NODES.c.hash).where(condition)
+        )
+    }
