@@ -7,7 +7,7 @@ What the rest of SwordNet (and the evidence bundles) use:
   ``append_many(session, entries)``: leaves appended at once.
 - ``leaf``, ``leaves_for``, ``tree_head``, ``root_at``, ``inclusion_proof``,
   ``consistency_proof``, ``verify_log``.
-- ``sign_checkpoint``, ``latest_checkpoint``, ``checkpoints``, ``rotate_key``,
+- ``sign_checkpoint``, ``latest_checkpoint``, ``list_checkpoints``, ``rotate_key``,
   ``LedgerKeys`` (its ``vkey()`` is the public key in C2SP/Go note form).
 """
 
@@ -20,8 +20,8 @@ from swordnet.services.ledger.checkpoints import (
     Checkpoint,
     LedgerKeys,
     checkpoint_of_size,
-    checkpoints,
     latest_checkpoint,
+    list_checkpoints,
     rotate_key,
     sign_checkpoint,
 )
@@ -55,7 +55,6 @@ __all__ = [
     "append_many",
     "canonical_json",
     "checkpoint_of_size",
-    "checkpoints",
     "consistency_proof",
     "format_time",
     "inclusion_proof",
@@ -63,6 +62,7 @@ __all__ = [
     "leaf",
     "leaf_data",
     "leaves_for",
+    "list_checkpoints",
     "record",
     "root_at",
     "rotate_key",

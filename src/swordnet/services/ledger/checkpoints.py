@@ -178,7 +178,7 @@ def latest_checkpoint(session: Session) -> Checkpoint | None:
     return None if row is None else _as_checkpoint(row)
 
 
-def checkpoints(session: Session) -> list[Checkpoint]:
+def list_checkpoints(session: Session) -> list[Checkpoint]:
     rows = session.scalars(select(models.LedgerCheckpoint).order_by(models.LedgerCheckpoint.id))
     return [_as_checkpoint(row) for row in rows]
 

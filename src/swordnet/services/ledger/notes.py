@@ -157,3 +157,37 @@ def verify_checkpoint(text: str, key: VerifierKey) -> ParsedCheckpoint:
     if not matched:
         raise NoteError(f"the checkpoint carries no signature of {key.name}+{key.key_id.hex()}")
     return parsed
+
+
+TLOG_PROOF = "c2sp.org/tlog-proof@v1"
+
+
+def format_tlog_proof(index: int, proof: list[bytes], checkpoint_text: str) -> str:
+    """A c2sp.org/tlog-proof: header, index, the inclusion proof (leaf side first), a
+    blank line, the signed checkpoint verbatim."""
+    hashes = "".join(base64.b64encode(h).decode() + "\n" for h in proof)
+    return f"{TLOG_PROOF}\nindex {index}\n{hashes}\n{checkpoint_text}"
+
+
+def parse_tlog_proof(text: str) -> tuple[int, list[bytes], str]:
+    """(index, inclusion proof, checkpoint text) of a tlog-proof; NoteError if malformed.
+    The ``extra`` line, when present, is skipped: it is not authenticated."""
+    head, separator, checkpoint = text.partition("\n\n")
+    lines = head.split("\n")
+    if not separator or not lines or lines[0] != TLOG_PROOF:
+        raise NoteError(f"not a {TLOG_PROOF}")
+    lines = lines[1:]
+    if lines and lines[0].startswith("extra "):
+        lines = lines[1:]
+    if not lines or not lines[0].startswith("index "):
+        raise NoteError("a tlog-proof names the index")
+    number = lines[0].removeprefix("index ")
+    if not number.isdigit() or (number != "0" and number.startswith("0")):
+        raise NoteError(f"not an index: {number!r}")
+    try:
+        proof = [base64.b64decode(line, validate=True) for line in lines[1:]]
+    except binascii.Error as exc:
+        raise NoteError("a proof hash is not base64") from exc
+    if any(len(h) != 32 for h in proof):
+        raise NoteError("a proof hash is not 32 bytes")
+    return int(number), proof, checkpoint
