@@ -1,14 +1,18 @@
-"""``swordnet ledger``: the evidence ledger's checkpoints and proofs."""
+"""``swordnet ledger``: the evidence ledger's checkpoints and proofs.
+
+What a command produces (checkpoints, proofs, keys) goes to stdout with plain ``print``,
+byte for byte and never wrapped, so it can be saved and checked by hand."""
 
 from __future__ import annotations
 
 import base64
+import sys
 from typing import Annotated
 
 import typer
 
 from swordnet.cli.display import printable
-from swordnet.cli.state import console, fail, out, state
+from swordnet.cli.state import console, fail, state
 
 app = typer.Typer(help="The evidence ledger: checkpoints and proofs.", no_args_is_help=True)
 
@@ -23,7 +27,7 @@ def checkpoint(ctx: typer.Context) -> None:
     from swordnet.services.ledger.operations import checkpoint_now
 
     signed = checkpoint_now(state(ctx).container())
-    out.print(signed.text, end="", markup=False, highlight=False)
+    print(signed.text, end="")
     stamped = f"; timestamped {signed.tsa_time.isoformat()}" if signed.tsa_time else ""
     console.print(f"checkpoint of {signed.size} leaves signed by key {signed.key_id}{stamped}")
 
@@ -34,7 +38,7 @@ def rotate_key(ctx: typer.Context) -> None:
     from swordnet.services.ledger.operations import rotate
 
     signed = rotate(state(ctx).container())
-    out.print(signed.text, end="", markup=False, highlight=False)
+    print(signed.text, end="")
     console.print(f"new key {signed.key_id}; the old one is in the ledger directory, retired")
 
 
@@ -44,15 +48,15 @@ def show(ctx: typer.Context) -> None:
     from swordnet.services.ledger.operations import status
 
     found = status(state(ctx).container())
-    out.print(f"size: {found.size}", markup=False, highlight=False)
-    out.print(f"root: {_b64(found.root_hash)}", markup=False, highlight=False)
-    out.print(f"checkpoints: {found.checkpoints}", markup=False, highlight=False)
-    out.print(f"public key: {found.vkey or 'none yet (created by the first checkpoint)'}")
+    print(f"size: {found.size}")
+    print(f"root: {_b64(found.root_hash)}")
+    print(f"checkpoints: {found.checkpoints}")
+    print(f"public key: {found.vkey or 'none yet (created by the first checkpoint)'}")
     for older in found.known_vkeys[:-1]:
-        out.print(f"earlier key: {older}", markup=False, highlight=False)
+        print(f"earlier key: {older}")
     if found.checkpoint is not None:
-        out.print("", markup=False)
-        out.print(found.checkpoint.text, end="", markup=False, highlight=False)
+        print()
+        print(found.checkpoint.text, end="")
 
 
 @app.command("prove")
@@ -68,18 +72,20 @@ def prove(
     from swordnet.services.ledger.operations import prove_inclusion
 
     answer = prove_inclusion(state(ctx).container(), index, size)
-    console.print(
-        f"leaf {index} ({printable(answer.leaf.kind)}): {printable(answer.leaf.data.decode())}"
+    leaf = answer.leaf
+    # on stderr, unwrapped: the proof alone goes to stdout
+    print(
+        f"leaf {index} ({printable(leaf.kind)}): {printable(leaf.data.decode())}", file=sys.stderr
     )
-    console.print(f"leaf hash: {_b64(answer.leaf.leaf_hash)}")
+    print(f"leaf hash: {_b64(leaf.leaf_hash)}", file=sys.stderr)
     if not answer.verified:
         fail(f"the proof of leaf {index} in the tree of {answer.size} does not verify", code=1)
     if answer.tlog_proof is not None:
-        out.print(answer.tlog_proof, end="", markup=False, highlight=False)
+        print(answer.tlog_proof, end="")
         return
-    out.print(f"tree size {answer.size}, root {_b64(answer.root_hash)} (not checkpointed)")
+    print(f"tree size {answer.size}, root {_b64(answer.root_hash)} (not checkpointed)")
     for element in answer.proof:
-        out.print(_b64(element), markup=False, highlight=False)
+        print(_b64(element))
 
 
 @app.command("consistency")
@@ -94,10 +100,10 @@ def consistency(
     answer = prove_consistency(state(ctx).container(), old, new)
     if not answer.verified:
         fail(f"the log of size {new} is not consistent with its first {old} leaves", code=1)
-    out.print(f"old {old} {_b64(answer.old_root)}", markup=False, highlight=False)
-    out.print(f"new {new} {_b64(answer.new_root)}", markup=False, highlight=False)
+    print(f"old {old} {_b64(answer.old_root)}")
+    print(f"new {new} {_b64(answer.new_root)}")
     for element in answer.proof:
-        out.print(_b64(element), markup=False, highlight=False)
+        print(_b64(element))
     console.print(f"consistent: {len(answer.proof)} hashes")
 
 

@@ -10,6 +10,7 @@ docs/evidence-ledger.md.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, Index, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,6 +38,8 @@ class LedgerNode(Base):
     """The hash of the complete subtree of leaves [idx * 2**level, (idx + 1) * 2**level)."""
 
     __tablename__ = "ledger_node"
+    # on SQLite the rows live in the key's B-tree: one search per node instead of two
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False}
 
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

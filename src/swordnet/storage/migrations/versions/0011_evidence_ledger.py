@@ -85,6 +85,7 @@ def upgrade() -> None:
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
         sa.PrimaryKeyConstraint("level", "idx", name=op.f("pk_ledger_node")),
+        sqlite_with_rowid=False,  # one B-tree search per node read
     )
     head = op.create_table(
         "ledger_head",
