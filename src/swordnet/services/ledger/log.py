@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, event, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, event, insert, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from swordnet.domain import merkle
@@ -189,26 +189,45 @@ def _lookup(nodes: dict[tuple[int, int], bytes]) -> merkle.NodeLookup:
 def _read_nodes(
     session: Session, wanted: Iterable[tuple[int, int]]
 ) -> dict[tuple[int, int], bytes]:
-    """The stored hashes of complete subtrees (level 0: leaf hashes), by (level, index)."""
+    """The stored hashes of complete subtrees (level 0: leaf hashes), by (level, index),
+    in one round trip."""
     wanted = list(wanted)
+    if not wanted:
+        return {}
     leaves = [index for level, index in wanted if level == 0]
     inner = [(level, index) for level, index in wanted if level > 0]
-    found: dict[tuple[int, int], bytes] = {}
+    parts = []
     if leaves:
-        for idx, digest in session.execute(
-            select(_LEAVES.c.idx, _LEAVES.c.leaf_hash).where(_LEAVES.c.idx.in_(leaves))
-        ):
-            found[(0, int(idx))] = bytes(digest)
+        parts.append(
+            select(literal(0).label("level"), _LEAVES.c.idx, _LEAVES.c.leaf_hash).where(
+                _LEAVES.c.idx.in_(leaves)
+            )
+        )
     if inner:
-        found.update(_select_nodes(session, inner))
+        parts.append(_nodes_query(inner))
+    query = parts[0] if len(parts) == 1 else union_all(*parts)
+    found = {(int(lv), int(ix)): bytes(h) for lv, ix, h in session.execute(query)}
     missing = [node for node in wanted if node not in found]
     if missing:
         level, index = missing[0]
-        raise LedgerError(
+        raise _MissingNodeError(
             f"the log's node at level {level}, index {index} is missing: the ledger tables "
             "were changed outside SwordNet"
         )
     return found
+
+
+class _MissingNodeError(LedgerError):
+    """A node a proof needs is not stored: asked past the end, or the tables were changed."""
+
+
+def _nodes_for(session: Session, size: int, ranges: list[tuple[int, int]]) -> merkle.NodeLookup:
+    """The lookup over the nodes ``ranges`` need, in a tree of ``size`` leaves."""
+    try:
+        return _lookup(_read_nodes(session, merkle.nodes_for(ranges)))
+    except _MissingNodeError:
+        _check_size(session, size)  # asked past the end: say so, else the tables changed
+        raise
 
 
 def tree_head(session: Session) -> TreeHead:
@@ -227,33 +246,33 @@ def _check_size(session: Session, size: int) -> None:
 
 def root_at(session: Session, size: int) -> bytes:
     """MTH of the first ``size`` leaves, from the stored subtrees."""
-    _check_size(session, size)
-    nodes = _read_nodes(session, merkle.nodes_for([(0, size)] if size else []))
-    return merkle.root_hash(size, _lookup(nodes))
+    if size == 0:
+        return merkle.EMPTY_ROOT
+    return merkle.root_hash(size, _nodes_for(session, size, [(0, size)]))
 
 
 def inclusion_proof(session: Session, index: int, tree_size: int | None = None) -> list[bytes]:
     """The RFC 9162 inclusion proof of leaf ``index`` in the tree of ``tree_size`` leaves
     (default: the whole log)."""
     size = tree_head(session).size if tree_size is None else tree_size
-    _check_size(session, size)
     try:
         ranges = merkle.inclusion_ranges(index, size)
     except merkle.ProofError as exc:
         raise NotFoundError(str(exc)) from exc
-    nodes = _read_nodes(session, merkle.nodes_for(ranges))
-    return [merkle.range_hash(a, b, _lookup(nodes)) for a, b in ranges]
+    lookup = _nodes_for(session, size, ranges)
+    return [merkle.range_hash(a, b, lookup) for a, b in ranges]
 
 
 def consistency_proof(session: Session, old_size: int, new_size: int) -> list[bytes]:
     """The RFC 9162 consistency proof between the trees of ``old_size`` and ``new_size``."""
-    _check_size(session, new_size)
     try:
         ranges = merkle.consistency_ranges(old_size, new_size)
     except merkle.ProofError as exc:
         raise NotFoundError(str(exc)) from exc
-    nodes = _read_nodes(session, merkle.nodes_for(ranges))
-    return [merkle.range_hash(a, b, _lookup(nodes)) for a, b in ranges]
+    if not ranges:
+        _check_size(session, new_size)
+    lookup = _nodes_for(session, new_size, ranges)
+    return [merkle.range_hash(a, b, lookup) for a, b in ranges]
 
 
 def leaf(session: Session, index: int) -> LeafRow:
@@ -337,8 +356,8 @@ def _read_nodes_lenient(
     return found
 
 
-def _select_nodes(session: Session, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """One query by primary key. Grouped by level as (level = L AND idx IN (...)) OR ...:
+def _nodes_query(wanted: list[tuple[int, int]]) -> Select[int, int, bytes]:
+    """Nodes by primary key, grouped by level as (level = L AND idx IN (...)) OR ...:
     SQLite scans the whole table for a row-value IN, but searches the key for this."""
     by_level: dict[int, list[int]] = {}
     for level, index in wanted:
@@ -346,9 +365,8 @@ def _select_nodes(session: Session, wanted: list[tuple[int, int]]) -> dict[tuple
     condition = or_(
         *(and_(_NODES.c.level == level, _NODES.c.idx.in_(ids)) for level, ids in by_level.items())
     )
-    return {
-        (int(level), int(idx)): bytes(digest)
-        for level, idx, digest in session.execute(
-            select(_NODES.c.level, _NODES.c.idx, _NODES.c.hash).where(condition)
-        )
-    }
+    return select(_NODES.c.level, _NODES.c.idx, _NODES.c.hash).where(condition)
+
+
+def _select_nodes(session: Session, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    return {(int(lv), int(ix)): bytes(h) for lv, ix, h in session.execute(_nodes_query(wanted))}

@@ -10,7 +10,6 @@ docs/evidence-ledger.md.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, Index, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,7 +38,7 @@ class LedgerNode(Base):
 
     __tablename__ = "ledger_node"
     # on SQLite the rows live in the key's B-tree: one search per node instead of two
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False}
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 (SQLAlchemy reads it)
 
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
