@@ -190,6 +190,23 @@ class WebSettings(BaseModel):
     oidc: OidcSettings = Field(default_factory=OidcSettings)
 
 
+class LedgerSettings(BaseModel):
+    """The evidence ledger's checkpoints (see docs/evidence-ledger.md)."""
+
+    origin: str | None = Field(
+        default=None,
+        pattern=r"^[^\s+]+$",
+        description="The log's name in its checkpoints; default: derived from the database.",
+    )
+    tsa_url: str | None = Field(
+        default=None, description="RFC 3161 timestamp authority asked to stamp each checkpoint."
+    )
+    tsa_ca_file: Path | None = Field(
+        default=None, description="PEM certificates the TSA's tokens must chain to."
+    )
+    tsa_timeout_s: float = Field(default=10.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SWORDNET_", env_nested_delimiter="__", extra="forbid"
@@ -221,6 +238,7 @@ class Settings(BaseSettings):
     budgets: BudgetSettings = Field(default_factory=BudgetSettings)
     enforcement: EnforcementSettings = Field(default_factory=EnforcementSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
 
     @field_validator("secret_key")
     @classmethod
@@ -266,6 +284,11 @@ class Settings(BaseSettings):
     def audit_dir(self) -> Path:
         """The audit trail's signed checkpoint and its signing key."""
         return self.home / "audit"
+
+    @property
+    def ledger_dir(self) -> Path:
+        """The evidence ledger's signing keys (never in the database)."""
+        return self.home / "ledger"
 
     @property
     def warc_dir(self) -> Path:

@@ -3,6 +3,7 @@ every change an event; refusals leave nothing behind."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -20,6 +21,7 @@ from swordnet.domain.cases import (
 )
 from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import AgencyKind, CaseStatus, Role, TipStatus
+from swordnet.services import ledger
 from swordnet.services.access import NotVisible, Principal
 from swordnet.services.cases import manage, referrals, views
 from swordnet.settings import Settings
@@ -161,6 +163,17 @@ def test_a_case_from_a_tip_to_its_referral(app: Container) -> None:
         )
     # opened, tip added, investigate, figure, penalty, refer, accept, outcome
     assert events == 8
+    with app.sessions() as session:  # each event is a leaf of the evidence ledger, in order
+        indices = ledger.leaves_for(session, "case.event", case_id)
+        kinds = [json.loads(ledger.leaf(session, i).data)["record"]["kind"] for i in indices]
+        timeline = list(
+            session.scalars(
+                select(models.CaseEvent.kind)
+                .where(models.CaseEvent.case_id == case_id)
+                .order_by(models.CaseEvent.id)
+            )
+        )
+    assert kinds == timeline and len(kinds) == 8
     with app.sessions() as session:
         assert views.list_cases(session, zj, views.CaseFilter())[0] == []
         found, _ = views.list_cases(session, gd, views.CaseFilter(operator="PIRATE"))

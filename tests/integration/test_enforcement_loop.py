@@ -4,10 +4,13 @@ items, re-check, compliance recorded, the ignoring site escalated."""
 
 from __future__ import annotations
 
+import hashlib
+import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from tests.unit.enforcement.chinese_text import foreign_words
 
 from swordnet.adapters.notifiers.smtp import SmtpNotifier
@@ -15,6 +18,7 @@ from swordnet.adapters.notifiers.smtp_sink import LoopbackSmtpSink
 from swordnet.bootstrap import Container, bootstrap
 from swordnet.demo.campaign import write_catalogue
 from swordnet.domain.kinds import DetectionStatus, NoticeItemStatus, NoticeStatus, PlatformCategory
+from swordnet.services import ledger
 from swordnet.services.audit import verify_chain
 from swordnet.services.briefing import build_briefing
 from swordnet.services.catalogue import register_files
@@ -26,6 +30,7 @@ from swordnet.services.enforcement.escalation import escalate
 from swordnet.services.enforcement.notices import draft_notices
 from swordnet.services.enforcement.prewarning import acknowledge, deliver_list, publish_list
 from swordnet.services.enforcement.review import confirm, dismiss, review_queue
+from swordnet.services.ledger import evidence
 from swordnet.services.platforms import get_or_create_platform, site_key
 from swordnet.settings import EnforcementSettings, Settings
 from swordnet.simweb.server import Response, SimWeb, Site
@@ -205,6 +210,40 @@ def check_records(
         assert ("notice.sent", "officer-li") in by_action
         assert ("case.opened", "system") in by_action
         assert verify_chain(session) == []
+        check_ledger(session)
+
+
+def check_ledger(session: Session) -> None:
+    """Every capture, detection, notice sent and re-check verdict is a leaf of the log."""
+    for kind, model in ((evidence.CAPTURE, models.Capture), (evidence.DETECTION, models.Detection)):
+        for row_id in session.scalars(select(model.id)):
+            assert ledger.leaves_for(session, kind, row_id), (kind, row_id)
+    checked = session.scalars(
+        select(models.NoticeItem.id).where(models.NoticeItem.checked_at.is_not(None))
+    ).all()
+    assert checked
+    for item_id in checked:
+        assert ledger.leaves_for(session, evidence.RECHECK, item_id), item_id
+    for notice in session.scalars(select(models.Notice)):
+        (index,) = ledger.leaves_for(session, evidence.NOTICE_SENT, notice.id)
+        assert ledger.leaf(session, index).record["body_sha256"] == notice.body_sha256
+    capture = session.scalars(
+        select(models.Capture).where(models.Capture.warc_file.is_not(None))
+    ).first()
+    assert capture is not None
+    record = ledger.leaf(
+        session, ledger.leaves_for(session, evidence.CAPTURE, capture.id)[0]
+    ).record
+    with open(capture.warc_file or "", "rb") as warc:
+        warc.seek(capture.warc_offset or 0)
+        chunk = warc.read(64 << 20)
+    member = zlib.decompressobj(wbits=31)  # one gzip member: the record, as stored
+    member.decompress(chunk)
+    stored = chunk[: len(chunk) - len(member.unused_data)]
+    assert record["warc"]["sha256"] == hashlib.sha256(stored).hexdigest()
+    assert record["warc"]["offset"] == capture.warc_offset
+    assert record["environment"]["software"].startswith("swordnet ")
+    assert ledger.verify_log(session) == []
 
 
 def test_counter_notice_sets_an_item_aside_then_restores_it(

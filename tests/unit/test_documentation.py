@@ -14,6 +14,7 @@ from swordnet.settings import (
     BudgetSettings,
     CrawlerSettings,
     EnforcementSettings,
+    LedgerSettings,
     Settings,
     WebSettings,
 )
@@ -37,13 +38,14 @@ def _documented(model: type[BaseModel], section: str) -> list[str]:
 
 def test_every_setting_is_documented() -> None:
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-    nested = {"crawler", "enforcement", "budgets", "web"}
+    nested = {"crawler", "enforcement", "budgets", "web", "ledger"}
     top_level = [n for n in Settings.model_fields if n not in nested]
     assert [n for n in top_level if f"`{n}`" not in text] == []
     assert _documented(CrawlerSettings, text) == []
     assert _documented(EnforcementSettings, text) == []
     assert _documented(BudgetSettings, text) == []
     assert _documented(WebSettings, text) == []
+    assert _documented(LedgerSettings, text) == []
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ detection and its audit entry goes through the detection service.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from datetime import datetime
@@ -30,10 +31,11 @@ from swordnet.crawler.urls import LinkFilter
 from swordnet.domain.kinds import CaptureOutcome
 from swordnet.domain.matching import Match
 from swordnet.domain.urls import site_key
-from swordnet.services import audit
+from swordnet.services import audit, ledger
 from swordnet.services.context import AppContext
 from swordnet.services.detection_pipeline import WorkMatcher, detection_url
 from swordnet.services.detections import record_detection
+from swordnet.services.ledger import evidence
 from swordnet.services.platforms import get_or_create_platform
 from swordnet.services.titles_catalogue import CatalogueTitles
 from swordnet.storage import models
@@ -71,6 +73,7 @@ class CrawlRecorder:
         # each platform's region, read once per run: a detection takes its platform's
         # region, else its target's (docs/parties.md)
         self._platform_regions: dict[int, str | None] = {}
+        self._environment = evidence.capture_environment(container.settings)
         with container.sessions() as session:
             self._target_region: str | None = session.scalar(
                 select(models.MonitoringTarget.region_code)
@@ -128,6 +131,11 @@ class CrawlRecorder:
                 [row for row, _, _ in rows],
             )
             capture_ids = list(result.scalars())
+            for (row, _, _), capture_id, digest in zip(
+                rows, capture_ids, counters.warc_digests, strict=True
+            ):
+                record = evidence.capture_record(capture_id, row, digest, self._environment)
+                ledger.record(session, evidence.CAPTURE, record)
             for visited, (row, state, duplicate), capture_id in zip(
                 batch, rows, capture_ids, strict=True
             ):
@@ -207,8 +215,10 @@ class CrawlRecorder:
             record = encode_response(
                 response.final_url, response.status, response.headers, response.body
             )
+        counters.warc_digests.append(None)
         if record is not None and self.warc is not None:
             location = self.warc.append(record)
+            counters.warc_digests[-1] = hashlib.sha256(record.data).hexdigest()
             row["sha256"], row["warc_file"] = location.sha256, location.file
             row["warc_offset"], row["warc_record_id"] = location.offset, location.record_id
         if visited.analysis_error:
@@ -382,6 +392,7 @@ class _Counters:
         self.errors: list[str] = []
         self.bodies: set[str] = set()
         self.platforms: dict[str, int] = {}
+        self.warc_digests: list[str | None] = []  # per capture row: its WARC record's SHA-256
 
 
 def _unfingerprinted(visited: Visited) -> str | None:

@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from swordnet.domain.matching import Match
-from swordnet.services import audit
+from swordnet.services import audit, ledger
 from swordnet.services.enforcement.authorisation import decide
+from swordnet.services.ledger import evidence
 from swordnet.storage import models
 
 
@@ -84,6 +85,13 @@ def record_detection(
         url=url,
         score=match.score,
     )
+    version = session.scalar(
+        select(models.Fingerprint.version).where(
+            models.Fingerprint.reference_id == match.reference_id,
+            models.Fingerprint.signal == match.signal,
+        )
+    )
+    ledger.record(session, evidence.DETECTION, evidence.detection_record(detection, version))
     decide(session, detection, actor="system", now=detection.detected_at)
     return detection, True
 

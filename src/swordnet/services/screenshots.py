@@ -11,8 +11,9 @@ from swordnet.adapters.fetchers.addresses import AddressPolicy
 from swordnet.adapters.screenshots import Screenshot, Screenshotter
 from swordnet.domain.kinds import CaptureOutcome
 from swordnet.domain.pages import PAGE_TYPES
-from swordnet.services import audit
+from swordnet.services import audit, ledger
 from swordnet.services.context import AppContext
+from swordnet.services.ledger import evidence
 from swordnet.storage import models
 
 
@@ -72,5 +73,10 @@ def screenshot_detections(
                 path=str(result.path),
                 sha256=digest,
                 blocked_requests=result.blocked_requests,
+            )
+            ledger.record(
+                session,
+                evidence.SCREENSHOT,
+                evidence.screenshot_record(capture_id, str(result.path), digest),
             )
     return report

@@ -2,7 +2,7 @@
 one audit event, in the caller's transaction, under the real user's name.
 
 This is the one place a case's history is written, so that whatever else must see each
-change (the evidence ledger's leaves) is added here and nowhere else.
+change (the evidence ledger's leaves) is written here and nowhere else.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from swordnet.services import audit
+from swordnet.services import audit, ledger
 from swordnet.storage import models
 
 
@@ -28,7 +28,8 @@ def case_event(
 ) -> models.CaseEvent:
     """Record that ``actor`` did ``kind`` to ``case`` (``data``: what changed, as JSON).
 
-    The audit trail gets ``case.<kind>`` on the case. Nothing is committed here."""
+    The audit trail gets ``case.<kind>`` on the case and the evidence ledger a
+``case.event`` leaf (found by the case id), both when the transaction commits."""
     if case.id is None:
         session.flush()
     clean: dict[str, Any] = json.loads(json.dumps(data, default=str))
@@ -38,5 +39,17 @@ def case_event(
     session.add(event)
     session.flush()
     audit.record(session, actor, f"case.{kind}", "enforcement_case", case.id, **clean)
-    # the evidence ledger's leaf for this event is written here (one call, after merging)
+    ledger.record(
+        session,
+        "case.event",
+        {
+            "id": event.id,
+            "case_id": case.id,
+            "kind": kind,
+            "actor": actor,
+            "at": event.at.isoformat(),
+            "data": clean,
+        },
+        ref=case.id,  # leaves_for("case.event", case_id): the case's whole history
+    )
     return event

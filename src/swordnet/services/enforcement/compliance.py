@@ -17,9 +17,10 @@ from swordnet.domain.enforcement import ItemCheck, ItemVerdict, judge_item, noti
 from swordnet.domain.errors import NotFoundError, SwordNetError
 from swordnet.domain.kinds import NoticeItemStatus, NoticeStatus
 from swordnet.plugins.fetchers import FetchResult
-from swordnet.services import audit
+from swordnet.services import audit, ledger
 from swordnet.services.context import AppContext
 from swordnet.services.detection_pipeline import examine_urls
+from swordnet.services.ledger import evidence
 from swordnet.storage import models
 
 _JUDGED = {NoticeItemStatus.PENDING}
@@ -223,6 +224,7 @@ def _record_item(
         status=verdict.status.value,
         detail=verdict.detail,
     )
+    ledger.record(session, evidence.RECHECK, evidence.recheck_record(item, verdict))
 
 
 def add_counter_notice(

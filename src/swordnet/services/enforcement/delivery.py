@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from swordnet.domain.errors import NotFoundError
 from swordnet.domain.kinds import NoticeItemStatus, NoticeStatus
 from swordnet.plugins.notifiers import Notifier, OutgoingNotice
-from swordnet.services import audit
+from swordnet.services import audit, ledger
 from swordnet.services.enforcement.notices import (
     holder_context,
     item_context,
@@ -32,6 +32,7 @@ from swordnet.services.enforcement.notices import (
     platform_context,
 )
 from swordnet.services.enforcement.rendering import notice_recipients, render_pdf
+from swordnet.services.ledger import evidence
 from swordnet.storage import models
 
 CRASH_ENV = "SWORDNET_CRASH_AT"  # test hook: the crash tests kill the process at a point
@@ -175,6 +176,9 @@ def _mark_sent(
         channel=attempt.channel,
         reference=reference,
         attempt=attempt.attempt,
+    )
+    ledger.record(
+        session, evidence.NOTICE_SENT, evidence.notice_sent_record(notice, attempt, reference)
     )
 
 

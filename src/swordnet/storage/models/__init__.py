@@ -31,6 +31,7 @@ from swordnet.storage.models.enforcement import (
     Tip,
     case_detection,
 )
+from swordnet.storage.models.ledger import LedgerCheckpoint, LedgerHead, LedgerLeaf, LedgerNode
 from swordnet.storage.models.monitoring import (
     Capture,
     CrawlRun,
@@ -73,6 +74,10 @@ __all__ = [
     "FrontierUrl",
     "IdempotencyRecord",
     "Inspection",
+    "LedgerCheckpoint",
+    "LedgerHead",
+    "LedgerLeaf",
+    "LedgerNode",
     "License",
     "MonitoringTarget",
     "Notice",
