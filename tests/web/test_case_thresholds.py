@@ -17,7 +17,12 @@ from swordnet.services.access import load_principal
 from swordnet.services.cases import package
 
 FIGURES = (
-    {"name": "illegal_business_volume", "value": 32000, "currency": "CNY", "source": "会员充值流水"},
+    {
+        "name": "illegal_business_volume",
+        "value": 32000,
+        "currency": "CNY",
+        "source": "会员充值流水",
+    },
     {"name": "registered_members", "value": 800, "source": "the site's VIP page"},
     {"name": "actual_clicks", "value": 62000, "source": "server logs"},
     {"name": "copies", "value": 10, "unit": "boxes", "source": "seized stock"},

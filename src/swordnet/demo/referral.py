@@ -146,7 +146,9 @@ def _record_figures(
         works = session.scalar(
             select(func.count(func.distinct(models.Detection.work_id)))
             .select_from(models.Detection)
-            .join(models.case_detection, models.case_detection.c.detection_id == models.Detection.id)
+            .join(
+                models.case_detection, models.case_detection.c.detection_id == models.Detection.id
+            )
             .where(models.case_detection.c.case_id == case.id)
         )
         figures: list[tuple[FigureName, Decimal, str | None, str]] = [
@@ -321,7 +323,24 @@ def refer_and_shut_down(container: AppContext, web: SimWeb, echo: Echo) -> DemoR
     if request_id is None:
         return result
 
-    # the shutdown request, answered by the simulated regulator through the API
+    _shut_down(container, web, officer, telecom_id, request_id, result, echo)
+    return result
+
+
+def _shut_down(
+    container: AppContext,
+    web: SimWeb,
+    officer: Principal,
+    telecom_id: int,
+    request_id: int,
+    result: DemoReferral,
+    echo: Echo,
+) -> None:
+    """The shutdown request sent, answered by the simulated regulator through the API, the
+    site stopped, and re-checks a few seconds apart that verify it gone."""
+    now = models.utcnow()
+    platform_domain = result.site
+    telecom = _telecom_name(container, telecom_id)
     token_scopes = ["referrals.read", "referrals.answer"]
     _, token = create_token(
         container.sessions,
@@ -363,16 +382,17 @@ def refer_and_shut_down(container: AppContext, web: SimWeb, echo: Echo) -> DemoR
         time.sleep(CONFIRM_SECONDS + 0.1)
     verdict = "verified" if result.shutdown_verified else "NOT verified"
     echo(
-        f"8/8 shutdown request sent to {agencies_name(container, agencies.telecom)}; "
+        f"8/8 shutdown request sent to {telecom}; "
         f"regulator: {'; '.join(result.regulator_answers) or 'no answer'}; "
         f"site shut down: {verdict} ({result.shutdown_checks} checks)"
     )
-    return result
 
 
-def agencies_name(container: AppContext, agency_id: int) -> str:
+def _telecom_name(container: AppContext, user_id: int) -> str:
     with container.sessions() as session:
-        return str(session.get_one(models.Agency, agency_id).name)
+        user = session.get_one(models.User, user_id)
+        agency = session.get(models.Agency, user.agency_id) if user.agency_id else None
+        return agency.name if agency is not None else "the telecom regulator"
 
 
 def demo_secret_key() -> str:

@@ -179,7 +179,5 @@ def evaluate_case(
             return CaseEvaluation(case.id, day, basis, figures, None, problem=str(exc))
         chosen = next(s for s in current if s.rule_set is picked)
     adapted = threshold_figures(chosen.rule_set, figures)
-    report = evaluate_figures(
-        sessions, adapted.figures, rule_set=chosen.ref, conduct_date=day
-    )
+    report = evaluate_figures(sessions, adapted.figures, rule_set=chosen.ref, conduct_date=day)
     return CaseEvaluation(case.id, day, basis, figures, report, tuple(adapted.set_aside))

@@ -460,9 +460,7 @@ def case_thresholds(
     summary="The police referral package, a PDF in Chinese and English",
     responses={200: {"content": {"application/pdf": {}}, "description": "The PDF"}},
 )
-def referral_package(
-    request: Request, session: DB, principal: Reader, case_id: int
-) -> Response:
+def referral_package(request: Request, session: DB, principal: Reader, case_id: int) -> Response:
     _thresholds_allowed(principal)
     built = package.build_package(
         request.app.state.container.sessions, session, principal, case_id, now=now()

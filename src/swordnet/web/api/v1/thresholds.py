@@ -15,8 +15,8 @@ from swordnet.domain import thresholds as rules
 from swordnet.domain.errors import NotFoundError
 from swordnet.services import thresholds
 from swordnet.services.access import NotVisible, Principal
-from swordnet.web.problems import PROBLEM_RESPONSES
 from swordnet.web.deps import requires
+from swordnet.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/thresholds", tags=["thresholds"], responses=PROBLEM_RESPONSES)
 
