@@ -42,3 +42,18 @@ def test_demo_finds_every_planted_copy_and_prints_a_briefing(run_cli: Run, tmp_p
     # the reprint site and the streaming site ignored their notices
     assert briefing["sites_escalated"] == 2 and briefing["cases_opened"] == 2
     assert "Enforcement:" in result.stdout
+    # the ending: the worst repeat infringer referred to the police, its figures taken from
+    # the site's own VIP page and weighed limb by limb; its shutdown answered by the
+    # simulated regulator through the API, and verified by re-checks
+    referral = report["referral"]
+    assert referral["case_id"] is not None and referral["criminal_referral_id"] is not None
+    assert referral["rule_set"] == "cn-2025-interpretation-art13"
+    assert referral["reached"] == "serious" and referral["reached_by_partial_rule"]
+    assert referral["unverified_caution"]
+    assert any("(1), (4); met" in line for line in referral["evaluation_en"])
+    assert any(f.startswith("illegal_business_volume CNY 32,000") for f in referral["figures"])
+    assert Path(referral["package"]).read_bytes().startswith(b"%PDF")
+    assert referral["regulator_answers"][-1].startswith("outcome recorded: action_taken")
+    assert referral["shutdown_verified"] and referral["shutdown_checks"] == 2
+    assert "Threshold evaluation" in result.stdout
+    assert "site shut down: verified (2 checks)" in result.stdout

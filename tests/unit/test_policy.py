@@ -68,6 +68,8 @@ GRANTS = {
     "cases.write": "A R - - - - -",
     "referrals.read": "A R - F - - R",
     "referrals.answer": "A - - F - - -",
+    "thresholds.read": "A A - A - - A",
+    "thresholds.write": "A - - - - - -",
     "complaints.write": "A - - - H - -",
     "platforms.read": "A A A A - P A",
     "platforms.write": "A R - - - - -",
@@ -84,7 +86,7 @@ GRANTS = {
     "audit.read": "A R - - - - -",
 }
 
-# the kind of row each resource's actions reach (dashboard and complaints reach none)
+# the kind of row each resource's actions reach (dashboard, complaints and thresholds reach none)
 KIND_OF_RESOURCE = {
     "works": "work",
     "licenses": "license",

@@ -67,6 +67,7 @@ def demo(
         "unexpected": result.unexpected,
         "home": str(result.home),
         "enforcement": asdict(result.enforcement) if result.enforcement else None,
+        "referral": asdict(result.referral) if result.referral else None,
     }
     if report is not None:
         report.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -89,7 +90,32 @@ def print_summary(result: DemoResult) -> None:
         out.print(f"  missed: {printable(line)}")
     for line in result.unexpected:
         out.print(f"  unexpected: {printable(line)}")
+    if result.referral is not None and result.referral.case_id is not None:
+        print_referral(result)
     out.print(f"Data, captures (WARC), screenshots and the database are in {result.home}")
+
+
+def print_referral(result: DemoResult) -> None:
+    """The ending: the police referral with its threshold evaluation, and the shutdown."""
+    referral = result.referral
+    assert referral is not None
+    out.print(
+        f"Police referral: case {referral.case_id} ({printable(referral.site)}) referred to "
+        f"the Guangdong police (referral {referral.criminal_referral_id}); package "
+        f"{printable(referral.package)} (SHA-256 {referral.package_sha256[:16]}…)"
+    )
+    for figure in referral.figures:
+        out.print(f"  figure: {printable(figure)}", soft_wrap=True, markup=False)
+    out.print(f"Threshold evaluation (conduct on {referral.conduct_date}, limb by limb):")
+    for line in referral.evaluation_en:
+        out.print(f"  {printable(line)}", soft_wrap=True, markup=False, highlight=False)
+    out.print(
+        f"Shutdown request: sent to the telecom regulator (referral "
+        f"{referral.shutdown_referral_id}); the simulated regulator "
+        f"{printable('; '.join(referral.regulator_answers)) or 'did not answer'}"
+    )
+    verdict = "verified" if referral.shutdown_verified else "NOT verified"
+    out.print(f"site shut down: {verdict} ({referral.shutdown_checks} checks)")
 
 
 def serve_demo(ctx: typer.Context) -> None:

@@ -6,6 +6,7 @@ uses, follow cases. Notices, compliance, counter-notices and pre-warning lists a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -360,4 +361,44 @@ def cases_recheck_shutdowns(ctx: typer.Context, as_: Actor = None) -> None:
         f"{summary.checked} site(s) re-checked: {summary.gone} gone, "
         f"{summary.answering} still answering, {summary.unverified} not checked; "
         f"{len(summary.verified)} verified shut down"
+    )
+
+
+@cases_app.command("referral-package")
+def cases_referral_package(
+    ctx: typer.Context,
+    case_id: Annotated[int, typer.Argument(help="The case.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the PDF.")],
+    rule_set: Annotated[
+        str | None, typer.Option("--rules", help="Evaluate against this rule set (ID[@VERSION]).")
+    ] = None,
+    as_: Actor = None,
+) -> None:
+    """Write the police referral package of a case: a PDF in Chinese and English with the
+    case, the operator, the figures and their sources, the threshold evaluation, the
+    detections with their captures, the notices and a narrative. The command line reads
+    every case (it holds the database), as an administrator would."""
+    from swordnet.domain.kinds import Role
+    from swordnet.services.access import Principal
+    from swordnet.services.cases import package
+
+    container = container_or_fail(ctx)
+    principal = Principal(user_id=0, username=actor_name(as_), role=Role.ADMIN, second_factor=True)
+    try:
+        with container.sessions() as session:
+            built = package.build_package(
+                container.sessions,
+                session,
+                principal,
+                case_id,
+                now=datetime.now(UTC),
+                rule_set=rule_set,
+            )
+    except SwordNetError as exc:
+        fail(str(exc))
+    out_file.write_bytes(package.render_package_pdf(built))
+    reached = built.evaluation.report.evaluation.reached if built.evaluation.report else None
+    console.print(
+        f"{printable(str(out_file))}: case {case_id}; thresholds: "
+        f"{reached.level.en if reached else 'no level reached'}"
     )

@@ -2,7 +2,8 @@
 
 One account per role, each belonging to the demo's own parties: the national copyright
 administration, the Guangdong bureau (the demo's sites are placed in Guangdong), the
-Guangdong police (the escalated cases are referred to it), the rights holder with the
+Guangdong police (the escalated cases are referred to it), the Guangdong telecom
+regulator (it answered the demo's shutdown request), the rights holder with the
 most works, and the platform with the most notices. Passwords are generated and shown
 once; the session secret is generated into the demo's swordnet.toml, never a default."""
 
@@ -17,14 +18,13 @@ from pydantic import SecretStr
 from sqlalchemy import func, select, update
 
 from swordnet.demo.campaign import demo_settings
-from swordnet.domain.kinds import AgencyKind, Role
+from swordnet.demo.parties import NATIONAL, PROVINCE, demo_agencies, place_in_province
+from swordnet.domain.kinds import Role
 from swordnet.domain.policy import SECOND_FACTOR_ROLES
-from swordnet.services.accounts import create_user, generated_password
+from swordnet.services.accounts import create_user, generated_password, hash_password
 from swordnet.services.context import AppContext
 from swordnet.settings import Settings
 from swordnet.storage import models
-
-NATIONAL, PROVINCE = "CN", "440000"  # the demo's sites are placed in Guangdong
 
 
 @dataclass(frozen=True)
@@ -64,36 +64,26 @@ def _stored_key(config: Path) -> str | None:
     return value if isinstance(value, str) and len(value) >= 32 else None
 
 
-def _agency(container: AppContext, name: str, kind: AgencyKind, region: str) -> int:
-    with container.sessions() as session, session.begin():
-        found = session.scalars(select(models.Agency.id).where(models.Agency.name == name)).first()
-        if found is not None:
-            return int(found)
-        agency = models.Agency(name=name, kind=kind, region_code=region)
-        session.add(agency)
-        session.flush()
-        return agency.id
+def _user_id(container: AppContext, username: str) -> int | None:
+    with container.sessions() as session:
+        found = session.scalars(
+            select(models.User.id).where(models.User.username == username)
+        ).first()
+    return int(found) if found is not None else None
 
 
 def create_demo_accounts(container: AppContext) -> list[DemoAccount]:
     """The demo's parties placed in regions, and one account per role."""
-    national = _agency(
-        container, "National Copyright Administration", AgencyKind.COPYRIGHT, NATIONAL
-    )
-    province = _agency(container, "Guangdong Copyright Bureau", AgencyKind.COPYRIGHT, PROVINCE)
-    police = _agency(container, "Guangdong Public Security", AgencyKind.POLICE, PROVINCE)
+    agencies = demo_agencies(container)
+    national, province, police = agencies.national, agencies.province, agencies.police
+    place_in_province(container)
     with container.sessions() as session, session.begin():
-        # the demo's records carry no region: its simulated sites are placed in Guangdong
-        for model in (models.Platform, models.Detection, models.Notice, models.Case):
-            session.execute(
-                update(model).where(model.region_code.is_(None)).values(region_code=PROVINCE)
-            )
+        # cases the demo did not refer itself are shown as the police's to take up
         session.execute(
-            update(models.MonitoringTarget)
-            .where(models.MonitoringTarget.region_code.is_(None))
-            .values(region_code=PROVINCE)
+            update(models.Case)
+            .where(models.Case.referred_agency_id.is_(None))
+            .values(referred_agency_id=police)
         )
-        session.execute(update(models.Case).values(referred_agency_id=police))
         holder = session.execute(
             select(models.RightsHolder.id, models.RightsHolder.name)
             .join(models.Work, models.Work.holder_id == models.RightsHolder.id)
@@ -118,6 +108,8 @@ def create_demo_accounts(container: AppContext) -> list[DemoAccount]:
          "Guangdong Copyright Bureau"),
         ("police", Role.PARTNER, {"agency_id": police, "region_code": PROVINCE},
          "Guangdong Public Security"),
+        ("telecom", Role.PARTNER, {"agency_id": agencies.telecom, "region_code": PROVINCE},
+         "Guangdong Communications Administration"),
         ("holder", Role.RIGHTS_HOLDER, {"holder_id": holder.id}, holder.name),
         ("platform", Role.PLATFORM, {"platform_id": platform.id}, platform.name),
         ("viewer", Role.VIEWER, {"agency_id": province, "region_code": PROVINCE},
@@ -126,9 +118,19 @@ def create_demo_accounts(container: AppContext) -> list[DemoAccount]:
     accounts = []
     for username, role, membership, belongs_to in people:
         password = generated_password()
-        user_id = create_user(
-            container.sessions, username, role, password=password, actor="swordnet demo"
-        )
+        existing = _user_id(container, username)  # the demo acted as it: a new password
+        if existing is not None:
+            user_id = existing
+            with container.sessions() as session, session.begin():
+                session.execute(
+                    update(models.User)
+                    .where(models.User.id == user_id)
+                    .values(password_hash=hash_password(password))
+                )
+        else:
+            user_id = create_user(
+                container.sessions, username, role, password=password, actor="swordnet demo"
+            )
         if membership:
             with container.sessions() as session, session.begin():
                 session.execute(

@@ -8,10 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from swordnet.bootstrap import bootstrap
 from swordnet.demo.enforcement import DemoEnforcement, enforce
+from swordnet.demo.referral import DemoReferral, demo_secret_key, refer_and_shut_down
 from swordnet.domain.kinds import PlatformCategory
 from swordnet.services.briefing import Briefing, build_briefing
 from swordnet.services.catalogue import register_files
@@ -36,6 +38,7 @@ class DemoResult:
     unexpected: list[str] = field(default_factory=list)
     crawl_errors: list[str] = field(default_factory=list)
     enforcement: DemoEnforcement | None = None
+    referral: DemoReferral | None = None
 
 
 def demo_settings(base: Settings) -> Settings:
@@ -67,20 +70,22 @@ def write_catalogue(world: World, directory: Path) -> list[Path]:
 
 def run_demo(base: Settings, echo: Echo = print) -> DemoResult:
     settings = demo_settings(base)
+    if settings.secret_key is None:  # for the demo's own loopback API (the regulator's)
+        settings = settings.model_copy(update={"secret_key": SecretStr(demo_secret_key())})
     if settings.home.exists():
         shutil.rmtree(settings.home)  # every run starts from nothing and ends the same way
     container = bootstrap(settings)
     try:
         world = build_world()
         holders = len({entry.holder for entry in world.catalogue})
-        echo(f"1/6 registering {len(world.catalogue)} works from {holders} rights holders")
+        echo(f"1/8 registering {len(world.catalogue)} works from {holders} rights holders")
         outcomes = register_files(container, write_catalogue(world, settings.home / "catalogue"))
         failed = [outcome.error for outcome in outcomes if outcome.error]
         if failed:
             raise RuntimeError(f"demo catalogue failed to register: {failed}")
         with SimWeb(world.sites) as web:
             echo(
-                "2/6 simulated pirate web up: "
+                "2/8 simulated pirate web up: "
                 + ", ".join(f"{s.name} {web.base_urls[s.key]}" for s in world.sites)
             )
             with container.sessions() as session, session.begin():
@@ -100,16 +105,17 @@ def run_demo(base: Settings, echo: Echo = print) -> DemoResult:
                 take_screenshots(container, report)
                 errors.extend(report.errors)
                 echo(
-                    f"3/6 crawled {site.name}: {report.pages} pages, "
+                    f"3/8 crawled {site.name}: {report.pages} pages, "
                     f"{report.new_detections} detections, {report.screenshots} screenshots"
                 )
             skipped = [error for error in errors if error.startswith("screenshots skipped")]
-            echo(f"4/6 evidence: WARC captures{'' if skipped else ' and screenshots'} stored")
+            echo(f"4/8 evidence: WARC captures{'' if skipped else ' and screenshots'} stored")
             if skipped:
                 echo(f"    {skipped[0]}")
             enforcement = enforce(container, world, web, echo)
             result = _evaluate(container, world, web, settings.home, errors)
             result.enforcement = enforcement
+            result.referral = refer_and_shut_down(container, web, echo)
         return result
     finally:
         container.close()

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from swordnet.adapters.notifiers.smtp_sink import LoopbackSmtpSink
+from swordnet.demo.parties import demo_agencies, place_in_province
 from swordnet.domain.enforcement import RepeatInfringerPolicy
 from swordnet.services.context import AppContext
 from swordnet.services.enforcement.authorisation import authorise_new_detections
@@ -111,6 +112,10 @@ def _platforms_respond(world: World, web: SimWeb) -> None:
 
 def enforce(container: AppContext, world: World, web: SimWeb, echo: Echo) -> DemoEnforcement:
     result = DemoEnforcement()
+    # the sites are placed in Guangdong and its agencies registered first, so that the
+    # shutdown requests escalation drafts name the Guangdong telecom regulator
+    demo_agencies(container)
+    place_in_province(container)
     authorised_by_license = _prepare(container, world, web)
     now = models.utcnow()
     with container.sessions() as session, session.begin():
@@ -128,7 +133,7 @@ def enforce(container: AppContext, world: World, web: SimWeb, echo: Echo) -> Dem
             reason="reviewed in the demonstration",
         )
     echo(
-        f"5/6 review: {result.authorised} licensed use set aside, {len(queue)} detections "
+        f"5/8 review: {result.authorised} licensed use set aside, {len(queue)} detections "
         "confirmed by the officer"
     )
     with LoopbackSmtpSink() as sink:
@@ -164,7 +169,7 @@ def enforce(container: AppContext, world: World, web: SimWeb, echo: Echo) -> Dem
     )
     result.escalated_sites = escalation.sites
     echo(
-        f"6/6 re-check after the deadline: {result.removed} notice items verified removed, "
+        f"6/8 re-check after the deadline: {result.removed} notice items verified removed, "
         f"{result.still_there} still there, {result.unverified} not verifiable from here; "
         f"escalated: {', '.join(escalation.sites) or 'none'}"
     )

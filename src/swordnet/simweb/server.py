@@ -154,6 +154,14 @@ class SimWeb:
         """Requests served per path: what the crawler really fetched."""
         return dict(self._running[site][0].hits)
 
+    def stop_site(self, key: str) -> None:
+        """Stop one site: its port refuses connections from now on (a site shut down)."""
+        server, thread = self._running.pop(key)
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
     def stop(self) -> None:
         """Stop every site at once: each takes at most one poll interval to notice."""
         running = list(self._running.values())

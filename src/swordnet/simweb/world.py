@@ -30,6 +30,16 @@ MUSIC_HOLDER = "Harbour Records"
 FILM_HOLDER = "Bright Harbour Pictures"
 
 
+# The reprint site sells memberships: the demo reads its figures (price, members, clicks)
+# from the captured page, as an investigator would, and states that page as their source.
+VIP_PAGE_TEXT = (
+    "VIP会员：全年 ¥40，免广告阅读本站全部转载新闻。\n"
+    "VIP membership: CNY 40 a year, ad-free reading of every reprint on this site.\n"
+    "已有 800 名VIP会员 / 800 VIP members have joined.\n"
+    "本站累计点击 62,000 次 / 62,000 article views so far."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class CatalogueEntry:
     key: str
@@ -233,6 +243,7 @@ def build_world(seed: int = 2017, *, with_media: bool = True) -> World:
         to_full_width(by_key["news-3"].text),
     )
     news_pages.append(("/news/104.html", "Local market report", english_article(rng, 300)))
+    news_pages.append(("/vip.html", "VIP membership", VIP_PAGE_TEXT))
 
     licensed_pages = [("/wire/4.html", by_key["news-4"].title, by_key["news-4"].text)]
     world.expected.append(Expected("licensed", "/wire/4.html", "news-4", "licensed reprint"))

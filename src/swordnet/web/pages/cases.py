@@ -25,10 +25,11 @@ from swordnet.domain.cases import (
 )
 from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import AgencyKind
-from swordnet.services.access import Principal
-from swordnet.services.cases import manage, referrals, views
+from swordnet.services.access import Forbidden, Principal, allowed
+from swordnet.services.cases import manage, package, referrals, views
+from swordnet.services.cases.thresholds import evaluate_case
 from swordnet.storage import models
-from swordnet.web.deps import DB, now, requires
+from swordnet.web.deps import DB, language, now, requires
 from swordnet.web.i18n import N_
 from swordnet.web.templating import add_nav, render
 
@@ -93,6 +94,16 @@ LABELS = {
     "referral_record_outcome": N_("outcome recorded by the agency"),
     "shutdown_rechecked": N_("site re-checked"),
     "site_shut_down_verified": N_("site verified shut down"),
+    # how the date of the conduct was chosen for the threshold evaluation
+    "earliest_detection": N_("the earliest detection the case gathers"),
+    "earliest_capture": N_("the earliest capture the case gathers"),
+    "case_opened": N_("the day the case was opened (it gathers no detection)"),
+    "given": N_("the date given"),
+    # a limb's result
+    "met": N_("met"),
+    "partial": N_("at the fraction"),
+    "below": N_("not met"),
+    "missing": N_("not given"),
 }
 
 Reader = Annotated[Principal, Depends(requires("cases.read"))]
@@ -225,10 +236,20 @@ def case_page(request: Request, session: DB, principal: Reader, case_id: int) ->
                 .order_by(models.Agency.name)
             )
         )
+    evaluation = None
+    if allowed(principal, "thresholds.read"):
+        evaluation = evaluate_case(request.app.state.container.sessions, session, detail.case)
+    zh = language(request).startswith("zh")
+    explanation: tuple[str, ...] = ()
+    if evaluation is not None and evaluation.report is not None:
+        explanation = evaluation.report.lines_zh if zh else evaluation.report.lines_en
     return render(
         request,
         "enforce/case.html",
         {
+            "evaluation": evaluation,
+            "explanation": explanation,
+            "zh": zh,
             "d": detail,
             "c": detail.case,
             "labels": LABELS,
@@ -241,6 +262,27 @@ def case_page(request: Request, session: DB, principal: Reader, case_id: int) ->
             "agencies": agencies,
             "officers": views.officer_choices(session, principal) if detail.can_write else [],
             "more_requested": ReferralStatus.MORE_REQUESTED.value,
+        },
+    )
+
+
+@router.get("/cases/{case_id}/referral-package.pdf")
+def case_referral_package(
+    request: Request, session: DB, principal: Reader, case_id: int
+) -> Response:
+    """The police referral package as a PDF (Chinese and English)."""
+    if not allowed(principal, "thresholds.read"):
+        raise Forbidden(
+            f"a {principal.role.value} may not see threshold evaluations", action="thresholds.read"
+        )
+    built = package.build_package(
+        request.app.state.container.sessions, session, principal, case_id, now=now()
+    )
+    return Response(
+        package.render_package_pdf(built),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="case-{case_id}-referral-package.pdf"'
         },
     )
 

@@ -4,12 +4,12 @@ request."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from swordnet.domain.cases import (
@@ -19,10 +19,12 @@ from swordnet.domain.cases import (
     TargetKind,
 )
 from swordnet.domain.errors import SwordNetError
-from swordnet.services.access import Principal
-from swordnet.services.cases import manage, referrals, views
+from swordnet.services.access import Forbidden, Principal, allowed
+from swordnet.services.cases import manage, package, referrals, views
+from swordnet.services.cases.thresholds import evaluate_case
 from swordnet.storage import models
 from swordnet.web.api.common import MAX_LIMIT, Page, idempotent, request_body
+from swordnet.web.api.v1.thresholds import RULE_SET_REF, EvaluationPublic, evaluation_public
 from swordnet.web.deps import DB, now, requires
 from swordnet.web.problems import PROBLEM_RESPONSES
 
@@ -389,3 +391,84 @@ def send_shutdown(
         message=body.message,
     )
     return referral_public(row)
+
+
+class SetAsidePublic(BaseModel):
+    name: str
+    reason_zh: str
+    reason_en: str
+
+
+class CaseEvaluationPublic(BaseModel):
+    case_id: int
+    conduct_date: date
+    conduct_date_basis: str  # earliest_detection, earliest_capture, case_opened, given
+    figures: list[dict[str, Any]]
+    set_aside: list[SetAsidePublic]
+    problem: str | None
+    evaluation: EvaluationPublic | None
+
+
+def _thresholds_allowed(principal: Principal) -> None:
+    """A case's reader who may not read the thresholds (a rights holder) is refused."""
+    if not allowed(principal, "thresholds.read"):
+        raise Forbidden(
+            f"a {principal.role.value} may not see threshold evaluations", action="thresholds.read"
+        )
+
+
+@router.get(
+    "/{case_id}/thresholds",
+    response_model=CaseEvaluationPublic,
+    summary="The case's figures evaluated against the criminal thresholds",
+    description="Against the rule set named (`rule_set`), else the one in force on "
+    "`conduct_date`, else on the date of the conduct: the earliest detection the case "
+    "gathers (else its earliest capture, else the day it was opened).",
+)
+def case_thresholds(
+    request: Request,
+    session: DB,
+    principal: Reader,
+    case_id: int,
+    rule_set: Annotated[str | None, Query(pattern=RULE_SET_REF)] = None,
+    conduct_date: date | None = None,
+) -> CaseEvaluationPublic:
+    _thresholds_allowed(principal)
+    detail = views.case_detail(session, principal, case_id)
+    result = evaluate_case(
+        request.app.state.container.sessions,
+        session,
+        detail.case,
+        rule_set=rule_set,
+        on=conduct_date,
+    )
+    plain = result.as_dict()
+    return CaseEvaluationPublic(
+        case_id=result.case_id,
+        conduct_date=result.conduct_date,
+        conduct_date_basis=result.date_basis,
+        figures=plain["figures"],
+        set_aside=[SetAsidePublic(**s) for s in plain["set_aside"]],
+        problem=result.problem,
+        evaluation=evaluation_public(result.report) if result.report else None,
+    )
+
+
+@router.get(
+    "/{case_id}/referral-package",
+    response_class=Response,
+    summary="The police referral package, a PDF in Chinese and English",
+    responses={200: {"content": {"application/pdf": {}}, "description": "The PDF"}},
+)
+def referral_package(request: Request, session: DB, principal: Reader, case_id: int) -> Response:
+    _thresholds_allowed(principal)
+    built = package.build_package(
+        request.app.state.container.sessions, session, principal, case_id, now=now()
+    )
+    return Response(
+        package.render_package_pdf(built),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="case-{case_id}-referral-package.pdf"'
+        },
+    )
