@@ -28,8 +28,8 @@ def case_event(
 ) -> models.CaseEvent:
     """Record that ``actor`` did ``kind`` to ``case`` (``data``: what changed, as JSON).
 
-    The audit trail gets ``case.<kind>`` on the case and the evidence ledger a
-``case.event`` leaf (found by the case id), both when the transaction commits."""
+        The audit trail gets ``case.<kind>`` on the case and the evidence ledger a
+    ``case.event`` leaf (found by the case id), both when the transaction commits."""
     if case.id is None:
         session.flush()
     clean: dict[str, Any] = json.loads(json.dumps(data, default=str))
