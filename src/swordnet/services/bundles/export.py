@@ -42,6 +42,7 @@ BUNDLE_LEAF = "evidence.bundle"
 OLDER_CHECKPOINTS = 32  # consistency proofs from at most this many earlier checkpoints
 VERIFIER = Path(__file__).with_name("standalone_verify.py")
 
+
 class BundleError(ValueError):
     """Nothing to bundle: the subject has no evidence in the ledger."""
 

@@ -96,7 +96,8 @@ HOW_TO = {
         "每行输出都写明所核验的项目及内容；全部通过时退出码为 0。",
         "请将 verify.py 输出的公钥指纹与账本运营方另行公布的指纹核对，"
         "或以 --trust-fingerprint HEX 传入。",
-        "如保存有本账本较早的检查点，请以 --checkpoint older.txt 传入，验证程序将核验最新检查点是其延续。",
+        "如保存有本账本较早的检查点，请以 --checkpoint older.txt 传入，"
+        "验证程序将核验最新检查点是其延续。",
         "手工核验：各文件的 SHA-256 与 manifest.json 一致；叶子哈希为 SHA-256(0x00 || 叶子字节)；"
         "以 tlog-proof 中的序号与哈希、检查点的大小与根哈希执行 RFC 9162 §2.1.3.2；"
         "用 vkey 核验检查点的 Ed25519 签名（C2SP 签名注记）；WARC 记录与截图的 SHA-256 "
@@ -149,7 +150,9 @@ def render_html(manifest: dict[str, Any]) -> str:
         parts.append("<dl>")
         for name, value in facts:
             parts.append(f"<dt>{escape(name)}</dt><dd><code>{escape(str(value))}</code></dd>")
-        parts.append("</dl><h2>" + ("How to check" if language == "en" else "如何核验") + "</h2><ol>")
+        parts.append(
+            "</dl><h2>" + ("How to check" if language == "en" else "如何核验") + "</h2><ol>"
+        )
         parts.extend(f"<li>{escape(step)}</li>" for step in HOW_TO[language])
         parts.append("</ol>")
         if manifest.get("omitted"):
@@ -185,7 +188,7 @@ def render_pdf(manifest: dict[str, Any]) -> bytes:
     pdf.set_title(_title(manifest, "en"))
     pdf.set_creator("SwordNet")
     font = cjk_font()
-    languages = ("zh", "en")
+    languages: tuple[str, ...] = ("zh", "en")
     if font is not None:
         pdf.add_font("body", fname=str(font))
         family = "body"
@@ -217,5 +220,10 @@ def render_pdf(manifest: dict[str, Any]) -> bytes:
                 line(f"{item['path']}  SHA-256 {item['sha256']}", 7)
             if len(members) > PDF_ROWS:
                 more = len(members) - PDF_ROWS
-                line(f"... {more} more: see manifest.json" if en else f"……另有 {more} 项，见 manifest.json", 7)
+                line(
+                    f"... {more} more: see manifest.json"
+                    if en
+                    else f"……另有 {more} 项，见 manifest.json",
+                    7,
+                )
     return bytes(pdf.output())

@@ -124,7 +124,9 @@ def add_capture(session: Session, selection: Selection, capture_id: int, warc_di
             )
 
 
-def add_detection(session: Session, selection: Selection, detection_id: int, warc_dir: Path) -> None:
+def add_detection(
+    session: Session, selection: Selection, detection_id: int, warc_dir: Path
+) -> None:
     if detection_id in selection.detections_seen:
         return
     selection.detections_seen.add(detection_id)

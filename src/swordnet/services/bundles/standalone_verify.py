@@ -57,7 +57,7 @@ TLOG_PROOF = "c2sp.org/tlog-proof@v1"
 DASH = "\u2014"
 
 
-class Problem(ValueError):
+class MalformedError(ValueError):
     """A malformed item: the message says what is wrong with it."""
 
 
@@ -174,17 +174,17 @@ def key_id(name: str, public: bytes) -> bytes:
 def parse_vkey(text: str) -> VKey:
     parts = text.strip().split("+", 2)
     if len(parts) != 3:
-        raise Problem("a vkey is name+keyid+key")
+        raise MalformedError("a vkey is name+keyid+key")
     name, hex_id, encoded = parts
     try:
         raw = base64.b64decode(encoded, validate=True)
         wanted = bytes.fromhex(hex_id)
     except (binascii.Error, ValueError) as exc:
-        raise Problem(f"not a vkey: {exc}") from exc
+        raise MalformedError(f"not a vkey: {exc}") from exc
     if len(raw) != 33 or raw[0] != 0x01:
-        raise Problem("the vkey is not an Ed25519 key")
+        raise MalformedError("the vkey is not an Ed25519 key")
     if not name or any(c.isspace() for c in name) or key_id(name, raw[1:]) != wanted:
-        raise Problem("the vkey's key ID does not match its name and key")
+        raise MalformedError("the vkey's key ID does not match its name and key")
     return VKey(name, wanted, raw[1:])
 
 
@@ -199,7 +199,7 @@ class Checkpoint:
 
 def _decimal(text: str, what: str) -> int:
     if not text.isdigit() or (text != "0" and text.startswith("0")):
-        raise Problem(f"not {what}: {text!r}")
+        raise MalformedError(f"not {what}: {text!r}")
     return int(text)
 
 
@@ -207,32 +207,32 @@ def _b64(text: str, what: str) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except binascii.Error as exc:
-        raise Problem(f"{what} is not base64") from exc
+        raise MalformedError(f"{what} is not base64") from exc
 
 
 def parse_checkpoint(text: str) -> Checkpoint:
     if any(ord(c) < 0x20 and c != "\n" for c in text):
-        raise Problem("a signed note holds no control characters but newlines")
+        raise MalformedError("a signed note holds no control characters but newlines")
     body, separator, block = text.rpartition("\n\n")
     if not separator or not block.endswith("\n"):
-        raise Problem("no blank line before the signatures, or no final newline")
+        raise MalformedError("no blank line before the signatures, or no final newline")
     body += "\n"
     lines = body.split("\n")
     if len(lines) < 4:
-        raise Problem("a checkpoint has an origin, a size and a root hash")
+        raise MalformedError("a checkpoint has an origin, a size and a root hash")
     size = _decimal(lines[1], "a tree size")
     root = _b64(lines[2], "the root hash")
     if len(root) != 32 or base64.b64encode(root).decode() != lines[2]:
-        raise Problem("the root hash is not 32 bytes in standard base64")
+        raise MalformedError("the root hash is not 32 bytes in standard base64")
     signatures = []
     for line in block[:-1].split("\n"):
         prefix, _, rest = line.partition(" ")
         name, _, encoded = rest.partition(" ")
         if prefix != DASH or not name or not encoded or " " in encoded:
-            raise Problem(f"not a signature line: {line!r}")
+            raise MalformedError(f"not a signature line: {line!r}")
         raw = _b64(encoded, "a signature")
         if len(raw) < 5:
-            raise Problem("a signature is shorter than its key ID")
+            raise MalformedError("a signature is shorter than its key ID")
         signatures.append((name, raw[:4], raw[4:]))
     return Checkpoint(lines[0], size, root, body, signatures)
 
@@ -257,16 +257,16 @@ def parse_tlog_proof(text: str) -> tuple[int, list[bytes], str]:
     head, separator, checkpoint = text.partition("\n\n")
     lines = head.split("\n")
     if not separator or lines[0] != TLOG_PROOF:
-        raise Problem(f"not a {TLOG_PROOF}")
+        raise MalformedError(f"not a {TLOG_PROOF}")
     lines = lines[1:]
     if lines and lines[0].startswith("extra "):
         lines = lines[1:]
     if not lines or not lines[0].startswith("index "):
-        raise Problem("a tlog-proof names the index")
+        raise MalformedError("a tlog-proof names the index")
     index = _decimal(lines[0].removeprefix("index "), "an index")
     proof = [_b64(line, "a proof hash") for line in lines[1:]]
     if any(len(h) != 32 for h in proof):
-        raise Problem("a proof hash is not 32 bytes")
+        raise MalformedError("a proof hash is not 32 bytes")
     return index, proof, checkpoint
 
 
@@ -274,12 +274,12 @@ def parse_consistency(text: str) -> tuple[int, bytes, int, bytes, list[bytes]]:
     """``old <size> <root>``, ``new <size> <root>``, then one base64 hash a line."""
     lines = text.rstrip("\n").split("\n")
     if len(lines) < 2:
-        raise Problem("a consistency proof names the old and the new tree")
+        raise MalformedError("a consistency proof names the old and the new tree")
     sizes: list[tuple[int, bytes]] = []
     for line, word in zip(lines[:2], ("old", "new"), strict=True):
         parts = line.split(" ")
         if len(parts) != 3 or parts[0] != word:
-            raise Problem(f"expected '{word} <size> <root>', got {line!r}")
+            raise MalformedError(f"expected '{word} <size> <root>', got {line!r}")
         sizes.append((_decimal(parts[1], "a tree size"), _b64(parts[2], "a root")))
     proof = [_b64(line, "a proof hash") for line in lines[2:] if line]
     return sizes[0][0], sizes[0][1], sizes[1][0], sizes[1][1], proof
@@ -298,21 +298,21 @@ class Der:
 
 def _element(data: bytes, pos: int) -> tuple[Der, int]:
     if pos + 2 > len(data):
-        raise Problem("truncated DER")
+        raise MalformedError("truncated DER")
     tag = data[pos]
     if tag & 0x1F == 0x1F:
-        raise Problem("high tag numbers are not used in RFC 3161 tokens")
+        raise MalformedError("high tag numbers are not used in RFC 3161 tokens")
     length = data[pos + 1]
     start = pos + 2
     if length & 0x80:
         count = length & 0x7F
         if count == 0 or count > 4 or start + count > len(data):
-            raise Problem("a DER length is malformed")
+            raise MalformedError("a DER length is malformed")
         length = int.from_bytes(data[start : start + count], "big")
         start += count
     end = start + length
     if end > len(data):
-        raise Problem("truncated DER")
+        raise MalformedError("truncated DER")
     return Der(tag, data[pos:end], data[start:end]), end
 
 
@@ -326,13 +326,13 @@ def _elements(data: bytes) -> Iterator[Der]:
 def der(data: bytes) -> Der:
     element, end = _element(data, 0)
     if end != len(data):
-        raise Problem("trailing bytes after the DER element")
+        raise MalformedError("trailing bytes after the DER element")
     return element
 
 
 def oid(element: Der) -> str:
     if element.tag != 0x06 or not element.content:
-        raise Problem("expected an OBJECT IDENTIFIER")
+        raise MalformedError("expected an OBJECT IDENTIFIER")
     arcs: list[int] = []
     value = 0
     for byte in element.content:
@@ -359,7 +359,7 @@ DIGESTS: dict[str, Callable[[], hashes.HashAlgorithm]] = {
 def _digest(algorithm: Der, data: bytes) -> tuple[hashes.HashAlgorithm, bytes]:
     name = oid(algorithm.children()[0])
     if name not in DIGESTS:
-        raise Problem(f"digest algorithm {name} is not SHA-256, SHA-384 or SHA-512")
+        raise MalformedError(f"digest algorithm {name} is not SHA-256, SHA-384 or SHA-512")
     chosen = DIGESTS[name]()
     h = hashes.Hash(chosen)
     h.update(data)
@@ -375,21 +375,21 @@ class TokenFacts:
 
 def check_timestamp_token(token: bytes, data: bytes) -> TokenFacts:
     """Parse a TimeStampResp (or a bare TimeStampToken) and check it covers ``data``;
-    Problem when it is malformed or its signature does not verify."""
+    MalformedError when it is malformed or its signature does not verify."""
     outer = der(token).children()
     if outer and outer[0].tag == 0x30:  # TimeStampResp: status, then the token
         status = outer[0].children()
         if not status or int.from_bytes(status[0].content, "big") not in (0, 1):
-            raise Problem("the TSA did not grant the token")
+            raise MalformedError("the TSA did not grant the token")
         if len(outer) < 2:
-            raise Problem("the response holds no token")
+            raise MalformedError("the response holds no token")
         outer = outer[1].children()
     if len(outer) < 2 or oid(outer[0]) != SIGNED_DATA or outer[1].tag != 0xA0:
-        raise Problem("the token is not a CMS SignedData")
+        raise MalformedError("the token is not a CMS SignedData")
     signed = outer[1].children()[0].children()
     encap = signed[2].children()
     if oid(encap[0]) != TST_INFO or len(encap) < 2:
-        raise Problem("the token's content is not a TSTInfo")
+        raise MalformedError("the token's content is not a TSTInfo")
     tst_bytes = encap[1].children()[0].content  # [0] EXPLICIT OCTET STRING
     certificates = [
         x509.load_der_x509_certificate(c.raw)
@@ -398,16 +398,29 @@ def check_timestamp_token(token: bytes, data: bytes) -> TokenFacts:
         for c in part.children()
         if c.tag == 0x30
     ]
+    signer = _check_signer(signed, certificates, tst_bytes)
+    tst = der(tst_bytes).children()
+    imprint = tst[2].children()
+    _, expected = _digest(imprint[0], data)
+    gen_time = tst[4].content.decode("ascii", "replace")
+    return TokenFacts(gen_time, signer, imprint[1].content == expected)
+
+
+def _check_signer(
+    signed: list[Der], certificates: list[x509.Certificate], tst_bytes: bytes
+) -> x509.Certificate:
+    """The SignerInfo: its signed attributes bind the TSTInfo, its signature verifies with
+    the certificate it names."""
     signer_infos = [part for part in signed[3:] if part.tag == 0x31]
     if not signer_infos or not signer_infos[0].children():
-        raise Problem("the token has no signer")
+        raise MalformedError("the token has no signer")
     info = signer_infos[0].children()[0].children()
     sid, digest_algorithm = info[1], info[2]
     rest = info[3:]
     attributes = rest.pop(0) if rest and rest[0].tag == 0xA0 else None
     signature_algorithm, signature = rest[0], rest[1].content
     if attributes is None:
-        raise Problem("the token's signer has no signed attributes")
+        raise MalformedError("the token's signer has no signed attributes")
     algorithm, content_digest = _digest(digest_algorithm, tst_bytes)
     found_digest = found_type = False
     for attribute in attributes.children():
@@ -417,11 +430,11 @@ def check_timestamp_token(token: bytes, data: bytes) -> TokenFacts:
         if kind == MESSAGE_DIGEST:
             found_digest = True
             if value.content != content_digest:
-                raise Problem("the signed message digest is not the TSTInfo's")
+                raise MalformedError("the signed message digest is not the TSTInfo's")
         elif kind == CONTENT_TYPE:
             found_type = oid(value) == TST_INFO
     if not (found_digest and found_type):
-        raise Problem("the signed attributes lack the TSTInfo's content type or digest")
+        raise MalformedError("the signed attributes lack the TSTInfo's content type or digest")
     signer = _signer(certificates, sid)
     # the signature is over the attributes as a SET (tag 0x31), not as [0] IMPLICIT
     signed_bytes = b"\x31" + attributes.raw[1:]
@@ -438,14 +451,10 @@ def check_timestamp_token(token: bytes, data: bytes) -> TokenFacts:
         elif isinstance(public, ed25519.Ed25519PublicKey):
             public.verify(signature, signed_bytes)
         else:
-            raise Problem("the TSA's key type is not supported")
+            raise MalformedError("the TSA's key type is not supported")
     except InvalidSignature as exc:
-        raise Problem("the token's signature does not verify with its certificate") from exc
-    tst = der(tst_bytes).children()
-    imprint = tst[2].children()
-    _, expected = _digest(imprint[0], data)
-    gen_time = tst[4].content.decode("ascii", "replace")
-    return TokenFacts(gen_time, signer, imprint[1].content == expected)
+        raise MalformedError("the token's signature does not verify with its certificate") from exc
+    return signer
 
 
 def _signer(certificates: list[x509.Certificate], sid: Der) -> x509.Certificate:
@@ -464,7 +473,7 @@ def _signer(certificates: list[x509.Certificate], sid: Der) -> x509.Certificate:
                 continue
             if ski.value.digest == sid.content:
                 return certificate
-    raise Problem("the token does not carry its signer's certificate")
+    raise MalformedError("the token does not carry its signer's certificate")
 
 
 def _generalized_time(text: str) -> datetime | None:
@@ -512,7 +521,7 @@ class Verifier:
         try:
             manifest = json.loads(raw)
             if manifest.get("format") != FORMAT:
-                raise Problem(f"the format is not {FORMAT}")
+                raise MalformedError(f"the format is not {FORMAT}")
             items: list[dict[str, Any]] = list(manifest["items"])
         except (ValueError, KeyError, TypeError) as exc:
             report.fail("manifest.json", f"unreadable: {exc}")
@@ -573,7 +582,7 @@ class Verifier:
                     continue
                 try:
                     key = parse_vkey(line)
-                except Problem as exc:
+                except MalformedError as exc:
                     self.report.fail(item["path"], str(exc))
                     continue
                 self.keys.append(key)
@@ -590,7 +599,7 @@ class Verifier:
             return self.checkpoints[text], "verified before"
         try:
             parsed = parse_checkpoint(text)
-        except Problem as exc:
+        except MalformedError as exc:
             return None, f"malformed: {exc}"
         verdicts = [(key, signed_by(parsed, key)) for key in [*self.trusted, *self.keys]]
         bad = [key for key, verdict in verdicts if verdict is False]
@@ -622,7 +631,9 @@ class Verifier:
             if item["path"] == manifest.get("checkpoint"):
                 main = parsed
         if main is None:
-            self.report.fail(str(manifest.get("checkpoint")), "the bundle's checkpoint is not valid")
+            self.report.fail(
+                str(manifest.get("checkpoint")), "the bundle's checkpoint is not valid"
+            )
             return None
         if self.trusted or self.trusted_fingerprints:
             self.check_trust(str(manifest["checkpoint"]), main)
@@ -639,7 +650,9 @@ class Verifier:
         for fingerprint in self.trusted_fingerprints:
             matching = [k for k in self.keys if k.fingerprint == fingerprint.lower()]
             if not matching:
-                self.report.fail("--trust-fingerprint", f"no bundled key has fingerprint {fingerprint}")
+                self.report.fail(
+                    "--trust-fingerprint", f"no bundled key has fingerprint {fingerprint}"
+                )
             keys.extend(matching)
         if any(signed_by(main, key) for key in keys):
             self.report.ok(path, "signed by the key you trust")
@@ -662,7 +675,7 @@ class Verifier:
                 continue
             try:
                 index, proof, checkpoint_text = parse_tlog_proof(proof_text.decode("utf-8"))
-            except (Problem, UnicodeDecodeError) as exc:
+            except (MalformedError, UnicodeDecodeError) as exc:
                 self.report.fail(proof_path, f"malformed tlog-proof: {exc}")
                 continue
             if index != item.get("index"):
@@ -672,7 +685,9 @@ class Verifier:
             if checkpoint is None:
                 self.report.fail(proof_path, f"the checkpoint in the proof: {why}")
                 continue
-            if not verify_inclusion(leaf_hash(data), index, checkpoint.size, proof, checkpoint.root):
+            if not verify_inclusion(
+                leaf_hash(data), index, checkpoint.size, proof, checkpoint.root
+            ):
                 self.report.fail(
                     path,
                     f"leaf {index} is NOT included in the log of size {checkpoint.size} "
@@ -681,8 +696,9 @@ class Verifier:
                 continue
             self.good_leaves[index] = data
             self.report.ok(
-                path, f"leaf {index} ({item.get('kind')}) included in the log of size "
-                f"{checkpoint.size} (RFC 9162 inclusion proof)"
+                path,
+                f"leaf {index} ({item.get('kind')}) included in the log of size "
+                f"{checkpoint.size} (RFC 9162 inclusion proof)",
             )
 
     def leaf_record(self, index: Any) -> dict[str, Any] | None:
@@ -731,11 +747,13 @@ class Verifier:
         if record.get("id") != manifest.get("bundle_id"):
             self.report.fail(name, "it records another bundle")
             return
-        leaves = {item.get("index"): item for item in items if item.get("type") == "leaf"}
+        leaves = {int(i["index"]): i for i in items if i.get("type") == "leaf" and "index" in i}
         problems = 0
         for wanted in record.get("leaves", []):
             if wanted not in leaves:
-                self.report.fail(f"leaf {wanted}", "recorded in the bundle leaf, missing from the bundle")
+                self.report.fail(
+                    f"leaf {wanted}", "recorded in the bundle leaf, missing from the bundle"
+                )
                 problems += 1
             elif wanted not in self.good_leaves:
                 problems += 1  # already reported
@@ -745,7 +763,9 @@ class Verifier:
         for entry in record.get("files", []):
             data = self.bundle.files.get(entry["path"])
             if data is None:
-                self.report.fail(entry["path"], "recorded in the bundle leaf, missing from the bundle")
+                self.report.fail(
+                    entry["path"], "recorded in the bundle leaf, missing from the bundle"
+                )
                 problems += 1
             elif hashlib.sha256(data).hexdigest() != entry["sha256"]:
                 self.report.fail(entry["path"], "its SHA-256 is not the bundle leaf's")
@@ -769,7 +789,7 @@ class Verifier:
                 continue
             try:
                 parsed = parse_consistency(data.decode("utf-8"))
-            except (Problem, UnicodeDecodeError) as exc:
+            except (MalformedError, UnicodeDecodeError) as exc:
                 self.report.fail(item["path"], f"malformed: {exc}")
                 continue
             yield str(item["path"]), parsed
@@ -783,13 +803,19 @@ class Verifier:
         ):
             old = olds.get(old_size)
             if old is None or old.root != old_root:
-                self.report.fail(path, f"no verified bundled checkpoint of size {old_size} with that root")
+                self.report.fail(
+                    path, f"no verified bundled checkpoint of size {old_size} with that root"
+                )
             elif new_size != main.size or new_root != main.root:
                 self.report.fail(path, "it does not end at the bundle's checkpoint")
             elif not verify_consistency(old_size, new_size, old_root, new_root, proof):
-                self.report.fail(path, f"the log of size {new_size} does NOT extend the one of size {old_size}")
+                self.report.fail(
+                    path, f"the log of size {new_size} does NOT extend the one of size {old_size}"
+                )
             else:
-                self.report.ok(path, f"the log of size {new_size} extends the one of size {old_size}")
+                self.report.ok(
+                    path, f"the log of size {new_size} extends the one of size {old_size}"
+                )
 
     def check_older(
         self, name: str, text: str, items: list[dict[str, Any]], intact: set[str], main: Checkpoint
@@ -802,13 +828,18 @@ class Verifier:
             self.report.fail(name, f"your checkpoint is of another log ({older.origin})")
             return
         if older.size > main.size:
-            self.report.fail(name, f"your checkpoint (size {older.size}) is newer than the bundle's")
+            self.report.fail(
+                name, f"your checkpoint (size {older.size}) is newer than the bundle's"
+            )
             return
         if older.size == main.size:
             if older.root == main.root:
                 self.report.ok(name, "the same tree as the bundle's checkpoint")
             else:
-                self.report.fail(name, "the same size as the bundle's checkpoint but another root: the log was forked")
+                self.report.fail(
+                    name,
+                    "the same size as the bundle's checkpoint but another root: the log was forked",
+                )
             return
         for path, (old_size, _, new_size, new_root, proof) in self.consistency_proofs(
             items, intact, main
@@ -816,7 +847,9 @@ class Verifier:
             if old_size != older.size or new_size != main.size or new_root != main.root:
                 continue
             if verify_consistency(older.size, main.size, older.root, main.root, proof):
-                self.report.ok(name, f"the bundle's log of size {main.size} extends your checkpoint ({path})")
+                self.report.ok(
+                    name, f"the bundle's log of size {main.size} extends your checkpoint ({path})"
+                )
             else:
                 self.report.fail(
                     name,
@@ -839,15 +872,20 @@ class Verifier:
             if token is None:
                 continue
             if stamped is None:
-                self.report.fail(path, f"the checkpoint it stamps ({item.get('checkpoint')}) is missing or altered")
+                self.report.fail(
+                    path,
+                    f"the checkpoint it stamps ({item.get('checkpoint')}) is missing or altered",
+                )
                 continue
             try:
                 facts = check_timestamp_token(token, stamped)
-            except (Problem, ValueError, IndexError, UnsupportedAlgorithm) as exc:
+            except (MalformedError, ValueError, IndexError, UnsupportedAlgorithm) as exc:
                 self.report.fail(path, f"timestamp token refused: {exc}")
                 continue
             if not facts.imprint_ok:
-                self.report.fail(path, f"the token's message imprint is not {item.get('checkpoint')}'s")
+                self.report.fail(
+                    path, f"the token's message imprint is not {item.get('checkpoint')}'s"
+                )
                 continue
             self.check_tsa_certificate(path, facts)
 
@@ -863,9 +901,7 @@ class Verifier:
         if not stamping:
             self.report.fail(path, f"the signer {subject} is not a time stamping certificate")
             return
-        if when is None or not (
-            signer.not_valid_before_utc <= when <= signer.not_valid_after_utc
-        ):
+        if when is None or not (signer.not_valid_before_utc <= when <= signer.not_valid_after_utc):
             self.report.fail(path, f"the signer's certificate is not valid at {facts.gen_time}")
             return
         self.report.ok(
@@ -874,7 +910,9 @@ class Verifier:
             f"signed by {subject} (certificate carried in the token)",
         )
         if not self.tsa_roots:
-            self.report.note(path, "the TSA's certificate is not checked against a root you trust (--tsa-ca)")
+            self.report.note(
+                path, "the TSA's certificate is not checked against a root you trust (--tsa-ca)"
+            )
             return
         for root in self.tsa_roots:
             if root == signer:
@@ -884,7 +922,9 @@ class Verifier:
                 signer.verify_directly_issued_by(root)
             except (ValueError, TypeError, InvalidSignature):
                 continue
-            self.report.ok(path, f"the TSA's certificate is issued by {root.subject.rfc4514_string()}")
+            self.report.ok(
+                path, f"the TSA's certificate is issued by {root.subject.rfc4514_string()}"
+            )
             return
         self.report.fail(path, "the TSA's certificate is not issued by a certificate you trust")
 
@@ -895,12 +935,17 @@ def main(argv: list[str] | None = None, *, out: Report | None = None) -> int:
         "bundle", nargs="?", type=Path, help="the bundle (.zip or a directory; default: here)"
     )
     parser.add_argument(
-        "--checkpoint", action="append", default=[], type=Path,
+        "--checkpoint",
+        action="append",
+        default=[],
+        type=Path,
         help="an older checkpoint you kept: the bundle's must extend it",
     )
     parser.add_argument("--trust", action="append", default=[], help="a vkey you trust")
     parser.add_argument(
-        "--trust-fingerprint", action="append", default=[],
+        "--trust-fingerprint",
+        action="append",
+        default=[],
         help="SHA-256 (hex) of the log's public key, as published out of band",
     )
     parser.add_argument("--tsa-ca", type=Path, help="PEM certificates of TSAs you trust")
@@ -915,8 +960,10 @@ def main(argv: list[str] | None = None, *, out: Report | None = None) -> int:
     verifier = Verifier(bundle, report, trusted_fingerprints=list(args.trust_fingerprint))
     for text in args.trust:
         try:
-            verifier.trusted.append(parse_vkey(Path(text).read_text() if Path(text).is_file() else text))
-        except (Problem, OSError) as exc:
+            verifier.trusted.append(
+                parse_vkey(Path(text).read_text() if Path(text).is_file() else text)
+            )
+        except (MalformedError, OSError) as exc:
             report.fail("--trust", str(exc))
     if args.tsa_ca is not None:
         verifier.tsa_roots = x509.load_pem_x509_certificates(args.tsa_ca.read_bytes())
