@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from swordnet.domain.errors import SwordNetError
 from swordnet.services import ledger
 from swordnet.services.bundles import index as index_pages
 from swordnet.services.bundles.index import PROVES
@@ -43,7 +44,7 @@ OLDER_CHECKPOINTS = 32  # consistency proofs from at most this many earlier chec
 VERIFIER = Path(__file__).with_name("standalone_verify.py")
 
 
-class BundleError(ValueError):
+class BundleError(SwordNetError):
     """Nothing to bundle: the subject has no evidence in the ledger."""
 
 
