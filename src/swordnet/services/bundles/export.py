@@ -108,9 +108,12 @@ def write_bundle(
 
     main_path = f"checkpoints/checkpoint-{signed.size}.txt"
     with container.sessions() as session:
-        for index in [*sorted(selection.leaves), bundle_leaf]:
-            row = ledger.leaf(session, index)
-            proof = ledger.inclusion_proof(session, index, signed.size)
+        indices = [*sorted(selection.leaves), bundle_leaf]
+        proofs = ledger.inclusion_proofs(session, indices, signed.size)
+        rows = ledger.leaves(session, indices)
+        for index in indices:
+            row = rows[index]
+            proof = proofs[index]
             leaf_path = f"leaves/{index:08d}.json"
             proof_path = f"proofs/{index:08d}.tlog-proof"
             add(

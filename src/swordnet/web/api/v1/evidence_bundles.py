@@ -16,10 +16,14 @@ from swordnet.web.evidence_bundles import bundle_download as _download
 from swordnet.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
-_ANSWERS = {"response_class": FileResponse, "responses": BUNDLE_RESPONSES}
 
 
-@router.get("/detections/{detection_id}/evidence-bundle", tags=["detections"], **_ANSWERS)
+@router.get(
+    "/detections/{detection_id}/evidence-bundle",
+    tags=["detections"],
+    response_class=FileResponse,
+    responses=BUNDLE_RESPONSES,
+)
 def detection_evidence_bundle(
     request: Request,
     session: DB,
@@ -31,7 +35,12 @@ def detection_evidence_bundle(
     return _download(request, session, principal, "detection", detection_id)
 
 
-@router.get("/notices/{notice_id}/evidence-bundle", tags=["notices"], **_ANSWERS)
+@router.get(
+    "/notices/{notice_id}/evidence-bundle",
+    tags=["notices"],
+    response_class=FileResponse,
+    responses=BUNDLE_RESPONSES,
+)
 def notice_evidence_bundle(
     request: Request,
     session: DB,
@@ -43,7 +52,12 @@ def notice_evidence_bundle(
     return _download(request, session, principal, "notice", notice_id)
 
 
-@router.get("/cases/{case_id}/evidence-bundle", tags=["cases"], **_ANSWERS)
+@router.get(
+    "/cases/{case_id}/evidence-bundle",
+    tags=["cases"],
+    response_class=FileResponse,
+    responses=BUNDLE_RESPONSES,
+)
 def case_evidence_bundle(
     request: Request,
     session: DB,
