@@ -13,6 +13,7 @@ from swordnet.cli import db as db_commands
 from swordnet.cli import demo as demo_commands
 from swordnet.cli import enforce as enforce_commands
 from swordnet.cli import enforce_notices as notice_commands
+from swordnet.cli import evidence as evidence_commands
 from swordnet.cli import ledger as ledger_commands
 from swordnet.cli import monitor as monitor_commands
 from swordnet.cli import parties as parties_commands
@@ -55,6 +56,7 @@ app.add_typer(parties_commands.agencies_app, name="agencies")
 app.add_typer(parties_commands.regions_app, name="regions")
 app.add_typer(thresholds_commands.app, name="thresholds")
 app.add_typer(ledger_commands.app, name="ledger")
+app.add_typer(evidence_commands.app, name="evidence")
 
 
 def _version(value: bool) -> None:
