@@ -150,7 +150,8 @@ def test_demo_serve_runs_the_campaign_then_serves_its_people(tmp_path: Path) -> 
         accounts = re.findall(r"^  (\w+)\s+(\w+)( \(TOTP\))?\s+(\S+)  ", printed, re.MULTILINE)
         passwords = {user: password for user, _, _, password in accounts}
         assert set(passwords) == {
-            "admin", "national", "guangdong", "reviewer", "police", "holder", "platform", "viewer"
+            "admin", "national", "guangdong", "reviewer", "police", "telecom", "holder",
+            "platform", "viewer",
         }  # fmt: skip
         totp = {user for user, _, marked, _ in accounts if marked}
         assert totp == {"admin", "national", "guangdong", "reviewer"} and "QR code" in printed
