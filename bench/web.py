@@ -310,7 +310,11 @@ def _other_load(cpu_before: Any) -> str:
         getattr(after, f) - getattr(cpu_before, f) for f in ("user", "system", "nice", "irq")
     )
     total = max(1e-9, busy + (after.idle - cpu_before.idle))
-    return f"machine CPU busy {100 * busy / total:.0f}% of {psutil.cpu_count()} cores"
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"machine CPU busy {100 * busy / total:.0f}% of {psutil.cpu_count()} cores, "
+        f"load average {load}"
+    )
 
 
 def main() -> None:
