@@ -61,11 +61,17 @@ def paginate(
     id_column: Any,
     page: PageQuery,
     to_public: Callable[[Any], T],
+    *,
+    columns: bool = False,
 ) -> Page[T]:
-    """One page of ``stmt`` (already scoped to what the caller may see), newest first."""
+    """One page of ``stmt`` (already scoped to what the caller may see), newest first.
+
+    ``columns``: ``stmt`` selects plain columns (``to_public`` gets each row, which has
+    an ``id``) rather than one ORM entity."""
     if page.after is not None:
         stmt = stmt.where(id_column < page.after)
-    rows = session.scalars(stmt.order_by(id_column.desc()).limit(page.limit + 1)).all()
+    ordered = stmt.order_by(id_column.desc()).limit(page.limit + 1)
+    rows = session.execute(ordered).all() if columns else session.scalars(ordered).all()
     items = [to_public(row) for row in rows[: page.limit]]
     following = None
     if len(rows) > page.limit:

@@ -148,13 +148,25 @@ def list_detections(
     page: Annotated[PageQuery, Depends()],
 ) -> Page[DetectionPublic]:
     """The review queue's filters; every status unless `status` is given."""
+    stmt = _scoped(request, principal, filters).with_only_columns(*_exported_columns())
     return paginate(
-        session, request, _scoped(request, principal, filters), models.Detection.id, page, to_public
+        session,
+        request,
+        stmt,
+        models.Detection.id,
+        page,
+        lambda row: DetectionPublic.model_validate(_exported(row)),
+        columns=True,
     )
 
 
-# the export's columns, in DetectionPublic's order (``evidence`` is computed)
+# the columns of a listing and the export, in DetectionPublic's order (``evidence`` is
+# computed): plain columns, no ORM object per row
 _EXPORTED = tuple(name for name in DetectionPublic.model_fields if name != "evidence")
+
+
+def _exported_columns() -> list[Any]:
+    return [getattr(models.Detection, name) for name in _EXPORTED]
 
 
 def _exported(row: Any) -> dict[str, Any]:
@@ -168,10 +180,9 @@ def _exported(row: Any) -> dict[str, Any]:
 def export_detections(request: Request, principal: Reader, filters: Filters) -> StreamingResponse:
     """Each line is a `DetectionPublic`. Streamed from the database in batches: a million
     rows cost the server no more memory than a thousand."""
-    columns = [getattr(models.Detection, name) for name in _EXPORTED]
     stmt = (
         _scoped(request, principal, filters)
-        .with_only_columns(*columns)
+        .with_only_columns(*_exported_columns())
         .order_by(models.Detection.id)
     )
     return stream_rows_ndjson(request.app.state.container.sessions, stmt, _exported)
