@@ -354,7 +354,7 @@ def generate(engine: Engine, scale: Scale, seed: int = 20) -> dict[str, float]: 
                 f"{d + 1}\t{work}\t{work}\t{d // 2 + 1}\t{site}\t{site_region[site - 1]}\t{url}\t"
                 f"{hashlib.sha256(url.encode()).hexdigest()}\t{modality}\t{signal}\t"
                 f"{det_score[d]}\t{{}}\t{statuses[det_status[d]]}\t{moment}\t{moment}\t"
-                f"{det_sightings[d]}\n"
+                f"{det_sightings[d]}\t{'t' if key_work[work - 1] else 'f'}\n"
             )
 
     _copy(
@@ -377,6 +377,7 @@ def generate(engine: Engine, scale: Scale, seed: int = 20) -> dict[str, float]: 
             "detected_at",
             "last_seen_at",
             "sightings",
+            "key_work",
         ),
         detection_lines(),
     )

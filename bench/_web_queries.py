@@ -1,13 +1,13 @@
 """The queries behind the pages the benchmark times, done two ways.
 
-*Scoped*: what the pages must do. The policy's condition inside the query
-(``services.access.visible``), an index-ordered keyset page of 50, and the few rows the
-page shows fetched by id. *Naive*: the same answers the way a first version would get
-them, the baseline: the whole queue loaded and sorted in Python (``review.review_queue``
-as it is on main) then filtered by region, every notice loaded with its items
-(``notices.list_notices``) then filtered, and API pages by OFFSET with a COUNT(*).
+*Scoped*: what the pages do, through the services they call (``review_queue``,
+``evidence``, ``enforcement.browse``): the policy's condition inside the query
+(``services.access.visible``), an index-ordered keyset page of 50. *Naive*: the same
+answers the way a first version would get them, the baseline: the whole queue loaded
+and sorted in Python (``review.review_queue`` as it was before the review page) then
+filtered by region, every notice loaded with its items (``notices.list_notices``) then
+filtered, and API pages by OFFSET with a COUNT(*).
 
-Both return the same rows; ``check_same`` says so for each principal before timing.
 """
 
 from __future__ import annotations
@@ -15,106 +15,46 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, event, func, select, tuple_
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from swordnet.domain.kinds import DetectionStatus
-from swordnet.services.access import Principal, allowed, one_visible, visible
+from swordnet.services import evidence, review_queue
+from swordnet.services.access import Principal, visible
+from swordnet.services.enforcement import browse, review
 from swordnet.services.enforcement import notices as notice_service
-from swordnet.services.enforcement import review
 from swordnet.storage import models
 
 PAGE = 50
 
 
-@dataclass(frozen=True, slots=True)
-class QueueRow:
-    id: int
-    score: float
-    url: str
-    work_title: str
-    key_work: bool
+# --- scoped: what the pages do (the services they call) -----------------------------------
 
 
-# --- scoped: what the pages do ------------------------------------------------------------
-
-
-def review_page(
-    session: Session, principal: Principal, after: tuple[float, int] | None = None
-) -> list[QueueRow]:
-    """One page of the review queue: new detections the caller may review, best score
-    first, keyset on (score, id)."""
-    stmt = (
-        select(
-            models.Detection.id,
-            models.Detection.score,
-            models.Detection.url,
-            models.Work.title,
-            models.Work.key_work,
-        )
-        .join(models.Work, models.Work.id == models.Detection.work_id)
-        .where(models.Detection.status == DetectionStatus.NEW)
+def review_page(session: Session, principal: Principal) -> list[int]:
+    """The first page of the review queue (``/review``): new detections in priority order
+    (pre-warned works, key works, the rest; score, sightings, id)."""
+    page = review_queue.review_page(
+        session, principal, review_queue.QueueFilters(), now=datetime.now(UTC)
     )
-    stmt = visible(stmt, principal, "detections.review", "detection")
-    if after is not None:
-        stmt = stmt.where(tuple_(models.Detection.score, models.Detection.id) < after)
-    stmt = stmt.order_by(models.Detection.score.desc(), models.Detection.id.desc()).limit(PAGE)
-    return [QueueRow(*row) for row in session.execute(stmt)]
+    return [row.id for row in page.rows]
 
 
-def detection_page(session: Session, principal: Principal, detection_id: int) -> dict[str, Any]:
-    """What a detection page shows: the detection, its work, capture, segments and the
-    notices that name it."""
-    detection = one_visible(session, principal, "detections.read", "detection", detection_id)
-    work = session.get(models.Work, detection.work_id)
-    capture = session.get(models.Capture, detection.capture_id) if detection.capture_id else None
-    segments = session.scalars(
-        select(models.DetectionSegment).where(models.DetectionSegment.detection_id == detection.id)
-    ).all()
-    noticed: list[Any] = []
-    if allowed(principal, "notices.read"):
-        noticed = list(
-            session.execute(
-                visible(
-                    select(models.Notice.id, models.Notice.status, models.NoticeItem.status)
-                    .join(models.NoticeItem, models.NoticeItem.notice_id == models.Notice.id)
-                    .where(models.NoticeItem.detection_id == detection.id),
-                    principal,
-                    "notices.read",
-                    "notice",
-                )
-            )
-        )
-    return {
-        "detection": detection.id,
-        "work": work.title if work else None,
-        "capture": capture.warc_file if capture else None,
-        "segments": len(segments),
-        "notices": len(noticed),
-    }
+def detection_page(session: Session, principal: Principal, detection_id: int) -> int:
+    """What ``/detections/{id}`` loads: the detection, its work, capture, segments, history."""
+    return evidence.load_evidence(session, principal, detection_id).detection.id
 
 
-def notices_page(
-    session: Session, principal: Principal, after: int | None = None
-) -> list[tuple[int, str, int]]:
-    """One page of the notices list, newest first, with each notice's number of items."""
-    stmt = visible(select(models.Notice), principal, "notices.read", "notice")
-    if after is not None:
-        stmt = stmt.where(models.Notice.id < after)
-    notices = session.scalars(stmt.order_by(models.Notice.id.desc()).limit(PAGE)).all()
-    sizes = dict(
-        session.execute(
-            select(models.NoticeItem.notice_id, func.count())
-            .where(models.NoticeItem.notice_id.in_([n.id for n in notices]))
-            .group_by(models.NoticeItem.notice_id)
-        )
-        .tuples()
-        .all()
+def notices_page(session: Session, principal: Principal) -> list[int]:
+    """The first page of ``/notices``, newest first, each notice with its number of items
+    (the page's figures of detections waiting for a notice are kept a minute per scope)."""
+    rows, _following = browse.list_notices(
+        session, principal, browse.NoticeFilter(), now=datetime.now(UTC)
     )
-    return [(n.id, n.status.value, sizes.get(n.id, 0)) for n in notices]
+    return [row.id for row in rows]
 
 
 def api_detections_page(
@@ -145,7 +85,7 @@ def _region_codes(session: Session, principal: Principal) -> set[str] | None:
 
 def naive_review_page(session: Session, principal: Principal) -> list[int]:
     """The queue as main's service builds it (every new detection loaded and sorted in
-    Python), then the caller's region picked out of it, then ordered like the page."""
+    Python, in its priority order), then the caller's region picked out of it."""
     codes = _region_codes(session, principal)
     entries = review.review_queue(session)
     regions = dict(
@@ -158,7 +98,6 @@ def naive_review_page(session: Session, principal: Principal) -> list[int]:
         .all()
     )
     mine = [e for e in entries if codes is None or regions[e.detection_id] in codes]
-    mine.sort(key=lambda e: (-e.score, -e.detection_id))
     return [e.detection_id for e in mine[:PAGE]]
 
 

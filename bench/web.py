@@ -25,6 +25,7 @@ import secrets
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -274,11 +275,11 @@ def run_http_load(
                 urls = [(k, pages.url_maker(k, targets[principal.username], rng)) for k in mine]
                 plans.append((client, urls))
             for run in range(1, args.repeat + 1 if any(plan for _, plan in plans) else 1):
-                cpu_before = psutil.cpu_times()
+                cpu_before = cpu_mark(engine, pid)
                 samples = await load.run_http(plans, args.seconds)
                 print_samples(
                     f"HTTP pages, {len(plans)} users, run {run}/{args.repeat} "
-                    f"({_other_load(cpu_before)})",
+                    f"({_other_load(cpu_before, engine, pid)})",
                     samples,
                 )
             cookies = clients[0].cookies
@@ -304,13 +305,64 @@ def run_http_load(
         )
 
 
-def _other_load(cpu_before: Any) -> str:
+@dataclass
+class CpuMark:
+    """The machine's CPU times and those of the benchmark's own processes at one moment."""
+
+    machine: Any
+    own: dict[int, float]
+
+
+def _own_pids(engine: Any, server_pid: int | None) -> set[int]:
+    """This process, uvicorn and its workers, and the PostgreSQL backends serving the
+    bench database: what the benchmark itself runs."""
+    pids = {os.getpid()}
+    if server_pid is not None:
+        try:
+            server = psutil.Process(server_pid)
+            pids |= {server_pid, *(child.pid for child in server.children(recursive=True))}
+        except psutil.Error:
+            pass
+    with engine.connect() as connection:
+        pids |= set(
+            connection.scalars(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            )
+        )
+    return pids
+
+
+def _cpu_seconds(pids: set[int]) -> dict[int, float]:
+    seconds = {}
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        seconds[pid] = times.user + times.system
+    return seconds
+
+
+def cpu_mark(engine: Any, server_pid: int | None = None) -> CpuMark:
+    return CpuMark(psutil.cpu_times(), _cpu_seconds(_own_pids(engine, server_pid)))
+
+
+def _other_load(before: CpuMark, engine: Any, server_pid: int | None = None) -> str:
+    """How busy the CPUs were during a run, and how much of that was other people's work
+    (the machine is shared): the benchmark's own processes' CPU time subtracted."""
     after = psutil.cpu_times()
     busy = sum(
-        getattr(after, f) - getattr(cpu_before, f) for f in ("user", "system", "nice", "irq")
+        getattr(after, f) - getattr(before.machine, f) for f in ("user", "system", "nice", "irq")
     )
-    total = max(1e-9, busy + (after.idle - cpu_before.idle))
-    return f"machine CPU busy {100 * busy / total:.0f}% of {psutil.cpu_count()} cores"
+    total = max(1e-9, busy + (after.idle - before.machine.idle))
+    own_after = _cpu_seconds(_own_pids(engine, server_pid) | set(before.own))
+    own = sum(seconds - before.own.get(pid, 0.0) for pid, seconds in own_after.items())
+    others = max(0.0, busy - own)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"machine CPU busy {100 * busy / total:.0f}% of {psutil.cpu_count()} cores, "
+        f"other processes {100 * others / total:.0f}%; load average {load}"
+    )
 
 
 def main() -> None:
@@ -370,11 +422,10 @@ def main() -> None:
         single_user_comparison(sessions, counter, people, 20, args.baseline_repeat)
 
     plans = [service_plan(p, targets[p.username], random.Random(i)) for i, p in enumerate(people)]
-    cpu_before = psutil.cpu_times()
+    cpu_before = cpu_mark(engine)
     samples = load.run_services(sessions, plans, args.seconds)
-    print_samples(
-        f"Scoped queries of the pages, {len(plans)} threads ({_other_load(cpu_before)})", samples
-    )
+    busy = _other_load(cpu_before, engine)
+    print_samples(f"Scoped queries of the pages, {len(plans)} threads ({busy})", samples)
 
     args.home.mkdir(parents=True, exist_ok=True)
     container = bootstrap(

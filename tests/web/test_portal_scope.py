@@ -90,7 +90,9 @@ def test_the_notices_list_costs_a_constant_number_of_queries(
     many = officer.get("/notices?overdue=1")
     assert few.status_code == many.status_code == 200
     assert many.text.count("data-notice=") == 14
-    assert len(queries) == small, queries
+    # no query per row; the figures of the draft section, kept a minute per scope, may be
+    # reused by the second request
+    assert len(queries) <= small, queries
     assert small <= 12, queries
     page = officer.get(f"/notices?platform={campaign.platforms['videosite']}&status=sent")
     assert page.text.count("data-notice=") == 14

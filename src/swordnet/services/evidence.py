@@ -2,8 +2,9 @@
 its bytes are in the WARC, the screenshot, the matched segments, the reference, the work,
 the platform, the sightings and every decision taken (from the audit trail).
 
-Three queries whatever the detection: the detection with its work, holder, reference,
-capture, item and platform; its segments; its history. Media are served from files: the
+Three queries whatever the detection: the detection (the caller's scope checked in the same
+query) with its work, holder, reference, capture, item and platform; its segments; its
+history. Media are served from files: the
 reference as registered, the captured payload extracted once from its WARC record into a
 cache named by its SHA-256 (checked against the capture's), so that ranges of a long video
 are served from a plain file.
@@ -26,7 +27,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from swordnet.domain.enforcement import evidence_kind
 from swordnet.domain.errors import SwordNetError
-from swordnet.services.access import Principal, allowed, one_visible, visible
+from swordnet.services.access import NotVisible, Principal, allowed, visible
 from swordnet.services.inputs import path_from_storage
 from swordnet.storage import models
 
@@ -91,11 +92,14 @@ class Evidence:
 
 def load_evidence(session: Session, principal: Principal, detection_id: int) -> Evidence:
     """The proof of one detection the principal may see; ``NotVisible`` otherwise."""
-    one_visible(session, principal, "detections.read", "detection", detection_id)
+    # the scope's condition in the query that loads it: one query, not a check then a load
     detection = session.scalars(
-        select(models.Detection)
-        .where(models.Detection.id == detection_id)
-        .options(
+        visible(
+            select(models.Detection).where(models.Detection.id == detection_id),
+            principal,
+            "detections.read",
+            "detection",
+        ).options(
             joinedload(models.Detection.work).joinedload(models.Work.holder),
             joinedload(models.Detection.reference),
             joinedload(models.Detection.capture),
@@ -103,7 +107,9 @@ def load_evidence(session: Session, principal: Principal, detection_id: int) -> 
             joinedload(models.Detection.platform),
             selectinload(models.Detection.segments),
         )
-    ).one()
+    ).first()
+    if detection is None:
+        raise NotVisible(f"no detection {detection_id} that you may see")
     history = [
         HistoryEntry(e.at, e.actor, e.action, dict(e.data or {}))
         for e in session.scalars(

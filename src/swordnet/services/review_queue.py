@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from swordnet.domain.enforcement import TITLE_EVIDENCE, evidence_kind
@@ -86,19 +86,39 @@ class QueuePage:
 
 
 def _columns() -> Select[Any]:
+    """What a row of the queue shows: plain columns, no ORM object per row."""
+    d = models.Detection
     stmt: Any = (
         select(
-            models.Detection,
+            d.id,
+            d.url,
+            d.work_id,
             models.Work.title,
             models.Work.key_work,
             models.Capture.host,
             models.Platform.domain,
+            d.modality,
+            d.signal,
+            d.score,
+            d.sightings,
+            d.status,
+            d.status_reason,
+            d.region_code,
+            d.detected_at,
         )
-        .join(models.Work, models.Work.id == models.Detection.work_id)
-        .outerjoin(models.Capture, models.Capture.id == models.Detection.capture_id)
-        .outerjoin(models.Platform, models.Platform.id == models.Detection.platform_id)
+        .join(models.Work, models.Work.id == d.work_id)
+        .outerjoin(models.Capture, models.Capture.id == d.capture_id)
+        .outerjoin(models.Platform, models.Platform.id == d.platform_id)
     )
     return cast(Select[Any], stmt)
+
+
+def _shown(page: Select[Any], *order: Any) -> Select[Any]:
+    """The rows of ``page`` (a select of detection ids, ordered and limited) with what the
+    queue shows: the page is cut from the index first, then 50 rows are joined, not the
+    thousands a region's index ranges hold."""
+    chosen = page.subquery()
+    return _columns().join(chosen, chosen.c.id == models.Detection.id).order_by(*order)
 
 
 def filtered(stmt: Select[Any], filters: QueueFilters) -> Select[Any]:
@@ -122,8 +142,7 @@ def filtered(stmt: Select[Any], filters: QueueFilters) -> Select[Any]:
     if filters.max_score is not None:
         stmt = stmt.where(d.score <= filters.max_score)
     if filters.key_work is not None:
-        keys = select(models.Work.id).where(models.Work.key_work.is_(filters.key_work))
-        stmt = stmt.where(d.work_id.in_(keys))
+        stmt = stmt.where(d.key_work == filters.key_work)
     if filters.region:
         path = select(models.Region.path).where(models.Region.code == filters.region)
         below = select(models.Region.code).where(
@@ -182,9 +201,9 @@ def review_page(
     action: str = "detections.read",
 ) -> QueuePage:
     """One page of the queue as ``principal`` may see it: one query per tier read (at most
-    three), plus the key works and the protection windows."""
-    base = filtered(visible(_columns(), principal, action, "detection"), filters)
+    three), plus the protection windows."""
     d = models.Detection
+    base = filtered(visible(select(d.id), principal, action, "detection"), filters)
     if filters.sort == "date":
         stmt = base
         if cursor:
@@ -192,7 +211,8 @@ def review_page(
             stmt = stmt.where(
                 tuple_(d.detected_at, d.id) < tuple_(datetime.fromisoformat(at), int(last))
             )
-        rows = _rows(session, stmt.order_by(d.detected_at.desc(), d.id.desc()).limit(limit + 1))
+        by_date = (d.detected_at.desc(), d.id.desc())
+        rows = _rows(session, _shown(stmt.order_by(*by_date).limit(limit + 1), *by_date))
         following = None
         if len(rows) > limit:
             rows = rows[:limit]
@@ -201,12 +221,12 @@ def review_page(
 
     windows = ProtectionWindows.load(session)
     prewarned = _prewarned(windows, now)
-    key_ids = list(session.scalars(select(models.Work.id).where(models.Work.key_work)))
-    is_key = d.work_id.in_(key_ids) if key_ids else false()
+    # the work's key flag is copied onto the detection: each tier is a range of the index
+    # (status, [region_code,] key_work, score, sightings, id)
     tiers: list[ColumnElement[bool] | None] = [
         prewarned if windows.windows else None,
-        and_(is_key, ~prewarned) if key_ids else None,
-        and_(~is_key, ~prewarned),
+        and_(d.key_work == true(), ~prewarned),
+        and_(d.key_work == false(), ~prewarned),
     ]
     start_tier, after = 0, None
     if cursor:
@@ -224,7 +244,7 @@ def review_page(
         order = (d.score.desc(), d.sightings.desc(), d.id.desc())
         found += [
             replace(row, tier=tier, prewarned=tier == 0)
-            for row in _rows(session, stmt.order_by(*order).limit(wanted))
+            for row in _rows(session, _shown(stmt.order_by(*order).limit(wanted), *order))
         ]
         if len(found) > limit:
             break
@@ -239,24 +259,24 @@ def review_page(
 def _rows(session: Session, stmt: Select[Any]) -> list[QueueRow]:
     return [
         QueueRow(
-            id=detection.id,
-            url=detection.url,
-            work_id=detection.work_id,
-            work_title=title,
-            key_work=key_work,
+            id=row.id,
+            url=row.url,
+            work_id=row.work_id,
+            work_title=row.title,
+            key_work=row.key_work,
             prewarned=False,
-            host=host,
-            platform=platform,
-            modality=detection.modality,
-            evidence=evidence_kind(detection.modality, detection.signal),
-            score=detection.score,
-            sightings=detection.sightings,
-            status=detection.status,
-            reason=detection.status_reason,
-            region_code=detection.region_code,
-            detected_at=detection.detected_at,
+            host=row.host,
+            platform=row.domain,
+            modality=row.modality,
+            evidence=evidence_kind(row.modality, row.signal),
+            score=row.score,
+            sightings=row.sightings,
+            status=row.status,
+            reason=row.status_reason,
+            region_code=row.region_code,
+            detected_at=row.detected_at,
         )
-        for detection, title, key_work, host, platform in session.execute(stmt)
+        for row in session.execute(stmt)
     ]
 
 

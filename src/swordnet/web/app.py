@@ -35,6 +35,7 @@ from swordnet.web import pages as pages_package
 from swordnet.web.deps import CsrfRefused, NotSignedIn, translator
 from swordnet.web.i18n import N_
 from swordnet.web.problems import PROBLEM_MEDIA_TYPE, Problem, problem
+from swordnet.web.scoped_cache import ScopedCache
 from swordnet.web.templating import STATIC_DIR, render
 
 log = logging.getLogger(__name__)
@@ -430,6 +431,7 @@ def create_app(container: AppContext) -> FastAPI:
         swagger_ui_oauth2_redirect_url=None,  # no OAuth2 flows in the docs: no route to guard
     )
     app.state.container = container
+    app.state.scoped_cache = ScopedCache(ttl_s=60.0)
     app.state.cookie_signer = URLSafeSerializer(
         settings.secret_key.get_secret_value(), salt="swordnet.session"
     )

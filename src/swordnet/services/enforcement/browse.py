@@ -289,18 +289,73 @@ def draftable(session: Session, principal: Principal) -> tuple[list[int], list[D
     return ids, list(groups.values())
 
 
-def platform_choices(session: Session, principal: Principal) -> list[tuple[int, str]]:
-    """The platforms the caller's notices are addressed to (for the list's filter)."""
-    stmt = _sent_only(
+@dataclass(frozen=True, slots=True)
+class DraftableSummary:
+    """How many confirmed detections wait for a notice, on how many platforms, and the
+    platforms with the most of them (biggest first)."""
+
+    detections: int
+    platforms: int
+    groups: list[DraftableGroup]
+
+
+def draftable_summary(session: Session, principal: Principal, *, top: int = 20) -> DraftableSummary:
+    """What ``draftable`` would find, counted in the database (one query): the page shows
+    the ``top`` platforms, not one line for each of tens of thousands."""
+    noticed = select(models.NoticeItem.detection_id)
+    per_platform = visible(
+        rows_of(select(models.Detection.platform_id, func.count().label("waiting")))
+        .where(
+            models.Detection.status == DetectionStatus.CONFIRMED,
+            models.Detection.id.not_in(noticed),
+        )
+        .group_by(models.Detection.platform_id),
+        principal,
+        "notices.write",
+        "detection",
+    ).subquery()
+    stmt = (
+        select(
+            per_platform.c.platform_id,
+            models.Platform.name,
+            per_platform.c.waiting,
+            func.sum(per_platform.c.waiting).over(),
+            func.count().over(),
+        )
+        .outerjoin(models.Platform, models.Platform.id == per_platform.c.platform_id)
+        .order_by(per_platform.c.waiting.desc(), per_platform.c.platform_id)
+        .limit(top)
+    )
+    rows = session.execute(stmt).all()
+    if not rows:
+        return DraftableSummary(0, 0, [])
+    return DraftableSummary(
+        detections=int(rows[0][3]),
+        platforms=int(rows[0][4]),
+        groups=[DraftableGroup(pid, name, int(waiting)) for pid, name, waiting, _, _ in rows],
+    )
+
+
+def platform_choices(
+    session: Session, principal: Principal, *, limit: int = 200
+) -> list[tuple[int, str]]:
+    """The platforms the caller's notices are addressed to, for the list's filter: the
+    ``limit`` with the most notices, by name (a national list names thousands)."""
+    counted = _sent_only(
         visible(
-            rows_of(select(models.Platform.id, models.Platform.name))
-            .join(models.Notice, models.Notice.platform_id == models.Platform.id)
-            .distinct(),
+            rows_of(select(models.Notice.platform_id, func.count().label("notices")))
+            .where(models.Notice.platform_id.is_not(None))
+            .group_by(models.Notice.platform_id),
             principal,
             "notices.read",
             "notice",
         ),
         principal,
+    )
+    busiest = counted.order_by(func.count().desc(), models.Notice.platform_id).limit(limit)
+    chosen = busiest.subquery()
+    stmt = select(models.Platform.id, models.Platform.name).join(
+        chosen, chosen.c.platform_id == models.Platform.id
     )
     return [(pid, name) for pid, name in session.execute(stmt.order_by(models.Platform.name))]
 

@@ -19,6 +19,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,6 +49,16 @@ class Campaign(Base):
     regions: Mapped[list[Any]] = mapped_column(default=list)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _work_is_key(context: Any) -> bool:
+    """``work.key_work`` of the detection being inserted, whoever inserts it."""
+    work_id = context.get_current_parameters()["work_id"]
+    return bool(
+        context.connection.scalar(
+            text("SELECT key_work FROM work WHERE id = :work_id"), {"work_id": work_id}
+        )
+    )
 
 
 class Detection(Base):
@@ -81,6 +93,10 @@ class Detection(Base):
     detected_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     sightings: Mapped[int] = mapped_column(Integer, default=1)
+    # the work's flag, copied when the detection is recorded (a work is flagged when it is
+    # registered, never later), so that an index serves the review queue's order: key
+    # works first, then score (migration 0010)
+    key_work: Mapped[bool] = mapped_column(default=_work_is_key, server_default=false())
 
     work: Mapped[Work] = relationship()
     reference: Mapped[ReferenceFile] = relationship()
@@ -150,20 +166,23 @@ class Notice(Base):
     )
 
 
-# The pages' lists (migration 0009): the review queue (new, best score first, keyset on
-# score, sightings and id) nationwide and per region, or by date; notices newest first per
-# platform, holder, region; captures by their WARC address (the replay's access check).
+# The pages' lists (migrations 0009, 0010): the review queue (new; key works first, then
+# best score; keyset on score, sightings and id) nationwide and per region, or by date;
+# notices newest first per platform, holder, region; captures by their WARC address (the
+# replay's access check).
 Index(
-    "ix_detection_status_score_id",
+    "ix_detection_status_key_work_score_id",
     Detection.status,
+    Detection.key_work,
     Detection.score.desc(),
     Detection.sightings.desc(),
     Detection.id.desc(),
 )
 Index(
-    "ix_detection_status_region_code_score_id",
+    "ix_detection_status_region_code_key_work_score_id",
     Detection.status,
     Detection.region_code,
+    Detection.key_work,
     Detection.score.desc(),
     Detection.sightings.desc(),
     Detection.id.desc(),

@@ -2,12 +2,10 @@
 
 Counting a million detections by status takes seconds, so the figures of one scope (the
 same role, region, rights holder, platform and agency see the same figures) are kept for
-``FIGURES_TTL_S`` seconds in the process; the page says how old they are."""
+a minute in the process (``web.scoped_cache``); the page says how old they are."""
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -17,24 +15,10 @@ from sqlalchemy import func, select
 from swordnet.services.access import Principal, allowed, visible
 from swordnet.storage import models
 from swordnet.web.deps import DB, requires
+from swordnet.web.scoped_cache import ScopedCache
 from swordnet.web.templating import render
 
 router = APIRouter()
-
-FIGURES_TTL_S = 60.0
-_cache: dict[tuple[Any, ...], tuple[float, dict[str, dict[str, int]]]] = {}
-_lock = threading.Lock()
-
-
-def _scope_key(principal: Principal) -> tuple[Any, ...]:
-    return (
-        principal.role,
-        principal.region_path,
-        principal.holder_id,
-        principal.platform_id,
-        principal.agency_id,
-        principal.token_scopes,
-    )
 
 
 def _grouped(
@@ -50,18 +34,9 @@ def dashboard(
     session: DB,
     principal: Annotated[Principal, Depends(requires("dashboard.read"))],
 ) -> Response:
-    key = _scope_key(principal)
-    with _lock:
-        cached = _cache.get(key)
-    now = time.monotonic()
-    if cached is not None and now - cached[0] < FIGURES_TTL_S:
-        return render(
-            request, "dashboard.html", {"figures": cached[1], "age_s": int(now - cached[0])}
-        )
-    figures = _figures(session, principal)
-    with _lock:
-        _cache[key] = (now, figures)
-    return render(request, "dashboard.html", {"figures": figures, "age_s": 0})
+    cache: ScopedCache = request.app.state.scoped_cache
+    figures, age_s = cache.get("dashboard", principal, lambda: _figures(session, principal))
+    return render(request, "dashboard.html", {"figures": figures, "age_s": age_s})
 
 
 def _figures(session: Any, principal: Principal) -> dict[str, dict[str, int]]:

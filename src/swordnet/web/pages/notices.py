@@ -16,6 +16,7 @@ from swordnet.services.enforcement import answers, browse
 from swordnet.web.deps import DB, now, requires
 from swordnet.web.i18n import N_
 from swordnet.web.rechecks import JOBS
+from swordnet.web.scoped_cache import ScopedCache
 from swordnet.web.templating import add_nav, render
 
 router = APIRouter()
@@ -51,9 +52,16 @@ def notices_page(
     at = now()
     filters = browse.NoticeFilter(status=_status(status), platform_id=platform, overdue=overdue)
     rows, following = browse.list_notices(session, principal, filters, now=at, after=after)
-    groups: list[browse.DraftableGroup] = []
+    cache: ScopedCache = request.app.state.scoped_cache
+    waiting, age_s = None, 0
     if allowed(principal, "notices.write"):
-        _ids, groups = browse.draftable(session, principal)
+        # a scan of every confirmed detection: once a minute per scope, not per request
+        waiting, age_s = cache.get(
+            "notices.draftable", principal, lambda: browse.draftable_summary(session, principal)
+        )
+    platforms, _ = cache.get(
+        "notices.platforms", principal, lambda: browse.platform_choices(session, principal)
+    )
     query = {"status": status or "", "platform": platform or "", "overdue": "1" if overdue else ""}
     return render(
         request,
@@ -62,12 +70,14 @@ def notices_page(
             "rows": rows,
             "now": at,
             "statuses": [s.value for s in NoticeStatus],
-            "platforms": browse.platform_choices(session, principal),
+            "platforms": platforms,
             "filters": {"status": status or "", "platform": platform, "overdue": overdue},
             "next_url": (
                 f"/notices?{urlencode({**query, 'after': following})}" if following else None
             ),
-            "groups": groups,
+            "groups": waiting.groups if waiting else [],
+            "waiting": waiting,
+            "waiting_age_s": age_s,
             "channels": CHANNELS,
             "notice_languages": LANGUAGES,
             "jurisdictions": JURISDICTIONS,
@@ -99,6 +109,7 @@ def draft(
         )
         count = len(drafted)
         only = drafted[0].id if count == 1 else None
+    request.app.state.scoped_cache.clear()  # fewer detections wait, more notices list
     target = f"/notices/{only}" if only is not None else f"/notices?drafted={count}"
     return RedirectResponse(target, status_code=303)
 

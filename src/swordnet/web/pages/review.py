@@ -98,6 +98,7 @@ def queue(
 
 
 def _decided(request: Request, session: DB, principal: Principal, ids: list[int]) -> Response:
+    request.app.state.scoped_cache.clear()  # the figures counting detections by status
     if request.headers.get("hx-request"):
         rows = [review_queue.queue_row(session, principal, i) for i in ids]
         return render(
