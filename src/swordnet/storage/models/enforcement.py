@@ -95,7 +95,7 @@ class Detection(Base):
     sightings: Mapped[int] = mapped_column(Integer, default=1)
     # the work's flag, copied when the detection is recorded (a work is flagged when it is
     # registered, never later), so that an index serves the review queue's order: key
-    # works first, then score (migration 0010)
+    # works first, then score (migration 0016)
     key_work: Mapped[bool] = mapped_column(default=_work_is_key, server_default=false())
 
     work: Mapped[Work] = relationship()
@@ -166,7 +166,7 @@ class Notice(Base):
     )
 
 
-# The pages' lists (migrations 0009, 0010): the review queue (new; key works first, then
+# The pages' lists (migrations 0009, 0016): the review queue (new; key works first, then
 # best score; keyset on score, sightings and id) nationwide and per region, or by date;
 # notices newest first per platform, holder, region; captures by their WARC address (the
 # replay's access check).

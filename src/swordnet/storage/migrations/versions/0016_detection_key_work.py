@@ -10,8 +10,8 @@ flag joins the index: (status, key_work, score DESC, sightings DESC, id DESC) an
 per region; a tier is one index range. Measured by ``bench/web.py``; see
 docs/benchmarks.md.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-08 03:00:00
 """
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
