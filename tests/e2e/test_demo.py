@@ -53,6 +53,10 @@ def test_demo_finds_every_planted_copy_and_prints_a_briefing(run_cli: Run, tmp_p
     assert any("(1), (4); met" in line for line in referral["evaluation_en"])
     assert any(f.startswith("illegal_business_volume CNY 32,000") for f in referral["figures"])
     assert Path(referral["package"]).read_bytes().startswith(b"%PDF")
+    # the evidence bundle beside it checks out with the verifier it carries
+    checked = run_cli("evidence", "verify", referral["bundle"])
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "FAIL" not in checked.stdout and "OK" in checked.stdout
     assert referral["regulator_answers"][-1].startswith("outcome recorded: action_taken")
     assert referral["shutdown_verified"] and referral["shutdown_checks"] == 2
     assert "Threshold evaluation" in result.stdout

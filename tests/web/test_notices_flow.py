@@ -6,6 +6,7 @@ that serves or 404s them; the holder sees the outcomes, contests, files a compla
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ from swordnet.adapters.notifiers.smtp_sink import LoopbackSmtpSink
 from swordnet.adapters.notifiers.webhook import SIGNATURE_HEADER, verify
 from swordnet.bootstrap import Container
 from swordnet.domain.kinds import NoticeItemStatus, NoticeStatus
+from swordnet.services import ledger
 from swordnet.settings import Settings
 from swordnet.storage import models
 
@@ -261,4 +263,7 @@ def test_notice_sent_answered_rechecked_and_seen_by_the_holder(  # noqa: PLR0915
         assert tip.work_title == "剑影江湖"
         assert "Star Pictures" in (tip.description or "")
         assert tip.reporter_contact == "legal@star.example"
+        (leaf_index,) = ledger.leaves_for(session, "tip", tip.id)  # in the evidence ledger
+        leaf = json.loads(ledger.leaf(session, leaf_index).data)
+        assert leaf["record"]["url"] == tip.url and leaf["record"]["reporter"] == "holder"
     assert {e.actor for e in _audit(container, "tip.received")} == {"holder"}

@@ -104,6 +104,11 @@ def print_referral(result: DemoResult) -> None:
         f"the Guangdong police (referral {referral.criminal_referral_id}); package "
         f"{printable(referral.package)} (SHA-256 {referral.package_sha256[:16]}…)"
     )
+    out.print(
+        f"  evidence bundle: {printable(referral.bundle)} (SHA-256 "
+        f"{referral.bundle_sha256[:16]}…); check it anywhere with the verify.py inside it, "
+        "or: swordnet evidence verify FILE"
+    )
     for figure in referral.figures:
         out.print(f"  figure: {printable(figure)}", soft_wrap=True, markup=False)
     out.print(f"Threshold evaluation (conduct on {referral.conduct_date}, limb by limb):")

@@ -397,6 +397,15 @@ def cases_referral_package(
     except SwordNetError as exc:
         fail(str(exc))
     out_file.write_bytes(package.render_package_pdf(built))
+    from swordnet.services import bundles
+
+    evidence = out_file.with_name(f"{out_file.stem}-evidence.zip")
+    exported = bundles.export_case_bundle(container, case_id, evidence)
+    console.print(
+        f"evidence bundle: {evidence} ({exported.items} items, {exported.leaves} ledger leaves); "
+        f"anyone can check it with: python verify.py {evidence.name} (inside the bundle), "
+        f"or swordnet evidence verify {evidence}"
+    )
     reached = built.evaluation.report.evaluation.reached if built.evaluation.report else None
     console.print(
         f"{printable(str(out_file))}: case {case_id}; thresholds: "

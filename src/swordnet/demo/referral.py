@@ -31,6 +31,7 @@ from swordnet.adapters.notifiers.smtp_sink import LoopbackSmtpSink
 from swordnet.demo.parties import PROVINCE, demo_agencies, demo_user, place_in_province
 from swordnet.domain.cases import FigureName, ReferralKind
 from swordnet.domain.kinds import Role
+from swordnet.services import bundles
 from swordnet.services.access import Principal, load_principal
 from swordnet.services.cases import manage, package, referrals
 from swordnet.services.cases.shutdowns import recheck_shutdowns
@@ -67,6 +68,8 @@ class DemoReferral:
     criminal_referral_id: int | None = None
     package: str = ""
     package_sha256: str = ""
+    bundle: str = ""
+    bundle_sha256: str = ""
     shutdown_referral_id: int | None = None
     regulator_answers: list[str] = field(default_factory=list)
     shutdown_checks: int = 0
@@ -290,6 +293,10 @@ def refer_and_shut_down(container: AppContext, web: SimWeb, echo: Echo) -> DemoR
     path = home / f"case-{case.id}-referral-package.pdf"
     path.write_bytes(pdf)
     result.package, result.package_sha256 = str(path), hashlib.sha256(pdf).hexdigest()
+    evidence = home / f"case-{case.id}-evidence.zip"
+    bundles.export_case_bundle(container, case.id, evidence)
+    result.bundle = str(evidence)
+    result.bundle_sha256 = hashlib.sha256(evidence.read_bytes()).hexdigest()
     evaluation = built.evaluation
     result.conduct_date = evaluation.conduct_date.isoformat()
     if evaluation.report is not None:
@@ -306,7 +313,10 @@ def refer_and_shut_down(container: AppContext, web: SimWeb, echo: Echo) -> DemoR
             case.id,
             agency_id=agencies.police,
             kind=ReferralKind.CRIMINAL,
-            message=f"Referral package {path.name}, SHA-256 {result.package_sha256}",
+            message=(
+                f"Referral package {path.name}, SHA-256 {result.package_sha256}; "
+                f"evidence bundle {evidence.name}, SHA-256 {result.bundle_sha256}"
+            ),
             now=now,
         )
         result.criminal_referral_id = referral.id

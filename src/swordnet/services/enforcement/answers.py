@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from swordnet.domain.errors import SwordNetError
 from swordnet.domain.kinds import NoticeItemStatus, NoticeStatus, Role
 from swordnet.plugins.notifiers import Notifier
-from swordnet.services import audit
+from swordnet.services import audit, ledger
 from swordnet.services.access import Forbidden, NotVisible, Principal, one_visible, visible
 from swordnet.services.context import AppContext
 from swordnet.services.enforcement import compliance, prewarning
@@ -311,5 +311,18 @@ def file_complaint(
         work=work.id,
         holder=principal.holder_id,
         source="complaint",
+    )
+    ledger.record(
+        session,
+        "tip",
+        {
+            "id": tip.id,
+            "url": tip.url,
+            "work_id": work.id,
+            "holder_id": principal.holder_id,
+            "source": "complaint",
+            "received_at": now.isoformat(),
+            "reporter": principal.username,
+        },
     )
     return tip
