@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import re
 import secrets
 import signal
@@ -212,8 +213,14 @@ Plan = list[tuple[str, Callable[[], str]]]
 
 
 async def _user_loop(
-    client: httpx.AsyncClient, plan: Plan, samples: Samples, until: float, offset: int
+    client: httpx.AsyncClient,
+    plan: Plan,
+    samples: Samples,
+    until: float,
+    offset: int,
+    think: float = 0.0,
 ) -> None:
+    pause = random.Random(offset)
     step = offset
     while time.perf_counter() < until:
         kind, url = plan[step % len(plan)]
@@ -227,15 +234,19 @@ async def _user_loop(
         except httpx.HTTPError as exc:
             ok, why = False, repr(exc)
         samples.add(kind, time.perf_counter() - started, ok, why)
+        if think:  # a person reads the page before the next click: 0.5 to 1.5 x think
+            await asyncio.sleep(pause.uniform(0.5 * think, 1.5 * think))
 
 
-async def run_http(clients: list[tuple[httpx.AsyncClient, Plan]], seconds: float) -> Samples:
+async def run_http(
+    clients: list[tuple[httpx.AsyncClient, Plan]], seconds: float, think: float = 0.0
+) -> Samples:
     samples = Samples()
     started = time.perf_counter()
     until = started + seconds
     await asyncio.gather(
         *(
-            _user_loop(client, plan, samples, until, offset)
+            _user_loop(client, plan, samples, until, offset, think)
             for offset, (client, plan) in enumerate(clients)
             if plan
         )

@@ -276,10 +276,11 @@ def run_http_load(
                 plans.append((client, urls))
             for run in range(1, args.repeat + 1 if any(plan for _, plan in plans) else 1):
                 cpu_before = cpu_mark(engine, pid)
-                samples = await load.run_http(plans, args.seconds)
+                samples = await load.run_http(plans, args.seconds, args.think)
                 print_samples(
-                    f"HTTP pages, {len(plans)} users, run {run}/{args.repeat} "
-                    f"({_other_load(cpu_before, engine, pid)})",
+                    f"HTTP pages, {len(plans)} users, "
+                    + (f"think time {args.think:g} s, " if args.think else "no think time, ")
+                    + f"run {run}/{args.repeat} ({_other_load(cpu_before, engine, pid)})",
                     samples,
                 )
             cookies = clients[0].cookies
@@ -376,6 +377,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="duration of each load run")
     parser.add_argument("--repeat", type=int, default=2, help="load runs (the machine is shared)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a user reads a page before the next request, on average (uniform 0.5x"
+        " to 1.5x); 0: each user sends the next request as soon as the answer comes (a stress"
+        " test: 20 users then keep both cores busy)",
+    )
     parser.add_argument("--export-rows", type=int, default=100_000)
     parser.add_argument(
         "--baseline-repeat",
